@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Sample app: a Pinpoint application with its voice channel enabled.
+
+Context (``-c key=value``):
+- ``applicationId``: adopt this existing Pinpoint application instead of creating one.
+- ``applicationName``: name of the application to create (default: derived from the stack).
+- ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
+
+When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+
+from voice_constructs import PinpointVoice
+
+
+def build(app: cdk.App) -> cdk.Stack:
+    """Add the sample stack to ``app``."""
+    ctx = app.node.try_get_context
+    stack = cdk.Stack(
+        app,
+        "Sample",
+        stack_name=ctx("stackName") or "VoiceConstructsSample",
+        description="voice-constructs sample: Pinpoint voice",
+    )
+    voice = PinpointVoice(
+        stack,
+        "Voice",
+        application_id=ctx("applicationId"),
+        application_name=ctx("applicationName"),
+    )
+    if voice.application is not None:
+        cdk.Validations.of(voice.application).acknowledge(
+            cdk.Acknowledgment(
+                id="CloudFormation-Validate::W3696",
+                reason=(
+                    "Pinpoint's engagement features reached end of support on 2026-10-30; its "
+                    "voice channel and SMS and Voice API continue under AWS End User Messaging. "
+                    "See the README's section on Pinpoint's end of support."
+                ),
+            )
+        )
+    return stack
+
+
+def add_review_gates(app: cdk.App) -> None:
+    """Run cdk-nag's AwsSolutions and Serverless packs on synth, if cdk-nag is installed."""
+    try:
+        from cdk_nag import AwsSolutionsChecks, ServerlessChecks
+    except ImportError:
+        return
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app), ServerlessChecks(app))
+
+
+if __name__ == "__main__":
+    sample = cdk.App()
+    build(sample)
+    add_review_gates(sample)
+    sample.synth()

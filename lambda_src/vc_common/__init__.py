@@ -1,0 +1,1 @@
+"""Runtime helpers shared by the voice-constructs Lambda handlers (no CDK imports here)."""

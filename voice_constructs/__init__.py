@@ -1,0 +1,28 @@
+"""voice-constructs: AWS CDK constructs that place phone calls speaking a message.
+
+The constructs load lazily, so importing ``voice_constructs.testing`` or the pytest plugin does
+not start jsii (and Node) in a test run that never synthesizes.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from voice_constructs.pinpoint_voice import PinpointVoice
+    from voice_constructs.voice_channel import VoiceChannel
+
+__all__ = ["PinpointVoice", "VoiceChannel"]
+
+_MODULES = {
+    "PinpointVoice": "voice_constructs.pinpoint_voice",
+    "VoiceChannel": "voice_constructs.voice_channel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'voice_constructs' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

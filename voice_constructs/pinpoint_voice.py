@@ -1,0 +1,62 @@
+"""PinpointVoice: a Pinpoint application (created or adopted) with its voice channel enabled."""
+
+from __future__ import annotations
+
+from aws_cdk import Names, RemovalPolicy
+from aws_cdk import aws_pinpoint as pinpoint
+from constructs import Construct
+
+from voice_constructs.voice_channel import VoiceChannel, validate_application_id
+
+
+class PinpointVoice(Construct):
+    """Creates a Pinpoint application, or adopts an existing one, and enables its voice channel.
+
+    Amazon Pinpoint's engagement features reached end of support on 2026-10-30; the voice APIs
+    this construct uses continue under AWS End User Messaging. cfn-lint reports W3696 on the
+    ``AWS::Pinpoint::App`` this construct creates; see the README.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        application_name: str | None = None,
+        application_id: str | None = None,
+        removal_policy: RemovalPolicy | None = None,
+    ) -> None:
+        """Create or adopt the application and enable its voice channel.
+
+        :param application_name: Name of the application to create.
+            :default: - a name unique to this construct's path
+        :param application_id: Id of an existing application to adopt instead of creating one.
+            :default: - a new application is created
+        :param removal_policy: Applied to the created application and to the voice channel.
+            :default: - both are deleted with the stack (an adopted application is never deleted)
+        """
+        super().__init__(scope, id)
+        if application_name is not None and application_id is not None:
+            raise ValueError(
+                "application_name and application_id are mutually exclusive: give "
+                f"application_id={application_id!r} to adopt an existing application, or "
+                f"application_name={application_name!r} to create one, not both"
+            )
+        self.application: pinpoint.CfnApp | None = None
+        if application_id is not None:
+            validate_application_id("application_id", application_id)
+            self.application_id = application_id
+        else:
+            name = application_name or Names.unique_resource_name(self, max_length=64)
+            if not name.strip():
+                raise ValueError(f"application_name must not be blank, got {application_name!r}")
+            self.application = pinpoint.CfnApp(self, "Application", name=name)
+            if removal_policy is not None:
+                self.application.apply_removal_policy(removal_policy)
+            self.application_id = self.application.ref
+        self.channel = VoiceChannel(
+            self,
+            "VoiceChannel",
+            application_id=self.application_id,
+            removal_policy=removal_policy,
+        )

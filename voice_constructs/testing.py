@@ -1,0 +1,664 @@
+"""moto extension for the voice APIs that moto lacks.
+
+Under moto's ``mock_aws``, boto3 then gets:
+
+- the Pinpoint voice channel, ``GET/PUT/DELETE /v1/apps/{application-id}/channels/voice``
+  (``GetVoiceChannel``, ``UpdateVoiceChannel``, ``DeleteVoiceChannel``), with state per account and
+  region, and ``NotFoundException`` (404) for an unknown application or channel;
+- the Pinpoint SMS and Voice v1 service (``pinpoint-sms-voice``): ``SendVoiceMessage`` and the
+  configuration-set operations, validated as the API reference states.
+
+It plugs into moto's own routing (``moto.pinpoint.urls.url_paths`` and a backend registered in
+``moto.backend_index``); boto3 clients are not patched. Tests read what was sent and inject faults
+through :class:`VoiceMock`; the ``voice_mock`` pytest fixture (``voice_constructs.pytest_plugin``)
+activates all of it.
+
+moto's internals are not public API, so this module is pinned to ``moto>=5,<6`` and a canary test
+fails the day moto implements these operations itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+import time
+import types
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import moto.backend_index as backend_index
+import moto.pinpoint.urls as pinpoint_urls
+from moto import mock_aws
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.core.responses import BaseResponse
+from moto.pinpoint.models import pinpoint_backends
+
+__all__ = [
+    "SMS_VOICE_OPERATIONS",
+    "VOICE_CHANNEL_OPERATIONS",
+    "RecordedCall",
+    "SentVoiceMessage",
+    "VoiceMock",
+    "install",
+    "mock_voice",
+    "moto_implements_sms_voice",
+    "moto_implements_voice_channel",
+]
+
+TYPE_RESPONSE = tuple[int, dict[str, str], str]
+
+VOICE_CHANNEL_OPERATIONS = ("GetVoiceChannel", "UpdateVoiceChannel", "DeleteVoiceChannel")
+SMS_VOICE_OPERATIONS = (
+    "SendVoiceMessage",
+    "CreateConfigurationSet",
+    "DeleteConfigurationSet",
+    "ListConfigurationSets",
+    "CreateConfigurationSetEventDestination",
+    "GetConfigurationSetEventDestinations",
+    "UpdateConfigurationSetEventDestination",
+    "DeleteConfigurationSetEventDestination",
+)
+
+# The service's own error names per HTTP status, as each API reference lists them.
+_PINPOINT_ERRORS = {
+    400: "BadRequestException",
+    403: "ForbiddenException",
+    404: "NotFoundException",
+    429: "TooManyRequestsException",
+    500: "InternalServerErrorException",
+}
+_SMS_VOICE_ERRORS = {
+    400: "BadRequestException",
+    404: "NotFoundException",
+    409: "AlreadyExistsException",
+    412: "LimitExceededException",
+    429: "TooManyRequestsException",
+    500: "InternalServiceErrorException",
+}
+
+# Documented quota: a recipient gets at most 5 voice messages in 24 hours.
+DAILY_CALLS_PER_RECIPIENT = 5
+_DAY_SECONDS = 24 * 60 * 60
+_CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
+_EVENT_TYPES = (
+    "INITIATED_CALL",
+    "RINGING",
+    "ANSWERED",
+    "COMPLETED_CALL",
+    "BUSY",
+    "FAILED",
+    "NO_ANSWER",
+)
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class ServiceError(Exception):
+    """An error response of the faked service, rendered the way the real one sends it."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected failure: the call fails with this status and error code."""
+
+    status: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request the fake received, with the status it answered."""
+
+    operation: str
+    status: int
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass(frozen=True)
+class SentVoiceMessage:
+    """A voice message the fake accepted: the exact request body and the id it returned."""
+
+    message_id: str
+    request: dict[str, Any]
+    account_id: str
+    region: str
+    at: float
+
+
+class _FakeBackend(BaseBackend):
+    """State shared by both fakes: injected faults, response patches and the call log."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.patches: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
+        self.calls: list[RecordedCall] = []
+        self.lock = threading.Lock()
+
+    def take_fault(self, operation: str) -> Fault | None:
+        with self.lock:
+            queue = self.faults.get(operation)
+            return queue.popleft() if queue else None
+
+    def take_patch(self, operation: str) -> dict[str, Any] | None:
+        with self.lock:
+            queue = self.patches.get(operation)
+            return queue.popleft() if queue else None
+
+
+@dataclass
+class _Channel:
+    application_id: str
+    enabled: bool
+    version: int
+    created: str
+    modified: str
+    modified_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ApplicationId": self.application_id,
+            "CreationDate": self.created,
+            "Enabled": self.enabled,
+            "HasCredential": False,
+            "Id": "voice",
+            "IsArchived": False,
+            "LastModifiedBy": self.modified_by,
+            "LastModifiedDate": self.modified,
+            "Platform": "VOICE",
+            "Version": self.version,
+        }
+
+
+class VoiceChannelBackend(_FakeBackend):
+    """Voice channels of Pinpoint applications, for one account and region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.channels: dict[str, _Channel] = {}
+
+    def _require_app(self, application_id: str) -> None:
+        apps = pinpoint_backends[self.account_id][self.region_name].apps
+        if application_id not in apps:
+            raise ServiceError(404, "NotFoundException", "Application not found")
+
+    def get(self, application_id: str) -> dict[str, Any]:
+        self._require_app(application_id)
+        channel = self.channels.get(application_id)
+        if channel is None:
+            raise ServiceError(404, "NotFoundException", "Resource not found")
+        return channel.to_json()
+
+    def update(self, application_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._require_app(application_id)
+        enabled = body.get("Enabled", True)
+        if not isinstance(enabled, bool):
+            raise ServiceError(400, "BadRequestException", "Enabled must be a boolean")
+        now = _iso_now()
+        channel = self.channels.get(application_id)
+        if channel is None:
+            channel = _Channel(application_id, enabled, 1, now, now, self.account_id)
+            self.channels[application_id] = channel
+        else:
+            channel.enabled = enabled
+            channel.version += 1
+            channel.modified = now
+        return channel.to_json()
+
+    def delete(self, application_id: str) -> dict[str, Any]:
+        self._require_app(application_id)
+        channel = self.channels.pop(application_id, None)
+        if channel is None:
+            raise ServiceError(404, "NotFoundException", "Resource not found")
+        return channel.to_json()
+
+
+@dataclass
+class _ConfigurationSet:
+    name: str
+    destinations: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+class SmsVoiceBackend(_FakeBackend):
+    """Pinpoint SMS and Voice v1 (``pinpoint-sms-voice``), for one account and region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        # Replaceable, so a simulation can run the 24-hour cap on its own clock.
+        self.clock: Callable[[], float] = time.time
+        self.sent: list[SentVoiceMessage] = []
+        self.configuration_sets: dict[str, _ConfigurationSet] = {}
+        self._calls_to: dict[str, deque[float]] = defaultdict(deque)
+
+    @property
+    def urls(self) -> dict[str, Callable[..., TYPE_RESPONSE]]:  # type: ignore[override]
+        # BaseBackend derives this from a sibling "urls" module inside moto; this fake has none.
+        return {base + r"/v1/sms-voice/.*": _dispatch_sms_voice for base in _SMS_VOICE_URL_BASES}
+
+    def send_voice_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        _validate_send(body, self.configuration_sets)
+        destination = body["DestinationPhoneNumber"]
+        now = self.clock()
+        recent = self._calls_to[destination]
+        while recent and now - recent[0] >= _DAY_SECONDS:
+            recent.popleft()
+        if len(recent) >= DAILY_CALLS_PER_RECIPIENT:
+            raise ServiceError(
+                429,
+                "TooManyRequestsException",
+                "Too many requests: the destination phone number received the maximum number "
+                "of voice messages in the last 24 hours",
+            )
+        recent.append(now)
+        message_id = str(uuid.uuid4())
+        self.sent.append(
+            SentVoiceMessage(
+                message_id, json.loads(json.dumps(body)), self.account_id, self.region_name, now
+            )
+        )
+        return {"MessageId": message_id}
+
+    def create_configuration_set(self, body: dict[str, Any]) -> dict[str, Any]:
+        name = _valid_name(body.get("ConfigurationSetName"), "ConfigurationSetName")
+        if name in self.configuration_sets:
+            raise ServiceError(409, "AlreadyExistsException", f"{name} already exists")
+        self.configuration_sets[name] = _ConfigurationSet(name)
+        return {}
+
+    def delete_configuration_set(self, name: str) -> dict[str, Any]:
+        self._configuration_set(name)
+        del self.configuration_sets[name]
+        return {}
+
+    def list_configuration_sets(self) -> dict[str, Any]:
+        return {"ConfigurationSets": sorted(self.configuration_sets)}
+
+    def create_event_destination(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        config = self._configuration_set(name)
+        dest_name = _valid_name(body.get("EventDestinationName"), "EventDestinationName")
+        if dest_name in config.destinations:
+            raise ServiceError(409, "AlreadyExistsException", f"{dest_name} already exists")
+        config.destinations[dest_name] = _valid_destination(body.get("EventDestination"))
+        return {}
+
+    def get_event_destinations(self, name: str) -> dict[str, Any]:
+        config = self._configuration_set(name)
+        return {
+            "EventDestinations": [
+                {"Name": dest_name, **dest} for dest_name, dest in config.destinations.items()
+            ]
+        }
+
+    def update_event_destination(
+        self, name: str, dest_name: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        config = self._configuration_set(name)
+        if dest_name not in config.destinations:
+            raise ServiceError(404, "NotFoundException", f"{dest_name} not found")
+        config.destinations[dest_name] = _valid_destination(body.get("EventDestination"))
+        return {}
+
+    def delete_event_destination(self, name: str, dest_name: str) -> dict[str, Any]:
+        config = self._configuration_set(name)
+        if config.destinations.pop(dest_name, None) is None:
+            raise ServiceError(404, "NotFoundException", f"{dest_name} not found")
+        return {}
+
+    def _configuration_set(self, name: str) -> _ConfigurationSet:
+        config = self.configuration_sets.get(name)
+        if config is None:
+            raise ServiceError(404, "NotFoundException", f"configuration set {name} not found")
+        return config
+
+
+voice_channel_backends = BackendDict(VoiceChannelBackend, "pinpoint")
+# The name moto's router imports ("moto.<service>" with "<service>_backends" inside).
+_SMS_VOICE_SERVICE = "voiceconstructs_smsvoice"
+sms_voice_backends = BackendDict(SmsVoiceBackend, "pinpoint-sms-voice")
+_SMS_VOICE_URL_BASES = [r"https?://sms-voice\.pinpoint\.(.+)\.amazonaws\.com"]
+_CHANNEL_PATH = "{0}/v1/apps/(?P<app_id>[^/]+)/channels/voice$"
+
+
+def _validate_send(body: dict[str, Any], configuration_sets: dict[str, Any]) -> None:
+    for required in ("DestinationPhoneNumber", "OriginationPhoneNumber"):
+        value = body.get(required)
+        if not isinstance(value, str) or not value.strip():
+            raise ServiceError(400, "BadRequestException", f"{required} is required")
+    content = body.get("Content")
+    if not isinstance(content, dict):
+        raise ServiceError(400, "BadRequestException", "Content is required")
+    kinds = [kind for kind in _CONTENT_KINDS if kind in content]
+    if len(kinds) != 1:
+        raise ServiceError(
+            400, "BadRequestException", "Content must contain exactly one message type"
+        )
+    message = content[kinds[0]]
+    if not isinstance(message, dict) or not isinstance(message.get("Text"), str):
+        raise ServiceError(400, "BadRequestException", f"Content.{kinds[0]}.Text is required")
+    config = body.get("ConfigurationSetName")
+    if config is not None and config not in configuration_sets:
+        raise ServiceError(400, "BadRequestException", f"configuration set {config} not found")
+
+
+def _valid_name(value: object, field_name: str) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise ServiceError(
+            400, "BadRequestException", f"{field_name} must be 1-64 letters, digits, - or _"
+        )
+    return value
+
+
+def _valid_destination(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ServiceError(400, "BadRequestException", "EventDestination is required")
+    kinds = [
+        k
+        for k in ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
+        if value.get(k)
+    ]
+    if len(kinds) != 1:
+        raise ServiceError(
+            400, "BadRequestException", "EventDestination must name exactly one destination"
+        )
+    events = value.get("MatchingEventTypes", [])
+    unknown = [e for e in events if e not in _EVENT_TYPES]
+    if unknown or not events:
+        raise ServiceError(
+            400, "BadRequestException", f"MatchingEventTypes must be among {list(_EVENT_TYPES)}"
+        )
+    return {
+        "Enabled": bool(value.get("Enabled", False)),
+        "MatchingEventTypes": list(events),
+        kinds[0]: dict(value[kinds[0]]),
+    }
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class _Request:
+    account_id: str
+    region: str
+    method: str
+    path: str
+    body: dict[str, Any]
+
+
+def _parse(request: Any, full_url: str, headers: Any, service: str) -> _Request:
+    parser = BaseResponse(service_name=service)
+    parser.setup_class(request, full_url, headers)
+    raw = parser.body or "{}"
+    try:
+        body = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
+    except json.JSONDecodeError:
+        body = {"__invalid_json__": True}
+    return _Request(
+        account_id=parser.current_account,
+        region=parser.region,
+        method=request.method,
+        path=unquote(urlparse(full_url).path),
+        body=body if isinstance(body, dict) else {"__invalid_json__": True},
+    )
+
+
+def _respond(
+    backend: _FakeBackend,
+    operation: str,
+    body: dict[str, Any],
+    errors: dict[int, str],
+    action: Callable[[], dict[str, Any]],
+) -> TYPE_RESPONSE:
+    fault = backend.take_fault(operation)
+    try:
+        if fault is not None:
+            raise ServiceError(fault.status, fault.code, fault.message)
+        if body.get("__invalid_json__"):
+            raise ServiceError(400, "BadRequestException", "The request body is not valid JSON")
+        result = action()
+        patch = backend.take_patch(operation)
+        if patch:
+            result = {**result, **patch}
+        status = 200
+        payload = json.dumps(result)
+        response_headers = {"Content-Type": "application/json"}
+    except ServiceError as error:
+        status = error.status
+        code = error.code if error.code else errors.get(error.status, "BadRequestException")
+        payload = json.dumps({"Message": error.message, "RequestID": str(uuid.uuid4())})
+        response_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+    with backend.lock:
+        backend.calls.append(RecordedCall(operation, status, body, time.time()))
+    return status, response_headers, payload
+
+
+def _dispatch_channel(request: Any, full_url: str, headers: Any) -> TYPE_RESPONSE:
+    req = _parse(request, full_url, headers, "pinpoint")
+    backend = voice_channel_backends[req.account_id][req.region]
+    application_id = req.path.split("/")[3]
+    handlers: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+        "GET": ("GetVoiceChannel", lambda: backend.get(application_id)),
+        "PUT": ("UpdateVoiceChannel", lambda: backend.update(application_id, req.body)),
+        "DELETE": ("DeleteVoiceChannel", lambda: backend.delete(application_id)),
+    }
+    if req.method not in handlers:
+        return 405, {"x-amzn-ErrorType": "MethodNotAllowedException"}, "{}"
+    operation, action = handlers[req.method]
+    return _respond(backend, operation, req.body, _PINPOINT_ERRORS, action)
+
+
+_SMS_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("POST", re.compile(r"^/v1/sms-voice/voice/message$"), "SendVoiceMessage"),
+    ("POST", re.compile(r"^/v1/sms-voice/configuration-sets$"), "CreateConfigurationSet"),
+    ("GET", re.compile(r"^/v1/sms-voice/configuration-sets$"), "ListConfigurationSets"),
+    ("DELETE", re.compile(r"^/v1/sms-voice/configuration-sets/(?P<set>[^/]+)$"),
+     "DeleteConfigurationSet"),
+    ("POST", re.compile(r"^/v1/sms-voice/configuration-sets/(?P<set>[^/]+)/event-destinations$"),
+     "CreateConfigurationSetEventDestination"),
+    ("GET", re.compile(r"^/v1/sms-voice/configuration-sets/(?P<set>[^/]+)/event-destinations$"),
+     "GetConfigurationSetEventDestinations"),
+    ("PUT", re.compile(
+        r"^/v1/sms-voice/configuration-sets/(?P<set>[^/]+)/event-destinations/(?P<dest>[^/]+)$"),
+     "UpdateConfigurationSetEventDestination"),
+    ("DELETE", re.compile(
+        r"^/v1/sms-voice/configuration-sets/(?P<set>[^/]+)/event-destinations/(?P<dest>[^/]+)$"),
+     "DeleteConfigurationSetEventDestination"),
+]  # fmt: skip
+
+
+def _dispatch_sms_voice(request: Any, full_url: str, headers: Any) -> TYPE_RESPONSE:
+    req = _parse(request, full_url, headers, "pinpoint-sms-voice")
+    backend = sms_voice_backends[req.account_id][req.region]
+    for method, pattern, operation in _SMS_ROUTES:
+        match = pattern.match(req.path)
+        if method == req.method and match:
+            params = match.groupdict()
+            return _respond(
+                backend,
+                operation,
+                req.body,
+                _SMS_VOICE_ERRORS,
+                lambda op=operation, p=params: _sms_action(backend, op, p, req.body),  # type: ignore[misc]
+            )
+    return 404, {"x-amzn-ErrorType": "NotFoundException"}, json.dumps({"Message": "no route"})
+
+
+def _sms_action(
+    backend: SmsVoiceBackend, operation: str, params: dict[str, str], body: dict[str, Any]
+) -> dict[str, Any]:
+    name, dest = params.get("set", ""), params.get("dest", "")
+    if operation == "SendVoiceMessage":
+        return backend.send_voice_message(body)
+    if operation == "CreateConfigurationSet":
+        return backend.create_configuration_set(body)
+    if operation == "ListConfigurationSets":
+        return backend.list_configuration_sets()
+    if operation == "DeleteConfigurationSet":
+        return backend.delete_configuration_set(name)
+    if operation == "CreateConfigurationSetEventDestination":
+        return backend.create_event_destination(name, body)
+    if operation == "GetConfigurationSetEventDestinations":
+        return backend.get_event_destinations(name)
+    if operation == "UpdateConfigurationSetEventDestination":
+        return backend.update_event_destination(name, dest, body)
+    return backend.delete_event_destination(name, dest)
+
+
+_install_lock = threading.Lock()
+_native: dict[str, bool] = {}
+
+
+def install() -> None:
+    """Register both fakes with moto's router. Safe to call more than once."""
+    with _install_lock:
+        if _native:
+            return
+        _native["voice_channel"] = _moto_routes_voice_channel()
+        _native["sms_voice"] = _moto_routes_sms_voice()
+        pinpoint_urls.url_paths.setdefault(_CHANNEL_PATH, _dispatch_channel)
+        module = types.ModuleType(f"moto.{_SMS_VOICE_SERVICE}")
+        setattr(module, f"{_SMS_VOICE_SERVICE}_backends", sms_voice_backends)
+        sys.modules[module.__name__] = module
+        # First in the list: moto's router takes the first pattern that matches the URL.
+        backend_index.backend_url_patterns.insert(
+            0, (_SMS_VOICE_SERVICE, re.compile(_SMS_VOICE_URL_BASES[0]))
+        )
+
+
+def _moto_routes_voice_channel() -> bool:
+    return any("channels/voice" in path for path in pinpoint_urls.url_paths)
+
+
+def _moto_routes_sms_voice() -> bool:
+    url = "https://sms-voice.pinpoint.us-east-1.amazonaws.com/v1/sms-voice/voice/message"
+    return any(
+        pattern.match(url) and service != _SMS_VOICE_SERVICE
+        for service, pattern in backend_index.backend_url_patterns
+    )
+
+
+def moto_implements_voice_channel() -> bool:
+    """Whether moto itself (before this extension) routes the voice channel endpoints."""
+    install()
+    return _native["voice_channel"]
+
+
+def moto_implements_sms_voice() -> bool:
+    """Whether moto itself (before this extension) routes the pinpoint-sms-voice endpoint."""
+    install()
+    return _native["sms_voice"]
+
+
+def _default_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+class VoiceMock:
+    """What a test sees of the fakes: sent messages, call logs, fault injection.
+
+    Every method takes ``account_id`` and ``region``; they default to moto's default account
+    and the environment's region.
+    """
+
+    def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str | None = None) -> None:
+        self.account_id = account_id
+        self.region = region or _default_region()
+
+    def _backend(self, operation: str, account_id: str | None, region: str | None) -> _FakeBackend:
+        account, where = account_id or self.account_id, region or self.region
+        if operation in VOICE_CHANNEL_OPERATIONS:
+            return voice_channel_backends[account][where]
+        if operation in SMS_VOICE_OPERATIONS:
+            return sms_voice_backends[account][where]
+        raise ValueError(f"operation must be one of the faked operations, got {operation!r}")
+
+    def sms_voice(
+        self, account_id: str | None = None, region: str | None = None
+    ) -> SmsVoiceBackend:
+        """The SMS and Voice backend of one account and region."""
+        return sms_voice_backends[account_id or self.account_id][region or self.region]
+
+    def sent_messages(
+        self, account_id: str | None = None, region: str | None = None
+    ) -> list[SentVoiceMessage]:
+        """Voice messages the fake accepted, oldest first."""
+        return list(self.sms_voice(account_id, region).sent)
+
+    def calls(
+        self, operation: str, account_id: str | None = None, region: str | None = None
+    ) -> list[RecordedCall]:
+        """Every request of ``operation`` the fake received, failed ones included."""
+        backend = self._backend(operation, account_id, region)
+        return [call for call in backend.calls if call.operation == operation]
+
+    def voice_channel(
+        self, application_id: str, account_id: str | None = None, region: str | None = None
+    ) -> dict[str, Any] | None:
+        """The stored voice channel of an application, or None."""
+        backend = voice_channel_backends[account_id or self.account_id][region or self.region]
+        channel = backend.channels.get(application_id)
+        return channel.to_json() if channel else None
+
+    def fail_next(
+        self,
+        operation: str,
+        count: int = 1,
+        *,
+        status: int = 429,
+        code: str | None = None,
+        message: str = "injected fault",
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``operation`` fail with ``status`` (and ``code``)."""
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        errors = _PINPOINT_ERRORS if operation in VOICE_CHANNEL_OPERATIONS else _SMS_VOICE_ERRORS
+        error_code = code or errors.get(status)
+        if error_code is None:
+            raise ValueError(f"status {status} has no error code for {operation}; pass code=")
+        backend = self._backend(operation, account_id, region)
+        with backend.lock:
+            backend.faults[operation].extend(
+                Fault(status, error_code, message) for _ in range(count)
+            )
+
+    def patch_next_response(
+        self,
+        operation: str,
+        fields: dict[str, Any],
+        count: int = 1,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Overwrite fields of the next ``count`` successful responses (stale or odd reads)."""
+        backend = self._backend(operation, account_id, region)
+        with backend.lock:
+            backend.patches[operation].extend(dict(fields) for _ in range(count))
+
+
+@contextmanager
+def mock_voice(region: str | None = None) -> Iterator[VoiceMock]:
+    """Start moto's ``mock_aws`` with both fakes registered, and yield a :class:`VoiceMock`."""
+    install()
+    with mock_aws():
+        yield VoiceMock(region=region)
