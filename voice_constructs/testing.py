@@ -331,7 +331,9 @@ class SmsVoiceBackend(_FakeBackend):
 voice_channel_backends = BackendDict(VoiceChannelBackend, "pinpoint")
 # The name moto's router imports ("moto.<service>" with "<service>_backends" inside).
 _SMS_VOICE_SERVICE = "voiceconstructs_smsvoice"
-sms_voice_backends = BackendDict(SmsVoiceBackend, "pinpoint-sms-voice")
+# botocore's endpoint data lists no regions for pinpoint-sms-voice (its endpoints come from rules),
+# so the fake serves the regions of Pinpoint itself.
+sms_voice_backends = BackendDict(SmsVoiceBackend, "pinpoint")
 _SMS_VOICE_URL_BASES = [r"https?://sms-voice\.pinpoint\.(.+)\.amazonaws\.com"]
 _CHANNEL_PATH = "{0}/v1/apps/(?P<app_id>[^/]+)/channels/voice$"
 
