@@ -1,0 +1,220 @@
+"""Validation of a SendVoiceMessage request before any call is placed (no AWS calls here)."""
+
+from __future__ import annotations
+
+import re
+
+# DOCTYPE and ENTITY declarations are refused before parsing, so no entity is ever expanded.
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from typing import Any
+
+from vc_common.phone import is_e164, mask
+
+MAX_SPOKEN_CHARACTERS = 3000
+MAX_SSML_CHARACTERS = 6000
+TOP_LEVEL_FIELDS = frozenset(
+    {
+        "Content",
+        "DestinationPhoneNumber",
+        "OriginationPhoneNumber",
+        "CallerId",
+        "ConfigurationSetName",
+    }
+)
+CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
+_MESSAGE_FIELDS = {
+    "CallInstructionsMessage": frozenset({"Text"}),
+    "PlainTextMessage": frozenset({"Text", "LanguageCode", "VoiceId"}),
+    "SSMLMessage": frozenset({"Text", "LanguageCode", "VoiceId"}),
+}
+# Amazon Polly's forms: "en-US", "cmn-CN", or a bare language such as "arb"; voices are ASCII names.
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
+VOICE_ID = re.compile(r"^[A-Z][A-Za-z]{1,31}$")
+CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_SPEAK = re.compile(r"^(\{[^}]*\})?speak$")
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+_FORBIDDEN_MARKUP = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class BadRequestException(Exception):  # noqa: N818 - callers see the service's error name
+    """The request is invalid; ``field`` names the part of it that is wrong."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field} {problem}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Values the construct configured, used where the event leaves them out."""
+
+    origination_number: str | None = None
+    caller_id: str | None = None
+    configuration_set_name: str | None = None
+    language_code: str | None = None
+    voice_id: str | None = None
+
+
+def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
+    """Return the exact SendVoiceMessage request for ``event``, or raise BadRequestException."""
+    if not isinstance(event, dict):
+        raise BadRequestException("event", f"must be a JSON object, got {_json_type(event)}")
+    unknown = sorted(str(key) for key in event if key not in TOP_LEVEL_FIELDS)
+    if unknown:
+        raise BadRequestException(
+            "event", f"has unknown fields {unknown}; allowed: {sorted(TOP_LEVEL_FIELDS)}"
+        )
+    request: dict[str, Any] = {
+        "DestinationPhoneNumber": _phone(event, "DestinationPhoneNumber", None, required=True),
+        "OriginationPhoneNumber": _phone(
+            event, "OriginationPhoneNumber", defaults.origination_number, required=True
+        ),
+        "Content": _content(event.get("Content"), defaults),
+    }
+    caller_id = _phone(event, "CallerId", defaults.caller_id, required=False)
+    if caller_id is not None:
+        request["CallerId"] = caller_id
+    config = _optional_string(event, "ConfigurationSetName", defaults.configuration_set_name)
+    if config is not None:
+        if not CONFIGURATION_SET_NAME.fullmatch(config):
+            raise BadRequestException(
+                "ConfigurationSetName", f"must be 1-64 letters, digits, - or _, got {config!r}"
+            )
+        request["ConfigurationSetName"] = config
+    return request
+
+
+def _phone(event: dict[str, Any], field: str, default: str | None, *, required: bool) -> str | None:
+    value = event.get(field, default)
+    if value is None:
+        if required:
+            raise BadRequestException(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise BadRequestException(field, f"must be a string, got {_json_type(value)}")
+    if not is_e164(value):
+        raise BadRequestException(
+            field, f"must be in E.164 form (+ and 2 to 15 digits), got '{mask(value)}'"
+        )
+    return value
+
+
+def _optional_string(event: dict[str, Any], field: str, default: str | None) -> str | None:
+    value = event.get(field, default)
+    if value is not None and not isinstance(value, str):
+        raise BadRequestException(field, f"must be a string, got {_json_type(value)}")
+    return value
+
+
+def _content(content: object, defaults: Defaults) -> dict[str, Any]:
+    if content is None:
+        raise BadRequestException("Content", "is required")
+    if not isinstance(content, dict):
+        raise BadRequestException("Content", f"must be an object, got {_json_type(content)}")
+    unknown = sorted(str(key) for key in content if key not in CONTENT_KINDS)
+    if unknown:
+        raise BadRequestException(
+            "Content", f"has unknown fields {unknown}; allowed: {list(CONTENT_KINDS)}"
+        )
+    kinds = [kind for kind in CONTENT_KINDS if kind in content]
+    if len(kinds) != 1:
+        raise BadRequestException(
+            "Content", f"must hold exactly one of {list(CONTENT_KINDS)}, got {kinds}"
+        )
+    kind = kinds[0]
+    return {kind: _message(kind, content[kind], defaults)}
+
+
+def _message(kind: str, message: object, defaults: Defaults) -> dict[str, Any]:
+    where = f"Content.{kind}"
+    if not isinstance(message, dict):
+        raise BadRequestException(where, f"must be an object, got {_json_type(message)}")
+    unknown = sorted(str(key) for key in message if key not in _MESSAGE_FIELDS[kind])
+    if unknown:
+        raise BadRequestException(
+            where, f"has unknown fields {unknown}; allowed: {sorted(_MESSAGE_FIELDS[kind])}"
+        )
+    text = message.get("Text")
+    if text is None:
+        raise BadRequestException(f"{where}.Text", "is required")
+    if not isinstance(text, str):
+        raise BadRequestException(f"{where}.Text", f"must be a string, got {_json_type(text)}")
+    if not text.strip():
+        raise BadRequestException(f"{where}.Text", "must not be empty or blank")
+    result: dict[str, Any] = {"Text": _text(kind, text, f"{where}.Text")}
+    if kind == "CallInstructionsMessage":
+        return result
+    language = message.get("LanguageCode", defaults.language_code)
+    if language is not None:
+        if not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language):
+            raise BadRequestException(
+                f"{where}.LanguageCode",
+                f"must be a language code such as en-US, got {_short(language)}",
+            )
+        result["LanguageCode"] = language
+    voice = message.get("VoiceId", defaults.voice_id)
+    if voice is not None:
+        if not isinstance(voice, str) or not VOICE_ID.fullmatch(voice):
+            raise BadRequestException(
+                f"{where}.VoiceId",
+                f"must be an Amazon Polly voice name such as Joanna, got {_short(voice)}",
+            )
+        result["VoiceId"] = voice
+    return result
+
+
+def _text(kind: str, text: str, field: str) -> str:
+    if kind != "SSMLMessage":
+        if len(text) > MAX_SPOKEN_CHARACTERS:
+            raise BadRequestException(
+                field, f"must be at most {MAX_SPOKEN_CHARACTERS} characters, got {len(text)}"
+            )
+        return text
+    # The service rejects line breaks inside SSML; they carry no meaning there.
+    ssml = _LINE_BREAKS.sub(" ", text)
+    if len(ssml) > MAX_SSML_CHARACTERS:
+        raise BadRequestException(
+            field,
+            f"must be at most {MAX_SSML_CHARACTERS} characters including SSML markup, "
+            f"got {len(ssml)}",
+        )
+    if _FORBIDDEN_MARKUP.search(ssml):
+        raise BadRequestException(field, "must not contain DOCTYPE or ENTITY declarations")
+    try:
+        root = ET.fromstring(ssml)  # noqa: S314 - no DOCTYPE, so no entity expansion is possible
+    except ET.ParseError as error:
+        raise BadRequestException(field, f"must be well-formed SSML: {error}") from None
+    if not _SPEAK.match(root.tag):
+        raise BadRequestException(field, f"must have a <speak> root element, got <{root.tag}>")
+    spoken = "".join(root.itertext())
+    if not spoken.strip():
+        raise BadRequestException(field, "must contain words to speak")
+    if len(spoken) > MAX_SPOKEN_CHARACTERS:
+        raise BadRequestException(
+            field,
+            f"must have at most {MAX_SPOKEN_CHARACTERS} spoken characters, got {len(spoken)}",
+        )
+    return ssml
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _short(value: object) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    return _json_type(value)

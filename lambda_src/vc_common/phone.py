@@ -1,0 +1,27 @@
+"""Phone numbers: the E.164 check and the mask used in every log line and error message."""
+
+from __future__ import annotations
+
+import re
+
+E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+
+def is_e164(value: str) -> bool:
+    """Whether ``value`` is a phone number in E.164 form (``+`` and 2 to 15 digits)."""
+    return bool(E164.fullmatch(value))
+
+
+def mask(value: object) -> str:
+    """Mask a phone number (``+12065550100`` -> ``+1*******0100``); never returns it whole.
+
+    Anything that is not a string, or too short to keep a prefix and suffix, is masked entirely
+    but for its length, so a malformed number in an error message leaks nothing either.
+    """
+    if not isinstance(value, str):
+        return f"<{type(value).__name__}>"
+    if len(value) < 8:
+        return "*" * len(value)
+    # Keep "+" and the first digit (the country, roughly) and the last four digits only.
+    head = value[:2] if value.startswith("+") else ""
+    return head + "*" * (len(value) - len(head) - 4) + value[-4:]
