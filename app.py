@@ -4,6 +4,9 @@
 Context (``-c key=value``):
 - ``applicationId``: adopt this existing Pinpoint application instead of creating one.
 - ``applicationName``: name of the application to create (default: derived from the stack).
+- ``originationNumber``: the long code to call from, E.164 (default: ``+12065550100``, a
+  placeholder from the reserved 555-01xx range: set yours before you deploy).
+- ``callerId``: the number recipients see (default: the service's choice).
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 
 When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
@@ -15,6 +18,9 @@ import aws_cdk as cdk
 
 from voice_constructs import PinpointVoice
 
+# A fictional number (555-01xx is reserved for examples), so `make synth` needs no arguments.
+DEFAULT_ORIGINATION_NUMBER = "+12065550100"
+
 
 def build(app: cdk.App) -> cdk.Stack:
     """Add the sample stack to ``app``."""
@@ -23,13 +29,15 @@ def build(app: cdk.App) -> cdk.Stack:
         app,
         "Sample",
         stack_name=ctx("stackName") or "VoiceConstructsSample",
-        description="voice-constructs sample: Pinpoint voice",
+        description="voice-constructs sample: Pinpoint voice channel and a voice message sender",
     )
     voice = PinpointVoice(
         stack,
         "Voice",
         application_id=ctx("applicationId"),
         application_name=ctx("applicationName"),
+        origination_number=ctx("originationNumber") or DEFAULT_ORIGINATION_NUMBER,
+        caller_id=ctx("callerId"),
     )
     if voice.application is not None:
         cdk.Validations.of(voice.application).acknowledge(
@@ -42,6 +50,9 @@ def build(app: cdk.App) -> cdk.Stack:
                 ),
             )
         )
+    if voice.sender is not None:
+        cdk.CfnOutput(stack, "SenderFunctionName", value=voice.sender.function.function_name)
+        cdk.CfnOutput(stack, "FailureQueueUrl", value=voice.sender.failure_queue.queue_url)
     return stack
 
 

@@ -11,13 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voice_constructs.pinpoint_voice import PinpointVoice
+    from voice_constructs.sender import VoiceMessageSender
     from voice_constructs.voice_channel import VoiceChannel
 
-__all__ = ["PinpointVoice", "VoiceChannel"]
+__all__ = ["PinpointVoice", "VoiceChannel", "VoiceMessageSender"]
 
 _MODULES = {
     "PinpointVoice": "voice_constructs.pinpoint_voice",
     "VoiceChannel": "voice_constructs.voice_channel",
+    "VoiceMessageSender": "voice_constructs.sender",
 }
 
 

@@ -6,6 +6,7 @@ from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
+from voice_constructs.sender import VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
 
 
@@ -25,6 +26,9 @@ class PinpointVoice(Construct):
         application_name: str | None = None,
         application_id: str | None = None,
         removal_policy: RemovalPolicy | None = None,
+        origination_number: str | None = None,
+        caller_id: str | None = None,
+        default_voice_id: str | None = None,
     ) -> None:
         """Create or adopt the application and enable its voice channel.
 
@@ -34,6 +38,10 @@ class PinpointVoice(Construct):
             :default: - a new application is created
         :param removal_policy: Applied to the created application and to the voice channel.
             :default: - both are deleted with the stack (an adopted application is never deleted)
+        :param origination_number: The long code to call from (E.164); adds ``sender``.
+            :default: - no sender
+        :param caller_id: Number shown to recipients. :default: - the service's choice
+        :param default_voice_id: Amazon Polly voice of the sender. :default: - the service's
         """
         super().__init__(scope, id)
         if application_name is not None and application_id is not None:
@@ -60,3 +68,17 @@ class PinpointVoice(Construct):
             application_id=self.application_id,
             removal_policy=removal_policy,
         )
+        self.sender: VoiceMessageSender | None = None
+        if origination_number is not None:
+            self.sender = VoiceMessageSender(
+                self,
+                "Sender",
+                origination_number=origination_number,
+                caller_id=caller_id,
+                default_voice_id=default_voice_id,
+            )
+        elif caller_id is not None or default_voice_id is not None:
+            raise ValueError(
+                "caller_id and default_voice_id configure the sender, which needs "
+                "origination_number; got origination_number=None"
+            )

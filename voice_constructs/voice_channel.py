@@ -34,7 +34,7 @@ def validate_application_id(prop: str, value: str) -> None:
     """Raise ``ValueError`` unless ``value`` looks like a Pinpoint application (project) id."""
     if Token.is_unresolved(value):
         return
-    if not _APPLICATION_ID.match(value):
+    if not _APPLICATION_ID.fullmatch(value):
         raise ValueError(
             f"{prop} must be a pinpoint application id (32 hexadecimal characters, the "
             f"project id in the console), got {value!r}"
