@@ -145,22 +145,17 @@ def _message(kind: str, message: object, defaults: Defaults) -> dict[str, Any]:
     result: dict[str, Any] = {"Text": _text(kind, text, f"{where}.Text")}
     if kind == "CallInstructionsMessage":
         return result
-    language = message.get("LanguageCode", defaults.language_code)
-    if language is not None:
-        if not isinstance(language, str) or not LANGUAGE_CODE.fullmatch(language):
-            raise BadRequestException(
-                f"{where}.LanguageCode",
-                f"must be a language code such as en-US, got {_short(language)}",
-            )
-        result["LanguageCode"] = language
-    voice = message.get("VoiceId", defaults.voice_id)
-    if voice is not None:
-        if not isinstance(voice, str) or not VOICE_ID.fullmatch(voice):
-            raise BadRequestException(
-                f"{where}.VoiceId",
-                f"must be an Amazon Polly voice name such as Joanna, got {_short(voice)}",
-            )
-        result["VoiceId"] = voice
+    voice_settings = (
+        ("LanguageCode", defaults.language_code, LANGUAGE_CODE, "a language code such as en-US"),
+        ("VoiceId", defaults.voice_id, VOICE_ID, "an Amazon Polly voice name such as Joanna"),
+    )
+    for name, default, pattern, form in voice_settings:
+        value = message.get(name, default)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise BadRequestException(f"{where}.{name}", f"must be {form}, got {_short(value)}")
+        result[name] = value
     return result
 
 
