@@ -6,6 +6,7 @@ import re
 
 # DOCTYPE and ENTITY declarations are refused before parsing, so no entity is ever expanded.
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,11 +61,7 @@ def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
     """Return the exact SendVoiceMessage request for ``event``, or raise BadRequestException."""
     if not isinstance(event, dict):
         raise BadRequestException("event", f"must be a JSON object, got {_json_type(event)}")
-    unknown = sorted(str(key) for key in event if key not in TOP_LEVEL_FIELDS)
-    if unknown:
-        raise BadRequestException(
-            "event", f"has unknown fields {unknown}; allowed: {sorted(TOP_LEVEL_FIELDS)}"
-        )
+    _reject_unknown(event, TOP_LEVEL_FIELDS, "event")
     request: dict[str, Any] = {
         "DestinationPhoneNumber": _phone(event, "DestinationPhoneNumber", None, required=True),
         "OriginationPhoneNumber": _phone(
@@ -112,11 +109,7 @@ def _content(content: object, defaults: Defaults) -> dict[str, Any]:
         raise BadRequestException("Content", "is required")
     if not isinstance(content, dict):
         raise BadRequestException("Content", f"must be an object, got {_json_type(content)}")
-    unknown = sorted(str(key) for key in content if key not in CONTENT_KINDS)
-    if unknown:
-        raise BadRequestException(
-            "Content", f"has unknown fields {unknown}; allowed: {list(CONTENT_KINDS)}"
-        )
+    _reject_unknown(content, CONTENT_KINDS, "Content")
     kinds = [kind for kind in CONTENT_KINDS if kind in content]
     if len(kinds) != 1:
         raise BadRequestException(
@@ -130,11 +123,7 @@ def _message(kind: str, message: object, defaults: Defaults) -> dict[str, Any]:
     where = f"Content.{kind}"
     if not isinstance(message, dict):
         raise BadRequestException(where, f"must be an object, got {_json_type(message)}")
-    unknown = sorted(str(key) for key in message if key not in _MESSAGE_FIELDS[kind])
-    if unknown:
-        raise BadRequestException(
-            where, f"has unknown fields {unknown}; allowed: {sorted(_MESSAGE_FIELDS[kind])}"
-        )
+    _reject_unknown(message, _MESSAGE_FIELDS[kind], where)
     text = message.get("Text")
     if text is None:
         raise BadRequestException(f"{where}.Text", "is required")
@@ -191,6 +180,14 @@ def _text(kind: str, text: str, field: str) -> str:
             f"must have at most {MAX_SPOKEN_CHARACTERS} spoken characters, got {len(spoken)}",
         )
     return ssml
+
+
+def _reject_unknown(value: dict[Any, Any], allowed: Iterable[str], field: str) -> None:
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        raise BadRequestException(
+            field, f"has unknown fields {unknown}; allowed: {sorted(allowed)}"
+        )
 
 
 def _json_type(value: object) -> str:
