@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -16,6 +16,7 @@ from constructs import Construct
 
 from voice_constructs._assets import handler_code
 from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
 
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
@@ -45,13 +46,6 @@ def max_attempts_for(timeout_seconds: int) -> int:
             return attempts
         spent += cost
         attempts += 1
-
-
-def _check(prop: str, value: str | None, pattern: re.Pattern[str], form: str) -> None:
-    if value is None or Token.is_unresolved(value):
-        return
-    if not pattern.fullmatch(value):
-        raise ValueError(f"{prop} must be {form}, got {value!r}")
 
 
 class VoiceMessageSender(Construct):
@@ -105,21 +99,21 @@ class VoiceMessageSender(Construct):
             :default: - a new SQS queue, encrypted, TLS only, 14 days retention
         """
         super().__init__(scope, id)
-        _check("origination_number", origination_number, _E164, "an E.164 phone number")
-        _check("caller_id", caller_id, _E164, "an E.164 phone number")
-        _check(
+        check_form("origination_number", origination_number, _E164, "an E.164 phone number")
+        check_form("caller_id", caller_id, _E164, "an E.164 phone number")
+        check_form(
             "configuration_set_name",
             configuration_set_name,
             _CONFIGURATION_SET_NAME,
             "1-64 letters, digits, - or _",
         )
-        _check(
+        check_form(
             "default_language_code",
             default_language_code,
             _LANGUAGE_CODE,
             "a language code such as en-US",
         )
-        _check(
+        check_form(
             "default_voice_id",
             default_voice_id,
             _VOICE_ID,

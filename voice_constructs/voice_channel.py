@@ -9,7 +9,6 @@ from aws_cdk import (
     Duration,
     RemovalPolicy,
     Stack,
-    Token,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -19,6 +18,7 @@ from constructs import Construct
 
 from voice_constructs._assets import handler_code
 from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
 
 _PROVIDER_ID = "VoiceConstructsVoiceChannelProvider"
@@ -32,13 +32,12 @@ CHANNEL_ACTIONS = (
 
 def validate_application_id(prop: str, value: str) -> None:
     """Raise ``ValueError`` unless ``value`` looks like a Pinpoint application (project) id."""
-    if Token.is_unresolved(value):
-        return
-    if not _APPLICATION_ID.fullmatch(value):
-        raise ValueError(
-            f"{prop} must be a pinpoint application id (32 hexadecimal characters, the "
-            f"project id in the console), got {value!r}"
-        )
+    check_form(
+        prop,
+        value,
+        _APPLICATION_ID,
+        "a pinpoint application id (32 hexadecimal characters, the project id in the console)",
+    )
 
 
 class _VoiceChannelProvider(Construct):
