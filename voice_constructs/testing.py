@@ -37,6 +37,7 @@ from urllib.parse import unquote, urlparse
 
 import moto.backend_index as backend_index
 import moto.pinpoint.urls as pinpoint_urls
+from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from moto import mock_aws
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -112,13 +113,20 @@ class ServiceError(Exception):
         self.message = message
 
 
+# Kinds of injected fault: an error response, a connection that never opens (the request is
+# not sent), or a read timeout after the service accepted the request (it acted, the client
+# never hears).
+ERROR, CONNECT_TIMEOUT, TIMEOUT_AFTER_ACCEPT = "error", "connect_timeout", "timeout_after_accept"
+
+
 @dataclass(frozen=True)
 class Fault:
-    """One injected failure: the call fails with this status and error code."""
+    """One injected failure: an error with this status and code, or a timeout (``kind``)."""
 
     status: int
     code: str
     message: str
+    kind: str = ERROR
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,8 @@ class _FakeBackend(BaseBackend):
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
+        # Replaceable, so a simulation can run time-based rules and call logs on its own clock.
+        self.clock: Callable[[], float] = time.time
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
         self.patches: dict[str, deque[dict[str, Any]]] = defaultdict(deque)
         self.calls: list[RecordedCall] = []
@@ -241,8 +251,6 @@ class SmsVoiceBackend(_FakeBackend):
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
-        # Replaceable, so a simulation can run the 24-hour cap on its own clock.
-        self.clock: Callable[[], float] = time.time
         self.sent: list[SentVoiceMessage] = []
         self.configuration_sets: dict[str, _ConfigurationSet] = {}
         self._calls_to: dict[str, deque[float]] = defaultdict(deque)
@@ -403,6 +411,7 @@ class _Request:
     method: str
     path: str
     body: dict[str, Any]
+    url: str
 
 
 def _parse(request: Any, full_url: str, headers: Any, service: str) -> _Request:
@@ -419,17 +428,31 @@ def _parse(request: Any, full_url: str, headers: Any, service: str) -> _Request:
         method=request.method,
         path=unquote(urlparse(full_url).path),
         body=body if isinstance(body, dict) else {"__invalid_json__": True},
+        url=full_url,
     )
 
 
 def _respond(
     backend: _FakeBackend,
     operation: str,
-    body: dict[str, Any],
+    req: _Request,
     errors: dict[int, str],
     action: Callable[[], dict[str, Any]],
 ) -> TYPE_RESPONSE:
+    body = req.body
     fault = backend.take_fault(operation)
+    if fault is not None and fault.kind == CONNECT_TIMEOUT:
+        # The request never reaches the service, so nothing is recorded.
+        raise ConnectTimeoutError(endpoint_url=req.url)
+    if fault is not None and fault.kind == TIMEOUT_AFTER_ACCEPT:
+        try:
+            action()
+            status = 200
+        except ServiceError as error:
+            status = error.status
+        with backend.lock:
+            backend.calls.append(RecordedCall(operation, status, body, backend.clock()))
+        raise ReadTimeoutError(endpoint_url=req.url)
     try:
         if fault is not None:
             raise ServiceError(fault.status, fault.code, fault.message)
@@ -448,7 +471,7 @@ def _respond(
         payload = json.dumps({"Message": error.message, "RequestID": str(uuid.uuid4())})
         response_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
     with backend.lock:
-        backend.calls.append(RecordedCall(operation, status, body, time.time()))
+        backend.calls.append(RecordedCall(operation, status, body, backend.clock()))
     return status, response_headers, payload
 
 
@@ -464,7 +487,7 @@ def _dispatch_channel(request: Any, full_url: str, headers: Any) -> TYPE_RESPONS
     if req.method not in handlers:
         return 405, {"x-amzn-ErrorType": "MethodNotAllowedException"}, "{}"
     operation, action = handlers[req.method]
-    return _respond(backend, operation, req.body, _PINPOINT_ERRORS, action)
+    return _respond(backend, operation, req, _PINPOINT_ERRORS, action)
 
 
 _SMS_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -496,7 +519,7 @@ def _dispatch_sms_voice(request: Any, full_url: str, headers: Any) -> TYPE_RESPO
             return _respond(
                 backend,
                 operation,
-                req.body,
+                req,
                 _SMS_VOICE_ERRORS,
                 lambda op=operation, p=params: _sms_action(backend, op, p, req.body),  # type: ignore[misc]
             )
@@ -641,6 +664,30 @@ class VoiceMock:
         with backend.lock:
             backend.faults[operation].extend(
                 Fault(status, error_code, message) for _ in range(count)
+            )
+
+    def time_out_next(
+        self,
+        operation: str,
+        count: int = 1,
+        *,
+        after_accept: bool = True,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> None:
+        """Make the next ``count`` calls of ``operation`` time out.
+
+        With ``after_accept`` (the default) the service acts on the request (a voice message is
+        sent and recorded) and the client gets a read timeout; otherwise the connection never
+        opens (a connect timeout) and the request does not reach the service.
+        """
+        if count < 1:
+            raise ValueError(f"count must be at least 1, got {count}")
+        kind = TIMEOUT_AFTER_ACCEPT if after_accept else CONNECT_TIMEOUT
+        backend = self._backend(operation, account_id, region)
+        with backend.lock:
+            backend.faults[operation].extend(
+                Fault(0, "", "injected timeout", kind) for _ in range(count)
             )
 
     def patch_next_response(
