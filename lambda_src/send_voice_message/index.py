@@ -1,23 +1,53 @@
-"""Lambda handler that sends one voice message with the Pinpoint SMS and Voice API v1.
+"""Lambda handler that sends voice messages with the Pinpoint SMS and Voice API v1.
 
-The event is the SendVoiceMessage request body; fields it leaves out come from the construct's
-configuration (environment variables). The result is ``{"MessageId": "..."}``. Every failure
-raises an exception whose type mirrors the service's error (``BadRequestException``,
-``TooManyRequestsException``, ...), so a caller can tell a bad request from a busy service.
+Two ways in, one set of rules:
+
+- **Direct invoke.** The event is the SendVoiceMessage request body, plus an optional
+  ``IdempotencyKey``; fields it leaves out come from the construct's configuration. The result is
+  ``{"MessageId": "..."}``. Every failure raises an exception whose type mirrors the service's
+  error (``BadRequestException``, ``TooManyRequestsException``, ...).
+- **SQS batch** (the construct's bulk queue). Each record's body is the same request. The result
+  is a partial batch response: transient failures go back to the queue with a growing delay,
+  and permanent ones are moved to the dead-letter queue with their reason.
+
+Every call takes a slot of the sending quota and of the recipient's daily cap first
+(:mod:`send_voice_message.quota`), when the construct gave the function its state table.
+Idempotency (Powertools for AWS Lambda, in the same table) covers every queued message and every
+direct invoke that carries an ``IdempotencyKey``: a repeated key returns the first ``MessageId``.
+
+A call whose request was sent but whose answer never came (a read timeout) may have been placed.
+v1 has no idempotency token, so it is never retried: its outcome is recorded as unknown.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
-from vc_common.aws import attempts, client_config, error_code, error_message
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from vc_common.aws import client_config, error_code, error_message
 from vc_common.phone import mask
 
-from send_voice_message.validation import BadRequestException, Defaults, build_request
+from send_voice_message.quota import (
+    Clock,
+    PacingTimeoutError,
+    Quota,
+    RecipientCapError,
+    SystemClock,
+)
+from send_voice_message.validation import (
+    BadRequestException,
+    Defaults,
+    build_request,
+    idempotency_key,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice import PinpointSMSVoiceClient
@@ -28,8 +58,22 @@ ENV_CONFIGURATION_SET_NAME = "CONFIGURATION_SET_NAME"
 ENV_DEFAULT_LANGUAGE_CODE = "DEFAULT_LANGUAGE_CODE"
 ENV_DEFAULT_VOICE_ID = "DEFAULT_VOICE_ID"
 ENV_MAX_ATTEMPTS = "SEND_MAX_ATTEMPTS"
+ENV_STATE_TABLE = "STATE_TABLE_NAME"
+ENV_CALLS_PER_MINUTE = "MAX_CALLS_PER_MINUTE"
+ENV_IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_SECONDS"
+ENV_QUEUE_URL = "QUEUE_URL"
+ENV_DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
+ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
+# Worst case of one attempt, and what is kept back from the function's timeout.
+CALL_BUDGET_SECONDS = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+SAFETY_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 20
+# A queued message that failed transiently comes back after 30 s, 60 s, 120 s, ... (15 min max).
+REQUEUE_BASE_SECONDS = 30
+REQUEUE_MAX_SECONDS = 900
+RETRYABLE_CODES = frozenset({"TooManyRequestsException", "InternalServiceErrorException"})
 DAILY_CAP_HINT = (
     "a 429 is often the per-recipient cap: at most 5 voice messages to the same number in 24 hours"
 )
@@ -53,8 +97,11 @@ def _defaults() -> Defaults:
 # back-off fits inside the function's timeout.
 DEFAULTS = _defaults()
 MAX_ATTEMPTS = int(os.environ.get(ENV_MAX_ATTEMPTS, "3"))
+MAX_RECEIVES = int(os.environ.get(ENV_MAX_RECEIVES, "5"))
+# botocore does not retry: a retried read timeout could place a second call, and every attempt
+# has to take a quota slot first. The handler retries what is safe to retry (see _call).
 CONFIG = client_config(
-    max_attempts=MAX_ATTEMPTS,
+    max_attempts=1,
     connect_timeout=CONNECT_TIMEOUT_SECONDS,
     read_timeout=READ_TIMEOUT_SECONDS,
 )
@@ -62,7 +109,7 @@ _client: PinpointSMSVoiceClient = boto3.client("pinpoint-sms-voice", config=CONF
 
 
 class TooManyRequestsException(Exception):  # noqa: N818 - callers see the service's error name
-    """The service throttled every attempt."""
+    """The service throttled every attempt, or the sending quota had no free slot in time."""
 
 
 class InternalServiceErrorException(Exception):  # noqa: N818 - the service's error name
@@ -77,6 +124,68 @@ class ServiceException(Exception):  # noqa: N818 - the service's error name
     """Any other error the service returned, with its code."""
 
 
+class LimitExceededException(Exception):  # noqa: N818 - the service's error name
+    """The destination already had its 5 calls in 24 hours; nothing was sent."""
+
+
+class OutcomeUnknownException(Exception):  # noqa: N818 - named like the service's errors
+    """The request was sent but no answer came: the call may have been placed, so no retry."""
+
+
+class ConflictException(Exception):  # noqa: N818 - named like the service's errors
+    """Another invocation is sending the same message right now."""
+
+
+@dataclass
+class Queues:
+    """The SQS side of the bulk path: delays retries and records dead letters with reasons."""
+
+    queue_url: str | None
+    dead_letter_queue_url: str | None
+    client: Any = None
+
+    def _sqs(self) -> Any:
+        if self.client is None:
+            self.client = boto3.client("sqs")
+        return self.client
+
+    def dead_letter(self, body: str, reason: str, kind: str, source: dict[str, str]) -> None:
+        """Put ``body`` on the dead-letter queue with why it is there."""
+        if not self.dead_letter_queue_url:
+            raise RuntimeError(f"no dead-letter queue is configured ({ENV_DEAD_LETTER_QUEUE_URL})")
+        attributes = {"FailureReason": reason[:1000], "FailureType": kind, **source}
+        self._sqs().send_message(
+            QueueUrl=self.dead_letter_queue_url,
+            MessageBody=body,
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+            },
+        )
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """Keep a message invisible for ``seconds`` before its next delivery."""
+        if not self.queue_url:
+            return
+        self._sqs().change_message_visibility(
+            QueueUrl=self.queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+        )
+
+
+@dataclass
+class State:
+    """What the state table gives the handler: the quota and Powertools idempotency."""
+
+    quota: Quota | None = None
+    send_once: Callable[..., dict[str, Any]] | None = None
+    config: Any = None
+
+
+CLOCK: Clock = SystemClock()
+QUEUES = Queues(os.environ.get(ENV_QUEUE_URL), os.environ.get(ENV_DEAD_LETTER_QUEUE_URL))
+_state: State | None = None
+
+
 def set_client(client: PinpointSMSVoiceClient) -> None:
     """Replace the SMS and Voice client (tests use this to get a client created under moto)."""
     global _client
@@ -89,17 +198,279 @@ def set_defaults(defaults: Defaults) -> None:
     DEFAULTS = defaults
 
 
-def handler(event: Any, context: Any) -> dict[str, str]:
-    """Validate the event, send the voice message, and return its MessageId."""
+def configure(
+    *,
+    table_name: str | None,
+    calls_per_minute: int = 20,
+    idempotency_window_seconds: int = 24 * 60 * 60,
+    clock: Clock | None = None,
+    queues: Queues | None = None,
+    dynamodb: Any = None,
+) -> State:
+    """Set up the state table's users again (tests and simulations call this under moto).
+
+    ``clock`` and ``queues`` replace the current ones when given.
+    """
+    global _state, CLOCK, QUEUES
+    if clock is not None:
+        CLOCK = clock
+    if queues is not None:
+        QUEUES = queues
+    if not table_name:
+        _state = State()
+        return _state
+    client = dynamodb or boto3.client("dynamodb")
+    quota = Quota(client, table_name, calls_per_minute=calls_per_minute, clock=CLOCK)
+    _state = State(quota, *_idempotency(client, table_name, idempotency_window_seconds))
+    return _state
+
+
+def _idempotency(client: Any, table_name: str, window_seconds: int) -> tuple[Any, Any]:
+    # Imported here: only calls that need idempotency pay for loading Powertools.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="request",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=window_seconds,
+        response_hook=_mark_replayed,
+    )
+    store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+    send_once = idempotent_function(
+        _send_payload,
+        data_keyword_argument="payload",
+        persistence_store=store,
+        config=config,
+        key_prefix="send",
+    )
+    return send_once, config
+
+
+def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
+    if isinstance(response, dict):
+        return {**response, "Replayed": True}
+    return response
+
+
+def _current_state() -> State:
+    if _state is None:
+        env = os.environ.get
+        return configure(
+            table_name=env(ENV_STATE_TABLE),
+            calls_per_minute=int(env(ENV_CALLS_PER_MINUTE, "20")),
+            idempotency_window_seconds=int(env(ENV_IDEMPOTENCY_WINDOW, str(24 * 60 * 60))),
+        )
+    return _state
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Send one voice message (direct invoke) or a batch of queued ones (SQS)."""
+    if isinstance(event, dict) and _is_sqs_batch(event):
+        return _handle_batch(event, context)
+    return _handle_direct(event, context)
+
+
+def _is_sqs_batch(event: dict[str, Any]) -> bool:
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records)
+    )
+
+
+def _handle_direct(event: Any, context: Any) -> dict[str, str]:
     request_id = getattr(context, "aws_request_id", None)
     try:
+        key = idempotency_key(event)
         request = build_request(event, DEFAULTS)
+        state = _current_state()
+        if key is not None and state.send_once is None:
+            raise BadRequestException(
+                "IdempotencyKey", "needs the sender's state table, and this function has none"
+            )
     except BadRequestException as error:
-        LOGGER.warning(
-            "rejected invalid request",
-            extra={"request_id": request_id, "field": error.field, "reason": str(error)},
-        )
+        _log_rejected(request_id, error)
         raise
+    deadline = _deadline(context)
+    if key is None:
+        result = _send(request, deadline=deadline, attempts=MAX_ATTEMPTS, request_id=request_id)
+    else:
+        result = _send_idempotently(
+            state, key, request, context, deadline=deadline, attempts=MAX_ATTEMPTS
+        )
+    if result.get("MessageId") is None:
+        raise OutcomeUnknownException(result.get("Reason", "the outcome of the call is unknown"))
+    return {"MessageId": result["MessageId"]}
+
+
+def _handle_batch(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import (
+        BatchProcessor,
+        EventType,
+        process_partial_response,
+    )
+
+    # A batch whose every record failed is still a normal answer: each goes back to the queue.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    response: dict[str, Any] = process_partial_response(  # type: ignore[assignment]
+        event=event,
+        record_handler=lambda record: _handle_record(record, context),
+        processor=processor,
+        context=context,
+    )
+    return response
+
+
+def _handle_record(record: Any, context: Any) -> None:
+    receive = int(record.attributes.approximate_receive_count)
+    source = {"SourceMessageId": record.message_id, "ReceiveCount": str(receive)}
+    log = {"request_id": getattr(context, "aws_request_id", None), **source}
+    try:
+        event = json.loads(record.body)
+    except ValueError as error:
+        _give_up(record, "invalid", f"body must be a JSON object: {error}", source, log)
+        return
+    try:
+        request = build_request(event, DEFAULTS)
+        key = idempotency_key(event) or request_key(request)
+    except BadRequestException as error:
+        _give_up(record, "invalid", str(error), source, log)
+        return
+    state = _current_state()
+    try:
+        if state.send_once is None:
+            raise RuntimeError(f"the bulk path needs the state table ({ENV_STATE_TABLE})")
+        result = _send_idempotently(
+            state, key, request, context, deadline=_deadline(context), attempts=1
+        )
+    except (BadRequestException, LimitExceededException, AccessDeniedException) as error:
+        _give_up(record, _failure_type(error), str(error), source, log)
+        return
+    except ServiceException as error:
+        _give_up(record, "rejected", str(error), source, log)
+        return
+    except Exception as error:
+        # Everything else may pass: the message goes back to the queue, later each time, and
+        # to the dead-letter queue with the last reason once its deliveries are used up.
+        if receive >= MAX_RECEIVES:
+            reason = f"still failing after {receive} deliveries: {_describe(error)}"
+            _give_up(record, "retries_exhausted", reason, source, log)
+            return
+        delay = min(REQUEUE_BASE_SECONDS * 2 ** (receive - 1), REQUEUE_MAX_SECONDS)
+        LOGGER.warning(
+            "voice message will be retried",
+            extra={**log, "reason": _describe(error), "retry_in_seconds": delay},
+        )
+        _requeue(record.receipt_handle, delay, log)
+        raise
+    if result.get("MessageId") is None:
+        _give_up(record, "outcome_unknown", str(result.get("Reason")), source, log)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _failure_type(error: Exception) -> str:
+    if isinstance(error, LimitExceededException):
+        return "recipient_cap"
+    if isinstance(error, AccessDeniedException):
+        return "access_denied"
+    return "invalid" if isinstance(error, BadRequestException) else "rejected"
+
+
+def _give_up(record: Any, kind: str, reason: str, source: dict[str, str], log: Any) -> None:
+    LOGGER.error(
+        "voice message moved to the dead-letter queue",
+        extra={**log, "failure_type": kind, "reason": reason},
+    )
+    QUEUES.dead_letter(record.body, reason, kind, source)
+
+
+def _requeue(receipt_handle: str, seconds: int, log: dict[str, Any]) -> None:
+    try:
+        QUEUES.delay(receipt_handle, seconds)
+    except (BotoCoreError, ClientError) as error:
+        # The message still comes back, after the queue's own visibility timeout.
+        LOGGER.warning("could not delay the retry", extra={**log, "reason": str(error)})
+
+
+def request_key(request: dict[str, Any]) -> str:
+    """The idempotency key of a request that brings none: a hash of its normalised form."""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _deadline(context: Any) -> float:
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    budget = remaining() / 1000 if callable(remaining) else 60.0
+    return CLOCK.now() + budget - SAFETY_SECONDS
+
+
+def _send_idempotently(
+    state: State,
+    key: str,
+    request: dict[str, Any],
+    context: Any,
+    *,
+    deadline: float,
+    attempts: int,
+) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    assert state.send_once is not None
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        state.config.register_lambda_context(context)
+    payload = {"key": key, "request": request}
+    request_id = getattr(context, "aws_request_id", None)
+    try:
+        result = state.send_once(
+            payload=payload, deadline=deadline, attempts=attempts, request_id=request_id
+        )
+    except IdempotencyValidationError:
+        raise BadRequestException(
+            "IdempotencyKey",
+            "was already used for a different request within the idempotency window",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise ConflictException(
+            "another invocation is sending this message right now; retry later to get its MessageId"
+        ) from None
+    if result.get("Replayed"):
+        LOGGER.info(
+            "voice message already handled: no second call",
+            extra={
+                "request_id": request_id,
+                "message_id": result.get("MessageId"),
+                "destination": mask(request["DestinationPhoneNumber"]),
+            },
+        )
+    return result
+
+
+def _send_payload(
+    payload: dict[str, Any], deadline: float, attempts: int, request_id: str | None
+) -> dict[str, Any]:
+    return _send(payload["request"], deadline=deadline, attempts=attempts, request_id=request_id)
+
+
+def _send(
+    request: dict[str, Any], *, deadline: float, attempts: int, request_id: str | None
+) -> dict[str, Any]:
+    """Send ``request`` within the quota; return the MessageId, or why the outcome is unknown.
+
+    A result without a MessageId is returned rather than raised, so that idempotency stores it
+    and a repeat of the same message never places a second call.
+    """
     destination = request["DestinationPhoneNumber"]
     kind = next(iter(request["Content"]))
     log = {
@@ -110,27 +481,97 @@ def handler(event: Any, context: Any) -> dict[str, str]:
         "text_length": len(request["Content"][kind]["Text"]),
         "configuration_set": request.get("ConfigurationSetName"),
     }
+    quota = _current_state().quota
+    slot = None
     try:
-        response = _client.send_voice_message(**request)
-    except ClientError as error:
-        failure = _explain(error, destination)
+        if quota is not None:
+            slot = quota.claim_recipient(destination)
+        response = _call(request, quota, deadline=deadline, attempts=attempts)
+    except _Unanswered as unknown:
+        reason = (
+            f"the request was sent but no answer came ({unknown}); the call may have been "
+            "placed, so it is not retried: check the configuration set's call events before "
+            "sending it again with a new IdempotencyKey"
+        )
+        LOGGER.error("voice message outcome unknown", extra={**log, "reason": reason})
+        return {"MessageId": None, "Reason": reason}
+    except Exception as error:
+        failure = _failure(error, destination)
+        if slot is not None and quota is not None:
+            quota.release_recipient(slot)
         LOGGER.error(
             "voice message not sent",
             extra={**log, "error_type": type(failure).__name__, "reason": str(failure)},
         )
+        if failure is error:
+            raise
         raise failure from None
-    except BotoCoreError as error:
-        LOGGER.error("voice message not sent", extra={**log, "reason": str(error)})
-        raise InternalServiceErrorException(
-            f"could not reach the SMS and Voice API: {error}"
-        ) from None
     message_id = response["MessageId"]
     LOGGER.info("voice message sent", extra={**log, "message_id": message_id})
     return {"MessageId": message_id}
 
 
-def _explain(error: ClientError, destination: str) -> Exception:
-    code, message, tries = error_code(error), error_message(error), attempts(error)
+class _Unanswered(Exception):  # noqa: N818 - internal signal, never seen by callers
+    """The request left, and the answer did not come back."""
+
+
+class _Attempts(Exception):  # noqa: N818 - internal signal, never seen by callers
+    """Every attempt failed in a way that placed no call; ``last`` is the final error."""
+
+    def __init__(self, last: Exception, tries: int) -> None:
+        super().__init__(str(last))
+        self.last = last
+        self.tries = tries
+
+
+def _call(
+    request: dict[str, Any], quota: Quota | None, *, deadline: float, attempts: int
+) -> dict[str, Any]:
+    origination = request["OriginationPhoneNumber"]
+    for attempt in range(1, attempts + 1):
+        if quota is not None:
+            quota.reserve(origination, latest_start=deadline - CALL_BUDGET_SECONDS)
+        try:
+            response: dict[str, Any] = _client.send_voice_message(**request)  # type: ignore[assignment]
+            return response
+        except ClientError as error:
+            retry = error_code(error) in RETRYABLE_CODES
+            failure: Exception = error
+        except BotoConnectionError as error:
+            # Connecting failed, so the request never left: safe to try again.
+            retry, failure = True, error
+        except HTTPClientError as error:
+            raise _Unanswered(str(error)) from None
+        backoff = min(2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+        if (
+            not retry
+            or attempt == attempts
+            or CLOCK.now() + backoff > deadline - CALL_BUDGET_SECONDS
+        ):
+            raise _Attempts(failure, attempt)
+        CLOCK.sleep(backoff)
+    raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _failure(error: Exception, destination: str) -> Exception:
+    if isinstance(error, RecipientCapError):
+        return LimitExceededException(f"{mask(destination)}: {error}")
+    if isinstance(error, PacingTimeoutError):
+        return TooManyRequestsException(str(error))
+    if isinstance(error, BotoCoreError):
+        return InternalServiceErrorException(f"could not reach the SMS and Voice API: {error}")
+    if not isinstance(error, _Attempts):
+        return error
+    last, tries = error.last, error.tries
+    if isinstance(last, ClientError):
+        return _explain(last, destination, tries)
+    return InternalServiceErrorException(
+        f"could not reach the SMS and Voice API after {tries} attempts: {last}"
+    )
+
+
+def _explain(error: ClientError, destination: str, tries: int) -> Exception:
+    code, message = error_code(error), error_message(error)
     if code == "BadRequestException":
         return BadRequestException("request", f"was rejected by the service: {message}")
     if code == "TooManyRequestsException":
@@ -148,3 +589,10 @@ def _explain(error: ClientError, destination: str) -> Exception:
             f"access denied: the function's role lacks sms-voice:SendVoiceMessage ({message})"
         )
     return ServiceException(f"{code}: {message}")
+
+
+def _log_rejected(request_id: str | None, error: BadRequestException) -> None:
+    LOGGER.warning(
+        "rejected invalid request",
+        extra={"request_id": request_id, "field": error.field, "reason": str(error)},
+    )

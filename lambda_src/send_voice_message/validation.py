@@ -21,8 +21,11 @@ TOP_LEVEL_FIELDS = frozenset(
         "OriginationPhoneNumber",
         "CallerId",
         "ConfigurationSetName",
+        "IdempotencyKey",
     }
 )
+# Printable ASCII without spaces: request ids, UUIDs, "alert-42:+1206...", and the like.
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,256}")
 CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
 _MESSAGE_FIELDS = {
     "CallInstructionsMessage": frozenset({"Text"}),
@@ -80,6 +83,21 @@ def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
             )
         request["ConfigurationSetName"] = config
     return request
+
+
+def idempotency_key(event: object) -> str | None:
+    """The event's ``IdempotencyKey``, checked; None when it brings none."""
+    if not isinstance(event, dict) or event.get("IdempotencyKey") is None:
+        return None
+    key = event["IdempotencyKey"]
+    if not isinstance(key, str):
+        raise BadRequestException("IdempotencyKey", f"must be a string, got {_json_type(key)}")
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise BadRequestException(
+            "IdempotencyKey",
+            f"must be 1-256 printable ASCII characters without spaces, got {_short(key)}",
+        )
+    return key
 
 
 def _phone(event: dict[str, Any], field: str, default: str | None, *, required: bool) -> str | None:

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import time
 import types
 
 import boto3
 import botocore.endpoint
 import pytest
+from send_voice_message import index
+
+
+class RecordingClock:
+    """The real time, but sleeps are recorded instead of waited through."""
+
+    def __init__(self, sleeps: list[float]) -> None:
+        self.sleeps = sleeps
+
+    def now(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
 
 
 @pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record botocore's retry back-off delays instead of sleeping through them."""
+    """Record retry back-off delays (botocore's and the sender's) instead of sleeping."""
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=sleeps.append))
+    monkeypatch.setattr(index, "CLOCK", RecordingClock(sleeps))
     return sleeps
 
 

@@ -23,6 +23,7 @@ DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
 def client(voice_mock: VoiceMock, retry_sleeps: list[float]) -> None:
     index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
     index.set_defaults(DEFAULTS)
+    index.configure(table_name=None)
 
 
 def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
