@@ -8,6 +8,8 @@ Context (``-c key=value``):
   placeholder from the reserved 555-01xx range: set yours before you deploy).
 - ``callerId``: the number recipients see (default: the service's choice).
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
+- ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
+- ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
 
 When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
 """
@@ -38,6 +40,8 @@ def build(app: cdk.App) -> cdk.Stack:
         application_name=ctx("applicationName"),
         origination_number=ctx("originationNumber") or DEFAULT_ORIGINATION_NUMBER,
         caller_id=ctx("callerId"),
+        enable_queue=str(ctx("queue") if ctx("queue") is not None else "true").lower() != "false",
+        max_calls_per_minute=int(ctx("maxCallsPerMinute") or 20),
     )
     if voice.application is not None:
         cdk.Validations.of(voice.application).acknowledge(
@@ -53,6 +57,11 @@ def build(app: cdk.App) -> cdk.Stack:
     if voice.sender is not None:
         cdk.CfnOutput(stack, "SenderFunctionName", value=voice.sender.function.function_name)
         cdk.CfnOutput(stack, "FailureQueueUrl", value=voice.sender.failure_queue.queue_url)
+        if voice.sender.queue is not None and voice.sender.dead_letter_queue is not None:
+            cdk.CfnOutput(stack, "QueueUrl", value=voice.sender.queue.queue_url)
+            cdk.CfnOutput(
+                stack, "DeadLetterQueueUrl", value=voice.sender.dead_letter_queue.queue_url
+            )
     return stack
 
 

@@ -6,7 +6,7 @@ from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
-from voice_constructs.sender import VoiceMessageSender
+from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
 
 
@@ -29,6 +29,8 @@ class PinpointVoice(Construct):
         origination_number: str | None = None,
         caller_id: str | None = None,
         default_voice_id: str | None = None,
+        enable_queue: bool = False,
+        max_calls_per_minute: int | None = None,
     ) -> None:
         """Create or adopt the application and enable its voice channel.
 
@@ -42,6 +44,9 @@ class PinpointVoice(Construct):
             :default: - no sender
         :param caller_id: Number shown to recipients. :default: - the service's choice
         :param default_voice_id: Amazon Polly voice of the sender. :default: - the service's
+        :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
+        :param max_calls_per_minute: The sender's pacing, the account's voice quota.
+            :default: 20
         """
         super().__init__(scope, id)
         if application_name is not None and application_id is not None:
@@ -76,9 +81,16 @@ class PinpointVoice(Construct):
                 origination_number=origination_number,
                 caller_id=caller_id,
                 default_voice_id=default_voice_id,
+                enable_queue=enable_queue,
+                max_calls_per_minute=max_calls_per_minute or DEFAULT_CALLS_PER_MINUTE,
             )
-        elif caller_id is not None or default_voice_id is not None:
+        elif (
+            caller_id is not None
+            or default_voice_id is not None
+            or enable_queue
+            or max_calls_per_minute is not None
+        ):
             raise ValueError(
-                "caller_id and default_voice_id configure the sender, which needs "
-                "origination_number; got origination_number=None"
+                "caller_id, default_voice_id, enable_queue and max_calls_per_minute configure "
+                "the sender, which needs origination_number; got origination_number=None"
             )

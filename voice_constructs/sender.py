@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -16,6 +17,7 @@ from constructs import Construct
 
 from voice_constructs._assets import handler_code
 from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
 
@@ -28,6 +30,18 @@ _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 _MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
+# The items the handler reads and writes one at a time (Powertools idempotency records, pacing
+# and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
+STATE_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+)
+# Service quota for voice messages in production (the sandbox allows 5).
+DEFAULT_CALLS_PER_MINUTE = 20
+MAX_BATCH_SIZE = 10
 
 
 def max_attempts_for(timeout_seconds: int) -> int:
@@ -46,6 +60,13 @@ def max_attempts_for(timeout_seconds: int) -> int:
             return attempts
         spent += cost
         attempts += 1
+
+
+def seconds_per_queued_message(calls_per_minute: int, max_concurrency: int) -> float:
+    """Worst time one queued message takes: waiting for a free slot behind every concurrent
+    invocation, then one attempt with its connect and read timeouts."""
+    interval = 60 / calls_per_minute
+    return max_concurrency * interval + _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
 
 
 class VoiceMessageSender(Construct):
@@ -77,6 +98,14 @@ class VoiceMessageSender(Construct):
         architecture: lambda_.Architecture | None = None,
         async_retry_attempts: int = 2,
         failure_queue: sqs.IQueue | None = None,
+        max_calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE,
+        idempotency_window: Duration | None = None,
+        enable_queue: bool = False,
+        queue_batch_size: int | None = None,
+        queue_max_concurrency: int = 2,
+        max_receive_count: int = 5,
+        oldest_message_alarm_age: Duration | None = None,
+        powertools_layer: lambda_.ILayerVersion | None = None,
     ) -> None:
         """Create the function, its log group, role and failure queue.
 
@@ -97,6 +126,24 @@ class VoiceMessageSender(Construct):
         :param async_retry_attempts: Retries of a failed asynchronous invocation (0-2). :default: 2
         :param failure_queue: Where failed asynchronous invocations go.
             :default: - a new SQS queue, encrypted, TLS only, 14 days retention
+        :param max_calls_per_minute: The account's voice quota, enforced across concurrent
+            invocations; calls to one origination number are also kept 1 second apart.
+            :default: 20 (the production quota; the sandbox allows 5)
+        :param idempotency_window: How long a repeated message (same ``IdempotencyKey``, or for
+            a queued message without one, the same request) returns the first ``MessageId``
+            instead of placing a call. :default: Duration.hours(24)
+        :param enable_queue: Add ``queue``: an SQS queue the function drains at the quota's pace,
+            with a dead-letter queue and alarms. :default: False
+        :param queue_batch_size: Messages per invocation from the queue.
+            :default: - as many as fit in ``timeout`` at the quota's pace, at most 10
+        :param queue_max_concurrency: Most invocations draining the queue at once (2-1000).
+            :default: 2
+        :param max_receive_count: Deliveries of a queued message before it goes to the
+            dead-letter queue. :default: 5
+        :param oldest_message_alarm_age: The age of the oldest queued message that raises
+            ``oldest_message_alarm``. :default: Duration.hours(1) (1,200 calls at 20 a minute)
+        :param powertools_layer: The Powertools for AWS Lambda (Python) layer.
+            :default: - the public layer of version ``POWERTOOLS_VERSION`` for this runtime
         """
         super().__init__(scope, id)
         check_form("origination_number", origination_number, _E164, "an E.164 phone number")
@@ -129,6 +176,24 @@ class VoiceMessageSender(Construct):
             )
         if not 0 <= async_retry_attempts <= 2:
             raise ValueError(f"async_retry_attempts must be 0, 1 or 2, got {async_retry_attempts}")
+        if not 1 <= max_calls_per_minute <= 6000:
+            raise ValueError(
+                f"max_calls_per_minute must be between 1 and 6000, got {max_calls_per_minute}"
+            )
+        window = idempotency_window or Duration.hours(24)
+        window_seconds = int(window.to_seconds())
+        if not 60 <= window_seconds <= 7 * 24 * 3600:
+            raise ValueError(
+                f"idempotency_window must be between 1 minute and 7 days, got {window_seconds} "
+                "seconds"
+            )
+        batch_size = self._batch_size(
+            queue_batch_size, int(timeout_seconds), max_calls_per_minute, queue_max_concurrency
+        )
+        if not 1 <= max_receive_count <= 1000:
+            raise ValueError(
+                f"max_receive_count must be between 1 and 1000, got {max_receive_count}"
+            )
 
         self.failure_queue = failure_queue or self._failure_queue()
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
@@ -139,10 +204,14 @@ class VoiceMessageSender(Construct):
             description="voice-constructs: sends voice messages",
         )
         self.log_group.grant_write(role)
+        self.state_table = self._state_table()
         environment = {
             "ORIGINATION_NUMBER": origination_number,
             "DEFAULT_LANGUAGE_CODE": default_language_code,
             "SEND_MAX_ATTEMPTS": str(attempts),
+            "STATE_TABLE_NAME": self.state_table.table_name,
+            "MAX_CALLS_PER_MINUTE": str(max_calls_per_minute),
+            "IDEMPOTENCY_WINDOW_SECONDS": str(window_seconds),
         }
         optional = {
             "CALLER_ID": caller_id,
@@ -150,11 +219,14 @@ class VoiceMessageSender(Construct):
             "DEFAULT_VOICE_ID": default_voice_id,
         }
         environment.update({k: v for k, v in optional.items() if v is not None})
+        architecture = architecture or lambda_.Architecture.ARM_64
+        layer = powertools_layer or _default_powertools_layer(self, architecture)
         self.function = lambda_.Function(
             self,
             "Function",
             runtime=HANDLER_RUNTIME,
-            architecture=architecture or lambda_.Architecture.ARM_64,
+            architecture=architecture,
+            layers=[layer],
             handler="send_voice_message.index.handler",
             code=handler_code(),
             role=role,
@@ -172,7 +244,164 @@ class VoiceMessageSender(Construct):
         self.function.add_to_role_policy(
             iam.PolicyStatement(actions=[SEND_ACTION], resources=["*"])
         )
+        self.state_table.grant(role, *STATE_TABLE_ACTIONS)
         self._acknowledge(role)
+        self.queue: sqs.Queue | None = None
+        self.dead_letter_queue: sqs.Queue | None = None
+        self.alarms: list[cloudwatch.Alarm] = []
+        if enable_queue:
+            self._add_queue(
+                timeout,
+                batch_size,
+                queue_max_concurrency,
+                max_receive_count,
+                oldest_message_alarm_age or Duration.hours(1),
+            )
+        elif queue_batch_size is not None or oldest_message_alarm_age is not None:
+            raise ValueError(
+                "queue_batch_size and oldest_message_alarm_age configure the queue; "
+                "set enable_queue=True to add it"
+            )
+
+    @staticmethod
+    def _batch_size(
+        requested: int | None, timeout_seconds: int, calls_per_minute: int, concurrency: int
+    ) -> int:
+        if not 2 <= concurrency <= 1000:
+            raise ValueError(
+                f"queue_max_concurrency must be between 2 and 1000 (Lambda's range for SQS), "
+                f"got {concurrency}"
+            )
+        per_message = seconds_per_queued_message(calls_per_minute, concurrency)
+        fits = int((timeout_seconds - 1) // per_message)
+        if requested is None:
+            return max(1, min(MAX_BATCH_SIZE, fits))
+        if not 1 <= requested <= MAX_BATCH_SIZE:
+            raise ValueError(
+                f"queue_batch_size must be between 1 and {MAX_BATCH_SIZE}, got {requested}"
+            )
+        if requested > max(fits, 1):
+            raise ValueError(
+                f"queue_batch_size {requested} does not fit in the {timeout_seconds} s timeout: "
+                f"at {calls_per_minute} calls a minute with {concurrency} concurrent "
+                f"invocations, each message may take {per_message:g} s; lower the batch size "
+                f"to {max(fits, 1)} or raise the timeout"
+            )
+        return requested
+
+    def _state_table(self) -> dynamodb.Table:
+        # Short-lived state only (idempotency records, pacing, recipient slots), all expiring
+        # through TTL within the idempotency window: deleting it with the stack loses nothing
+        # a person needs.
+        return dynamodb.Table(
+            self,
+            "State",
+            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expiration",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+    def _add_queue(
+        self,
+        timeout: Duration,
+        batch_size: int,
+        max_concurrency: int,
+        max_receive_count: int,
+        oldest_age: Duration,
+    ) -> None:
+        dead_letters = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                dead_letters,
+                rule,
+                "this queue is the dead-letter queue of the sender's queue, read by a person; "
+                "each message carries its FailureReason attribute",
+            )
+        queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            # AWS's advice for a Lambda event source: six times the function's timeout.
+            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=dead_letters, max_receive_count=max_receive_count
+            ),
+        )
+        self.queue_mapping = lambda_.EventSourceMapping(
+            self,
+            "QueueMapping",
+            target=self.function,
+            event_source_arn=queue.queue_arn,
+            batch_size=batch_size,
+            max_concurrency=max_concurrency,
+            report_batch_item_failures=True,
+        )
+        queue.grant_consume_messages(self.function)
+        acknowledge(
+            self.queue_mapping,
+            "Serverless-LambdaEventSourceMappingDestination",
+            "Lambda offers on-failure destinations for stream and Kafka sources, not for SQS; "
+            "failed messages go to the queue's dead-letter queue, with their reason when the "
+            "handler puts them there",
+        )
+        dead_letters.grant_send_messages(self.function)
+        self.function.add_environment("QUEUE_URL", queue.queue_url)
+        self.function.add_environment("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url)
+        self.function.add_environment("MAX_RECEIVE_COUNT", str(max_receive_count))
+        self.queue, self.dead_letter_queue = queue, dead_letters
+        self.dead_letter_alarm = dead_letters.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum"
+        ).create_alarm(
+            self,
+            "DeadLetterAlarm",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="voice messages are in the dead-letter queue; each says why",
+        )
+        self.errors_alarm = self.function.metric_errors(
+            period=Duration.minutes(5), statistic="Sum"
+        ).create_alarm(
+            self,
+            "ErrorsAlarm",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="the voice message sender failed invocations",
+        )
+        self.oldest_message_alarm = queue.metric_approximate_age_of_oldest_message(
+            period=Duration.minutes(5), statistic="Maximum"
+        ).create_alarm(
+            self,
+            "OldestMessageAlarm",
+            threshold=oldest_age.to_seconds(),
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="queued voice messages wait longer than expected at the quota",
+        )
+        self.alarms = [self.dead_letter_alarm, self.errors_alarm, self.oldest_message_alarm]
+
+    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to queue voice messages (needs ``enable_queue=True``)."""
+        if self.queue is None:
+            raise ValueError("grant_send_messages needs the queue: set enable_queue=True")
+        return self.queue.grant_send_messages(grantee)
 
     def _failure_queue(self) -> sqs.Queue:
         queue = sqs.Queue(
@@ -230,3 +459,9 @@ class VoiceMessageSender(Construct):
     def function_arn(self) -> str:
         """The function's ARN."""
         return self.function.function_arn
+
+
+def _default_powertools_layer(
+    scope: Construct, architecture: lambda_.Architecture
+) -> lambda_.ILayerVersion:
+    return powertools_layer(scope, "PowertoolsLayer", HANDLER_RUNTIME, architecture)

@@ -146,7 +146,9 @@ class Quota:
                 if error_code(error) in ("TransactionCanceledException", "TransactionConflict"):
                     continue  # another invocation took an instant first: read again
                 raise
-            self.clock.sleep(start_ms / 1000 - self.clock.now())
+            wait = start_ms / 1000 - self.clock.now()
+            if wait > 0:
+                self.clock.sleep(wait)
             return start_ms / 1000
         raise PacingTimeoutError(0.0)
 

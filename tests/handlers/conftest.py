@@ -40,3 +40,30 @@ def pinpoint_app(voice_mock: object) -> str:
     app = client.create_app(CreateApplicationRequest={"Name": "voice-test"})
     app_id: str = app["ApplicationResponse"]["Id"]
     return app_id
+
+
+STATE_TABLE = "voice-constructs-state"
+
+
+def create_state_table(name: str = STATE_TABLE) -> str:
+    """Create the sender's state table in moto, keyed as the construct keys it."""
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return name
+
+
+@pytest.fixture
+def state_table(voice_mock: object, retry_sleeps: list[float]) -> str:
+    """The sender's state table in moto, with the handler configured to use it.
+
+    Pacing and back-off sleeps are recorded in ``retry_sleeps`` instead of waited through.
+    """
+    name = create_state_table()
+    index.configure(table_name=name, clock=index.CLOCK)
+    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
+    return name

@@ -224,24 +224,37 @@ def test_logs_go_to_its_own_log_group_with_retention(
 # Environment --------------------------------------------------------------------------------
 
 
+def environment_without_table(template: Template) -> dict[str, Any]:
+    """The sender's environment, after checking that STATE_TABLE_NAME names its table."""
+    _, properties = sender_function(template)
+    variables = dict(properties["Environment"]["Variables"])
+    table = variables.pop("STATE_TABLE_NAME")
+    tables = template.find_resources("AWS::DynamoDB::Table")
+    assert set(table) == {"Ref"}
+    assert table["Ref"] in tables
+    return variables
+
+
 def test_environment_defaults(defaults: Template) -> None:
-    _, properties = sender_function(defaults)
-    assert properties["Environment"]["Variables"] == {
+    assert environment_without_table(defaults) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
+        "MAX_CALLS_PER_MINUTE": "20",
+        "IDEMPOTENCY_WINDOW_SECONDS": "86400",
     }
 
 
 def test_environment_with_every_option(all_options: Template) -> None:
-    _, properties = sender_function(all_options)
-    assert properties["Environment"]["Variables"] == {
+    assert environment_without_table(all_options) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "es-US",
         "SEND_MAX_ATTEMPTS": str(max_attempts_for(60)),
         "CALLER_ID": CALLER_ID,
         "CONFIGURATION_SET_NAME": "voice-events_1",
         "DEFAULT_VOICE_ID": "Lupe",
+        "MAX_CALLS_PER_MINUTE": "20",
+        "IDEMPOTENCY_WINDOW_SECONDS": "86400",
     }
     assert max_attempts_for(60) == 5
 
@@ -268,12 +281,13 @@ def test_max_attempts_is_zero_below_one_attempt(timeout: int) -> None:
 
 def test_tokens_are_accepted(stacks: Stacks) -> None:
     template = stacks.template(stacks.tokens)
-    _, properties = sender_function(template)
-    assert properties["Environment"]["Variables"] == {
+    assert environment_without_table(template) == {
         "ORIGINATION_NUMBER": {"Ref": "Origination"},
         "CALLER_ID": {"Ref": "CallerId"},
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
+        "MAX_CALLS_PER_MINUTE": "20",
+        "IDEMPOTENCY_WINDOW_SECONDS": "86400",
     }
 
 
@@ -553,15 +567,22 @@ def test_pinpoint_voice_without_origination_number_has_no_sender() -> None:
 
 
 @pytest.mark.parametrize(
-    "props", [{"caller_id": CALLER_ID}, {"default_voice_id": "Joanna"}], ids=["caller", "voice"]
+    "props",
+    [
+        {"caller_id": CALLER_ID},
+        {"default_voice_id": "Joanna"},
+        {"enable_queue": True},
+        {"max_calls_per_minute": 5},
+    ],
+    ids=["caller", "voice", "queue", "pace"],
 )
 def test_pinpoint_voice_fails_for_sender_options_without_origination_number(
     props: dict[str, Any],
 ) -> None:
     stack = cdk.Stack(cdk.App(), "NoOrigination")
     message = (
-        "caller_id and default_voice_id configure the sender, which needs "
-        "origination_number; got origination_number=None"
+        "caller_id, default_voice_id, enable_queue and max_calls_per_minute configure the "
+        "sender, which needs origination_number; got origination_number=None"
     )
     with pytest.raises(ValueError, match=exactly(message)):
         PinpointVoice(stack, "Voice", **props)
