@@ -177,8 +177,22 @@ class State:
     """What the state table gives the handler: the quota and Powertools idempotency."""
 
     quota: Quota | None = None
-    send_once: Callable[..., dict[str, Any]] | None = None
-    config: Any = None
+    table_name: str | None = None
+    client: Any = None
+    window_seconds: int = 24 * 60 * 60
+    _idempotent: tuple[Callable[..., dict[str, Any]], Any] | None = None
+
+    @property
+    def has_table(self) -> bool:
+        """Whether idempotency (and the quota) have a table to live in."""
+        return self.table_name is not None
+
+    def idempotent(self) -> tuple[Callable[..., dict[str, Any]], Any]:
+        """The idempotent send and its config, built on first use (Powertools loads then)."""
+        if self._idempotent is None:
+            assert self.table_name is not None
+            self._idempotent = _idempotency(self.client, self.table_name, self.window_seconds)
+        return self._idempotent
 
 
 CLOCK: Clock = SystemClock()
@@ -221,7 +235,7 @@ def configure(
         return _state
     client = dynamodb or boto3.client("dynamodb")
     quota = Quota(client, table_name, calls_per_minute=calls_per_minute, clock=CLOCK)
-    _state = State(quota, *_idempotency(client, table_name, idempotency_window_seconds))
+    _state = State(quota, table_name, client, idempotency_window_seconds)
     return _state
 
 
@@ -290,7 +304,7 @@ def _handle_direct(event: Any, context: Any) -> dict[str, str]:
         key = idempotency_key(event)
         request = build_request(event, DEFAULTS)
         state = _current_state()
-        if key is not None and state.send_once is None:
+        if key is not None and not state.has_table:
             raise BadRequestException(
                 "IdempotencyKey", "needs the sender's state table, and this function has none"
             )
@@ -344,7 +358,7 @@ def _handle_record(record: Any, context: Any) -> None:
         return
     state = _current_state()
     try:
-        if state.send_once is None:
+        if not state.has_table:
             raise RuntimeError(f"the bulk path needs the state table ({ENV_STATE_TABLE})")
         result = _send_idempotently(
             state, key, request, context, deadline=_deadline(context), attempts=1
@@ -427,13 +441,13 @@ def _send_idempotently(
         IdempotencyValidationError,
     )
 
-    assert state.send_once is not None
+    send_once, config = state.idempotent()
     if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        state.config.register_lambda_context(context)
+        config.register_lambda_context(context)
     payload = {"key": key, "request": request}
     request_id = getattr(context, "aws_request_id", None)
     try:
-        result = state.send_once(
+        result = send_once(
             payload=payload, deadline=deadline, attempts=attempts, request_id=request_id
         )
     except IdempotencyValidationError:
