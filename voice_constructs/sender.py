@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -188,7 +189,11 @@ class VoiceMessageSender(Construct):
                 "seconds"
             )
         batch_size = self._batch_size(
-            queue_batch_size, int(timeout_seconds), max_calls_per_minute, queue_max_concurrency
+            queue_batch_size,
+            int(timeout_seconds),
+            max_calls_per_minute,
+            queue_max_concurrency,
+            enable_queue=enable_queue,
         )
         if not 1 <= max_receive_count <= 1000:
             raise ValueError(
@@ -265,7 +270,12 @@ class VoiceMessageSender(Construct):
 
     @staticmethod
     def _batch_size(
-        requested: int | None, timeout_seconds: int, calls_per_minute: int, concurrency: int
+        requested: int | None,
+        timeout_seconds: int,
+        calls_per_minute: int,
+        concurrency: int,
+        *,
+        enable_queue: bool,
     ) -> int:
         if not 2 <= concurrency <= 1000:
             raise ValueError(
@@ -274,6 +284,13 @@ class VoiceMessageSender(Construct):
             )
         per_message = seconds_per_queued_message(calls_per_minute, concurrency)
         fits = int((timeout_seconds - 1) // per_message)
+        if enable_queue and fits < 1:
+            raise ValueError(
+                f"timeout of {timeout_seconds} s is too short for the queue: at "
+                f"{calls_per_minute} calls a minute with {concurrency} concurrent invocations, "
+                f"one message may take {per_message:g} s; give at least "
+                f"{math.ceil(per_message) + 1} seconds"
+            )
         if requested is None:
             return max(1, min(MAX_BATCH_SIZE, fits))
         if not 1 <= requested <= MAX_BATCH_SIZE:
