@@ -115,7 +115,9 @@ class Quota:
             raise ValueError(f"calls_per_minute must be at least 1, got {calls_per_minute}")
         self._client = client
         self._table = table_name
-        self.interval_ms = -(-60_000 // calls_per_minute)  # ceiling, never faster than asked
+        # 1 ms more than an even share, so that even a closed 60-second window (a call exactly
+        # 60 s after another counting in both) holds no more than calls_per_minute.
+        self.interval_ms = 60_000 // calls_per_minute + 1
         self.number_interval_ms = int(seconds_per_call_per_number * 1000)
         self.calls_per_recipient = calls_per_recipient
         self.clock: Clock = clock or SystemClock()

@@ -1,0 +1,989 @@
+"""A deterministic simulation of the bulk path: SQS queue -> Lambda -> SendVoiceMessage.
+
+What runs for real: ``send_voice_message.index.handler`` with its DynamoDB pacing, recipient guard
+and Powertools idempotency (against moto's DynamoDB), and the project's SMS and Voice fake.
+What is simulated: the clock, an SQS standard queue with its dead-letter queue and redrive, and
+the Lambda event source mapping (batch size ``B``, at most 2 concurrent invocations, partial
+batch responses).
+
+Concurrency is deterministic. Each invocation runs in its own thread, but only one thread runs
+at a time: a thread gives control back to the scheduler only when it sleeps on the simulated
+clock (the quota's wait for its instant, a retry back-off), and the scheduler always resumes
+whatever is due first (ties by order of arrival). So two invocations really overlap in simulated
+time (one holds an in-progress idempotency record while the other runs), yet every run with the
+same seed is the same run.
+
+``run_simulation`` is importable without pytest fixtures; a benchmark can call it directly.
+"""
+
+from __future__ import annotations
+
+# Fake credentials and a region before any boto3 client exists (the handler builds one at
+# import), so the simulation also runs outside pytest.
+import tests.conftest  # noqa: F401
+
+# isort: split
+
+import functools
+import hashlib
+import heapq
+import itertools
+import json
+import logging
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from send_voice_message import index
+from send_voice_message.validation import Defaults
+
+from tests.handlers.conftest import create_state_table
+from voice_constructs.testing import CONNECT_TIMEOUT, TIMEOUT_AFTER_ACCEPT, VoiceMock, mock_voice
+
+START = 1_800_000_000.0
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:voice-bulk"
+ORIGIN = "+12065550100"
+OTHER_ORIGIN = "+12065550101"
+CALLS_PER_MINUTE = 20
+FUNCTION_TIMEOUT_SECONDS = 30
+# What the construct computes for a 30 s timeout at 20 calls a minute with 2 pollers:
+# (30 - 1) // (2 * 3 + 2 + 5) = 2 (voice_constructs.sender.seconds_per_queued_message).
+BATCH_SIZE = 2
+MAX_CONCURRENCY = 2
+MAX_RECEIVE_COUNT = 5
+# The construct's queue: six times the function's timeout.
+VISIBILITY_TIMEOUT_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS
+# Stops a run that never drains (a bug would otherwise loop for ever).
+MAX_SIMULATED_SECONDS = 7 * 24 * 3600
+SEED = 20_240_611
+
+
+# --------------------------------------------------------------------------------------------
+# Simulated time and deterministic concurrency
+# --------------------------------------------------------------------------------------------
+
+
+class SimulationAborted(Exception):  # noqa: N818 - a signal to the invocation threads
+    """The scheduler stopped; a sleeping invocation must not go on."""
+
+
+class _Task:
+    """One invocation running in its own thread, resumed only by the scheduler."""
+
+    def __init__(self, scheduler: Scheduler, name: str, work: Callable[[], Any]) -> None:
+        self.name = name
+        self.go = threading.Semaphore(0)
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._scheduler = scheduler
+        self._work = work
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        self.go.acquire()
+        self._scheduler.local.task = self
+        try:
+            if self._scheduler.aborted:
+                raise SimulationAborted
+            self.result = self._work()
+        except BaseException as error:  # reported to the scheduler, which decides
+            self.error = error
+        finally:
+            self.done = True
+            self._scheduler.main.release()
+
+
+class Scheduler:
+    """Runs one task at a time; a task yields only by sleeping on the simulated clock."""
+
+    def __init__(self, clock: SimClock) -> None:
+        self.clock = clock
+        self.main = threading.Semaphore(0)
+        self.local = threading.local()
+        self.sleepers: list[tuple[float, int, _Task]] = []
+        self.aborted = False
+        self._order = itertools.count()
+
+    def start(self, name: str, work: Callable[[], Any]) -> _Task:
+        """Start ``work`` now and run it until it sleeps or ends."""
+        task = _Task(self, name, work)
+        task.thread.start()
+        self._resume(task)
+        return task
+
+    def next_wake(self) -> float | None:
+        return self.sleepers[0][0] if self.sleepers else None
+
+    def wake_next(self) -> _Task:
+        """Resume the sleeper that is due first (the clock is already at its time)."""
+        _, _, task = heapq.heappop(self.sleepers)
+        self._resume(task)
+        return task
+
+    def _resume(self, task: _Task) -> None:
+        task.go.release()
+        self.main.acquire()
+
+    def sleep(self, seconds: float) -> None:
+        task: _Task | None = getattr(self.local, "task", None)
+        if task is None:  # outside an invocation: nothing else can run meanwhile
+            self.clock.advance_to(self.clock.t + max(seconds, 0.0))
+            return
+        wake = round(self.clock.t + max(seconds, 0.0), 6)
+        heapq.heappush(self.sleepers, (wake, next(self._order), task))
+        self.main.release()
+        task.go.acquire()
+        if self.aborted:
+            raise SimulationAborted
+
+    def abort(self) -> None:
+        """Let every sleeping task end (each raises SimulationAborted)."""
+        self.aborted = True
+        while self.sleepers:
+            _, _, task = heapq.heappop(self.sleepers)
+            task.go.release()
+            self.main.acquire()
+
+
+class SimClock:
+    """The simulated clock: ``now`` for everyone, ``sleep`` hands over to the scheduler."""
+
+    def __init__(self, start: float = START) -> None:
+        self.t = start
+        self.scheduler = Scheduler(self)
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.scheduler.sleep(seconds)
+
+    def advance_to(self, at: float) -> None:
+        """Move forward to ``at`` (never back)."""
+        self.t = max(self.t, round(at, 6))
+
+
+# --------------------------------------------------------------------------------------------
+# SQS: a standard queue with a visibility timeout, redrive and a dead-letter queue
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SimMessage:
+    """One message in the simulated queue."""
+
+    message_id: str
+    body: str
+    sent_at: float
+    order: int
+    receive_count: int = 0
+    visible_at: float = 0.0
+    receipt_handle: str | None = None
+    first_received_at: float | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message on the dead-letter queue; ``kind`` and ``reason`` are None after a redrive."""
+
+    body: str
+    reason: str | None
+    kind: str | None
+    source: dict[str, str]
+    at: float
+
+
+class SimQueue:
+    """An SQS standard queue: receive hides messages, failures come back, redrive to the DLQ."""
+
+    def __init__(
+        self,
+        clock: SimClock,
+        *,
+        visibility_timeout: float = VISIBILITY_TIMEOUT_SECONDS,
+        max_receive_count: int = MAX_RECEIVE_COUNT,
+        seed: int = 0,
+    ) -> None:
+        self.clock = clock
+        self.visibility_timeout = visibility_timeout
+        self.max_receive_count = max_receive_count
+        self.messages: dict[str, SimMessage] = {}
+        self.by_receipt: dict[str, SimMessage] = {}
+        self.dead_letters: list[DeadLetter] = []
+        self.redriven_without_reason = 0
+        self.stale_receipts = 0
+        self._arrivals: list[tuple[float, int, str]] = []
+        self._order = itertools.count()
+        self._ids = random.Random(seed)
+
+    def _uuid(self) -> str:
+        return "%08x-%04x-4%03x-8%03x-%012x" % (  # noqa: UP031 - a fixed-width UUID layout
+            self._ids.getrandbits(32),
+            self._ids.getrandbits(16),
+            self._ids.getrandbits(12),
+            self._ids.getrandbits(12),
+            self._ids.getrandbits(48),
+        )
+
+    def send(self, body: str, at: float | None = None) -> None:
+        """Send ``body`` now, or at ``at`` (a producer that sends later)."""
+        heapq.heappush(self._arrivals, (at if at is not None else self.clock.t, 0, body))
+
+    def _arrive(self) -> None:
+        while self._arrivals and self._arrivals[0][0] <= self.clock.t:
+            at, _, body = heapq.heappop(self._arrivals)
+            message_id = self._uuid()
+            self.messages[message_id] = SimMessage(
+                message_id, body, sent_at=at, order=next(self._order), visible_at=at
+            )
+
+    def empty(self) -> bool:
+        self._arrive()
+        return not self.messages and not self._arrivals
+
+    def next_visible(self) -> float | None:
+        """When the next message can be received (arrivals included), or None if never."""
+        self._arrive()
+        times = [m.visible_at for m in self.messages.values()]
+        times += [at for at, _, _ in self._arrivals]
+        return min(times, default=None)
+
+    def receive(self, limit: int) -> list[SimMessage]:
+        """Up to ``limit`` visible messages, oldest first, hidden for the visibility timeout."""
+        self._arrive()
+        now = self.clock.t
+        batch: list[SimMessage] = []
+        for message in sorted(self.messages.values(), key=lambda m: m.order):
+            if len(batch) == limit:
+                break
+            if message.visible_at > now:
+                continue
+            if message.receive_count >= self.max_receive_count:
+                # SQS's redrive policy: no reason, no kind. The handler should never let it come
+                # to this (it dead-letters on the last delivery itself).
+                self._remove(message)
+                self.dead_letters.append(DeadLetter(message.body, None, None, {}, now))
+                self.redriven_without_reason += 1
+                continue
+            message.receive_count += 1
+            message.visible_at = now + self.visibility_timeout
+            if message.first_received_at is None:
+                message.first_received_at = now
+            if message.receipt_handle is not None:
+                self.by_receipt.pop(message.receipt_handle, None)
+            message.receipt_handle = f"rh-{message.message_id}-{message.receive_count}"
+            self.by_receipt[message.receipt_handle] = message
+            batch.append(message)
+        return batch
+
+    def delete(self, receipt_handle: str) -> None:
+        """Delete a received message; an old receipt handle deletes nothing."""
+        message = self.by_receipt.get(receipt_handle)
+        if message is None:
+            self.stale_receipts += 1
+            return
+        self._remove(message)
+
+    def change_visibility(self, receipt_handle: str, seconds: float) -> None:
+        """SQS ChangeMessageVisibility: visible again ``seconds`` from now."""
+        message = self.by_receipt.get(receipt_handle)
+        if message is None:
+            self.stale_receipts += 1
+            raise ClientError(
+                {"Error": {"Code": "ReceiptHandleIsInvalid", "Message": "stale receipt handle"}},
+                "ChangeMessageVisibility",
+            )
+        message.visible_at = self.clock.t + seconds
+
+    def _remove(self, message: SimMessage) -> None:
+        self.messages.pop(message.message_id, None)
+        if message.receipt_handle is not None:
+            self.by_receipt.pop(message.receipt_handle, None)
+
+
+class SimQueues(index.Queues):
+    """The handler's view of SQS (``index.Queues``), backed by the simulated queue."""
+
+    def __init__(self, queue: SimQueue) -> None:
+        super().__init__(queue_url="sim://voice-bulk", dead_letter_queue_url="sim://voice-dlq")
+        self.queue = queue
+
+    def dead_letter(self, body: str, reason: str, kind: str, source: dict[str, str]) -> None:
+        if not reason:
+            raise ValueError("a dead letter needs its reason")
+        self.queue.dead_letters.append(
+            DeadLetter(body, reason, kind, dict(source), self.queue.clock.t)
+        )
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        self.queue.change_visibility(receipt_handle, seconds)
+
+
+# --------------------------------------------------------------------------------------------
+# Lambda: the event source mapping and the context
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SimLambdaContext:
+    """The Lambda context, with the remaining time read from the simulated clock."""
+
+    clock: SimClock
+    started_at: float
+    aws_request_id: str
+    timeout_seconds: float = FUNCTION_TIMEOUT_SECONDS
+    function_name: str = "voice-sender"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:voice-sender"
+
+    def get_remaining_time_in_millis(self) -> int:
+        left = self.started_at + self.timeout_seconds - self.clock.now()
+        return max(0, int(left * 1000))
+
+
+def sqs_event(batch: list[SimMessage]) -> dict[str, Any]:
+    """The event Lambda's SQS poller builds for ``batch``."""
+    return {
+        "Records": [
+            {
+                "messageId": message.message_id,
+                "receiptHandle": message.receipt_handle,
+                "body": message.body,
+                "attributes": {
+                    "ApproximateReceiveCount": str(message.receive_count),
+                    "SentTimestamp": str(int(message.sent_at * 1000)),
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": str(
+                        int((message.first_received_at or message.sent_at) * 1000)
+                    ),
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(message.body.encode()).hexdigest(),  # noqa: S324
+                "eventSource": "aws:sqs",
+                "eventSourceARN": QUEUE_ARN,
+                "awsRegion": REGION,
+            }
+            for message in batch
+        ]
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The workload
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LogicalMessage:
+    """One message a producer meant to send (its copies on the queue share its text)."""
+
+    number: int
+    kind: str  # "normal", "keyed", "capped" or "invalid"
+    body: str
+    text: str
+    destination: str
+
+
+@dataclass
+class Workload:
+    """What the producers send, and when."""
+
+    messages: list[LogicalMessage]
+    sends: list[tuple[float, str]]  # (when, body), one per copy on the queue
+    capped_recipients: dict[str, int]
+    duplicated: int
+    keyed_twice: int
+
+
+def _text(number: int, rng: random.Random) -> str:
+    return f"Message {number:05d}: your code is {rng.randint(100_000, 999_999)}. Goodbye."
+
+
+def _event(destination: str, text: str, number: int, rng: random.Random) -> dict[str, Any]:
+    kind = "CallInstructionsMessage" if number % 10 == 3 else "PlainTextMessage"
+    event: dict[str, Any] = {
+        "DestinationPhoneNumber": destination,
+        "Content": {kind: {"Text": text}},
+    }
+    if rng.random() < 0.1:
+        event["OriginationPhoneNumber"] = OTHER_ORIGIN
+    return event
+
+
+def build_workload(count: int, rng: random.Random, start: float = START) -> Workload:
+    """``count`` logical messages: mostly distinct recipients, plus every awkward case."""
+    numbers = [f"+1206555{n:04d}" for n in rng.sample(range(200, 10_000), count)]
+    invalid = max(3, round(count * 0.02))
+    keyed = max(2, round(count * 0.01))
+    capped_sizes = [6, 7, 6]
+    capped_numbers = numbers[: len(capped_sizes)]
+    messages: list[LogicalMessage] = []
+
+    for i in range(invalid):
+        number = len(messages)
+        text = _text(number, rng)
+        destination = numbers[len(capped_sizes) + number]
+        plain: dict[str, Any] = {
+            "DestinationPhoneNumber": destination,
+            "Content": {"PlainTextMessage": {"Text": text}},
+        }
+        shape = i % 3
+        if shape == 0:  # not E.164
+            body = json.dumps({**plain, "DestinationPhoneNumber": destination[2:]})
+        elif shape == 1:  # blank text
+            body = json.dumps({**plain, "Content": {"PlainTextMessage": {"Text": "  "}}})
+        else:  # not JSON at all (cut short)
+            body = json.dumps(plain)[:-3]
+        messages.append(LogicalMessage(number, "invalid", body, text, destination))
+
+    for destination, size in zip(capped_numbers, capped_sizes, strict=True):
+        for _ in range(size):
+            number = len(messages)
+            text = _text(number, rng)
+            body = json.dumps(_event(destination, text, number, rng))
+            messages.append(LogicalMessage(number, "capped", body, text, destination))
+
+    first_distinct = len(capped_sizes) + invalid
+    remaining = count - len(messages)
+    for i in range(remaining):
+        number = len(messages)
+        text = _text(number, rng)
+        destination = numbers[first_distinct + i]
+        event = _event(destination, text, number, rng)
+        kind = "normal"
+        if i < keyed:
+            event["IdempotencyKey"] = f"order-{number}-{rng.getrandbits(32):08x}"
+            kind = "keyed"
+        messages.append(LogicalMessage(number, kind, json.dumps(event), text, destination))
+
+    # The queue's order: shuffled, everything sent at the start (a bulk send)...
+    order = list(messages)
+    rng.shuffle(order)
+    initial = [m.body for m in order]
+    late: list[tuple[float, str]] = []
+    expected_seconds = count * 60 / CALLS_PER_MINUTE
+
+    # ...plus second copies: SQS delivers at least once, and producers retry.
+    normal = [m for m in order if m.kind == "normal"]
+    duplicated = rng.sample(normal, max(2, round(count * 0.03)))
+    keyed_messages = [m for m in order if m.kind == "keyed"]
+    for n, message in enumerate([*duplicated, *keyed_messages]):
+        # The second submission of a keyed message: same key and request, other JSON layout.
+        body = (
+            json.dumps(json.loads(message.body), indent=1, sort_keys=True)
+            if message.kind == "keyed"
+            else message.body
+        )
+        if n % 2 == 0:
+            # Right behind the first copy: the other poller often gets it while the first copy
+            # is still in flight (its idempotency record in progress).
+            position = initial.index(message.body) + rng.randint(1, 4)
+            initial.insert(position, body)
+        else:
+            # Later, while the first copy is pending or after it was sent.
+            late.append((start + rng.uniform(0, 0.8 * expected_seconds), body))
+
+    sends = [(start, body) for body in initial] + late
+    return Workload(
+        messages=messages,
+        sends=sends,
+        capped_recipients=dict(zip(capped_numbers, capped_sizes, strict=True)),
+        duplicated=len(duplicated),
+        keyed_twice=len(keyed_messages),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+FAULTS = (  # (name, chance per invocation); about 2 messages an invocation
+    ("429", 0.04),
+    ("500", 0.02),
+    ("timeout_after_accept", 0.02),
+    ("connect_timeout", 0.006),
+)
+
+
+def _inject_fault(voice_mock: VoiceMock, rng: random.Random) -> str | None:
+    draw, threshold = rng.random(), 0.0
+    for name, chance in FAULTS:
+        threshold += chance
+        if draw < threshold:
+            if name == "429":
+                voice_mock.fail_next("SendVoiceMessage", 1, status=429)
+            elif name == "500":
+                voice_mock.fail_next("SendVoiceMessage", 1, status=500)
+            else:
+                after_accept = name == "timeout_after_accept"
+                voice_mock.time_out_next("SendVoiceMessage", 1, after_accept=after_accept)
+            return name
+    return None
+
+
+@dataclass
+class SimulationResult:
+    """The figures of one run (see ``format_table``) and the evidence behind them."""
+
+    messages: int
+    enqueued: int
+    invocations: int
+    deliveries: int
+    attempts: int
+    accepted: int
+    sent_once: int
+    outcome_unknown: int
+    dead_letter_kinds: Counter[str]
+    lost: list[str]
+    duplicates: list[str]
+    contradictions: list[str]
+    invalid_called: list[str]
+    capped: dict[str, tuple[int, int, int]]  # recipient: (messages, sent, "recipient_cap")
+    max_calls_in_window: int
+    min_gap_per_number: float
+    redriven_without_reason: int
+    throughput: float
+    simulated_minutes: float
+    real_seconds: float
+    faults_injected: Counter[str]
+    faults_left_over: Counter[str]
+    invocation_errors: list[str]
+    longest_invocation_seconds: float
+    stale_receipts: int
+    duplicated: int
+    keyed_twice: int
+    replayed: int = 0
+    requeued: Counter[str] = field(default_factory=Counter)
+    invalid_messages: int = 0
+    fake_cap_refusals: int = 0
+    dead_letters: list[DeadLetter] = field(default_factory=list, repr=False)
+
+    def format_table(self) -> str:
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.dead_letter_kinds.items()))
+        faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults_injected.items()))
+        requeued = ", ".join(f"{k} {v}" for k, v in sorted(self.requeued.items()))
+        rows = [
+            ("messages (logical)", f"{self.messages}"),
+            ("enqueued (with second copies)", f"{self.enqueued}"),
+            ("  duplicated / keyed twice", f"{self.duplicated} / {self.keyed_twice}"),
+            ("invocations", f"{self.invocations}"),
+            ("deliveries", f"{self.deliveries}"),
+            ("attempts (requests at the service)", f"{self.attempts}"),
+            ("accepted calls", f"{self.accepted}"),
+            ("sent exactly once", f"{self.sent_once}"),
+            ("  of which outcome unknown", f"{self.outcome_unknown}"),
+            ("DLQ by kind", kinds or "-"),
+            ("faults injected", faults or "-"),
+            ("requeued (transient)", requeued or "-"),
+            ("replayed (no second call)", f"{self.replayed}"),
+            ("lost", f"{len(self.lost)}"),
+            ("duplicates", f"{len(self.duplicates)}"),
+            ("sent but dead-lettered otherwise", f"{len(self.contradictions)}"),
+            ("redriven without reason", f"{self.redriven_without_reason}"),
+            ("max requests in a 60 s window", f"{self.max_calls_in_window}"),
+            ("min gap per origination (s)", f"{self.min_gap_per_number:.3f}"),
+            ("longest invocation (s)", f"{self.longest_invocation_seconds:.1f}"),
+            ("throughput (accepted / quota)", f"{self.throughput:.3f}"),
+            ("simulated minutes", f"{self.simulated_minutes:.1f}"),
+            ("real seconds", f"{self.real_seconds:.1f}"),
+        ]
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+class _LogTally(logging.Handler):
+    """Counts the handler's log events: replays, and why messages went back to the queue."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.events: Counter[str] = Counter()
+        self.requeued: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.events[record.getMessage()] += 1
+        if record.getMessage() == "voice message will be retried":
+            self.requeued[str(getattr(record, "reason", "")).split(":")[0]] += 1
+
+
+class _PacingSideTable:
+    """The state table's DynamoDB client, with the pacing items kept in a second moto table.
+
+    moto's TransactWriteItems deep-copies every table it touches (its rollback copy), so each
+    pacing reservation would cost time in proportion to the thousands of idempotency records and
+    recipient slots in the state table, and the run would grow quadratically. Moving only the
+    items keyed ``pace#...`` to a table of the same schema keeps that cost constant; the handler's
+    requests are otherwise passed on unchanged.
+    """
+
+    def __init__(self, client: Any, table: str, side_table: str) -> None:
+        self._client = client
+        self._table = table
+        self._side_table = side_table
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _route(self, request: dict[str, Any]) -> dict[str, Any]:
+        key = request.get("Key", {}).get("id", {}).get("S", "")
+        if request.get("TableName") == self._table and key.startswith("pace#"):
+            return {**request, "TableName": self._side_table}
+        return request
+
+    def get_item(self, **request: Any) -> Any:
+        return self._client.get_item(**self._route(request))
+
+    def transact_write_items(self, **request: Any) -> Any:
+        items = [
+            {operation: self._route(body) for operation, body in item.items()}
+            for item in request["TransactItems"]
+        ]
+        return self._client.transact_write_items(**{**request, "TransactItems": items})
+
+
+@contextmanager
+def _handler_configured(
+    voice_mock: VoiceMock, clock: SimClock, queues: SimQueues, tally: _LogTally
+) -> Iterator[None]:
+    """Point the handler and the fake at the simulation; put everything back afterwards."""
+    saved = (index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client)
+    backend = voice_mock.sms_voice()
+    saved_fake_clock = backend.clock
+    logger = (index.LOGGER.level, index.LOGGER.propagate)
+    try:
+        # Counted, not printed: a run logs thousands of expected events.
+        index.LOGGER.setLevel(logging.INFO)
+        index.LOGGER.propagate = False
+        index.LOGGER.addHandler(tally)
+        index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
+        index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
+        table = create_state_table()
+        dynamodb = _PacingSideTable(
+            boto3.client("dynamodb"), table, create_state_table(f"{table}-pacing")
+        )
+        index.configure(
+            table_name=table,
+            calls_per_minute=CALLS_PER_MINUTE,
+            clock=clock,
+            queues=queues,
+            dynamodb=dynamodb,
+        )
+        backend.clock = clock.now
+        yield
+    finally:
+        backend.clock = saved_fake_clock
+        index.LOGGER.removeHandler(tally)
+        index.LOGGER.level, index.LOGGER.propagate = logger
+        index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client = saved
+
+
+def run_simulation(
+    voice_mock: VoiceMock | None = None,
+    *,
+    messages: int = 1000,
+    seed: int = SEED,
+    batch_size: int = BATCH_SIZE,
+    max_concurrency: int = MAX_CONCURRENCY,
+) -> SimulationResult:
+    """Simulate ``messages`` logical messages through the bulk path and measure the outcome.
+
+    Pass the ``voice_mock`` of an active moto mock (the pytest fixture), or None to run under a
+    mock of its own. The run is the same for the same arguments.
+    """
+    if voice_mock is None:
+        with mock_voice(REGION) as mock:
+            return run_simulation(
+                mock,
+                messages=messages,
+                seed=seed,
+                batch_size=batch_size,
+                max_concurrency=max_concurrency,
+            )
+    real_start = time.perf_counter()
+    rng = random.Random(seed)
+    clock = SimClock(START)
+    queue = SimQueue(clock, seed=seed + 1)
+    workload = build_workload(messages, rng, START)
+    for at, body in workload.sends:
+        queue.send(body, at)
+    faults: Counter[str] = Counter()
+    invocations, deliveries = 0, 0
+    errors: list[str] = []
+    durations: list[float] = []
+    scheduler = clock.scheduler
+    free_at = [START] * max_concurrency
+    running: dict[int, tuple[_Task, list[SimMessage], float]] = {}
+
+    def finish(poller: int) -> None:
+        task, batch, started = running.pop(poller)
+        durations.append(clock.t - started)
+        free_at[poller] = clock.t
+        if task.error is not None:
+            # A failed invocation: the whole batch comes back after the visibility timeout.
+            errors.append(f"{task.name}: {type(task.error).__name__}: {task.error}")
+            return
+        failed = {item["itemIdentifier"] for item in task.result.get("batchItemFailures", [])}
+        for message in batch:
+            if message.message_id not in failed and message.receipt_handle is not None:
+                queue.delete(message.receipt_handle)
+
+    tally = _LogTally()
+    with _handler_configured(voice_mock, clock, SimQueues(queue), tally):
+        try:
+            while True:
+                # Every candidate event: a sleeping invocation waking, or a free poller polling.
+                events: list[tuple[float, int, int]] = []
+                wake = scheduler.next_wake()
+                if wake is not None:
+                    events.append((wake, 0, 0))
+                visible = queue.next_visible()
+                if visible is not None:
+                    for poller in range(max_concurrency):
+                        if poller not in running:
+                            events.append((max(free_at[poller], visible), 1, poller))
+                if not events:
+                    break
+                at, what, poller = min(events)
+                if at - START > MAX_SIMULATED_SECONDS:
+                    raise RuntimeError(f"the queue did not drain in {MAX_SIMULATED_SECONDS} s")
+                clock.advance_to(at)
+                if what == 0:
+                    task = scheduler.wake_next()
+                    if task.done:
+                        finish(int(task.name.split("-")[1]))
+                    continue
+                batch = queue.receive(batch_size)
+                if not batch:
+                    free_at[poller] = max(free_at[poller], clock.t)
+                    continue
+                invocations += 1
+                deliveries += len(batch)
+                fault = _inject_fault(voice_mock, rng)
+                if fault is not None:
+                    faults[fault] += 1
+                context = SimLambdaContext(
+                    clock, clock.t, f"{rng.getrandbits(128):032x}", FUNCTION_TIMEOUT_SECONDS
+                )
+                event = sqs_event(batch)
+                task = scheduler.start(
+                    f"poller-{poller}-{invocations}",
+                    functools.partial(index.handler, event, context),
+                )
+                running[poller] = (task, batch, context.started_at)
+                if task.done:
+                    finish(poller)
+        finally:
+            scheduler.abort()
+
+    return _measure(
+        voice_mock,
+        workload,
+        queue,
+        faults=faults,
+        invocations=invocations,
+        deliveries=deliveries,
+        errors=errors,
+        durations=durations,
+        tally=tally,
+        real_seconds=time.perf_counter() - real_start,
+    )
+
+
+def _text_of(body: str | dict[str, Any]) -> str | None:
+    try:
+        event = json.loads(body) if isinstance(body, str) else body
+        [message] = event["Content"].values()
+        return str(message["Text"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _measure(
+    voice_mock: VoiceMock,
+    workload: Workload,
+    queue: SimQueue,
+    *,
+    faults: Counter[str],
+    invocations: int,
+    deliveries: int,
+    errors: list[str],
+    durations: list[float],
+    tally: _LogTally,
+    real_seconds: float,
+) -> SimulationResult:
+    calls = voice_mock.calls("SendVoiceMessage")
+    sent = voice_mock.sent_messages()
+    sent_texts = Counter(_text_of(message.request) for message in sent)
+    called_texts = Counter(_text_of(call.body) for call in calls)
+    letters_by_text: dict[str | None, list[DeadLetter]] = {}
+    letters_by_body: dict[str, list[DeadLetter]] = {}
+    for letter in queue.dead_letters:
+        letters_by_text.setdefault(_text_of(letter.body), []).append(letter)
+        letters_by_body.setdefault(letter.body, []).append(letter)
+
+    lost: list[str] = []
+    contradictions: list[str] = []
+    invalid_called: list[str] = []
+    sent_once = outcome_unknown = 0
+    capped: dict[str, list[int]] = {r: [n, 0, 0] for r, n in workload.capped_recipients.items()}
+    for message in workload.messages:
+        if message.kind == "invalid":
+            letters = letters_by_body.get(message.body, [])
+            if called_texts[message.text]:
+                invalid_called.append(message.text)
+            if not any(letter.kind == "invalid" and letter.reason for letter in letters):
+                lost.append(f"invalid message {message.number} not dead-lettered as invalid")
+            continue
+        times_sent = sent_texts[message.text]
+        letters = letters_by_text.get(message.text, [])
+        kinds = {letter.kind for letter in letters}
+        if message.kind == "capped":
+            capped[message.destination][1] += times_sent
+            capped[message.destination][2] += "recipient_cap" in kinds
+        if times_sent == 1:
+            sent_once += 1
+            outcome_unknown += "outcome_unknown" in kinds
+            if kinds - {"outcome_unknown"}:
+                contradictions.append(f"message {message.number}: sent, and dead-lettered {kinds}")
+        elif times_sent == 0 and not any(letter.reason for letter in letters):
+            lost.append(f"message {message.number} ({message.kind}): not sent, not dead-lettered")
+
+    times = sorted(call.at for call in calls)
+    max_in_window = 0
+    end = 0
+    # Every closed window [t, t + 60 s] from each call: a call exactly 60 s after another counts
+    # in both, as the service may count it.
+    for start_index, start in enumerate(times):
+        while end < len(times) and times[end] <= start + 60:
+            end += 1
+        max_in_window = max(max_in_window, end - start_index)
+    by_number: dict[str, list[float]] = {}
+    for call in calls:
+        by_number.setdefault(str(call.body.get("OriginationPhoneNumber")), []).append(call.at)
+    gaps = [b - a for stamps in by_number.values() for a, b in itertools.pairwise(sorted(stamps))]
+    minutes = (times[-1] - times[0]) / 60 if len(times) > 1 else 0.0
+    throughput = len(sent) / (CALLS_PER_MINUTE * minutes) if minutes else 0.0
+    backend = voice_mock.sms_voice()
+    left_over = Counter(
+        {TIMEOUT_AFTER_ACCEPT: "timeout_after_accept", CONNECT_TIMEOUT: "connect_timeout"}.get(
+            fault.kind, str(fault.status)
+        )
+        for fault in backend.faults.get("SendVoiceMessage", [])
+    )
+    return SimulationResult(
+        messages=len(workload.messages),
+        enqueued=len(workload.sends),
+        invocations=invocations,
+        deliveries=deliveries,
+        attempts=len(calls),
+        accepted=len(sent),
+        sent_once=sent_once,
+        outcome_unknown=outcome_unknown,
+        dead_letter_kinds=Counter(str(letter.kind) for letter in queue.dead_letters),
+        lost=lost,
+        duplicates=sorted(str(text) for text, n in sent_texts.items() if n > 1),
+        contradictions=contradictions,
+        invalid_called=invalid_called,
+        capped={r: (n, s, c) for r, (n, s, c) in capped.items()},
+        max_calls_in_window=max_in_window,
+        min_gap_per_number=min(gaps, default=float("inf")),
+        redriven_without_reason=queue.redriven_without_reason,
+        throughput=throughput,
+        simulated_minutes=(max(times[-1], queue.clock.t) - START) / 60 if times else 0.0,
+        real_seconds=real_seconds,
+        faults_injected=faults,
+        faults_left_over=left_over,
+        invocation_errors=errors,
+        longest_invocation_seconds=max(durations, default=0.0),
+        stale_receipts=queue.stale_receipts,
+        duplicated=workload.duplicated,
+        keyed_twice=workload.keyed_twice,
+        replayed=tally.events["voice message already handled: no second call"],
+        requeued=tally.requeued,
+        invalid_messages=sum(1 for m in workload.messages if m.kind == "invalid"),
+        fake_cap_refusals=sum(
+            1 for call in calls if call.status == 429 and call.body and _is_cap_refusal(call, sent)
+        ),
+        dead_letters=list(queue.dead_letters),
+    )
+
+
+def _is_cap_refusal(call: Any, sent: list[Any]) -> bool:
+    """A 429 from the fake's own daily cap (not an injected one): 5 sent to it already."""
+    destination = call.body.get("DestinationPhoneNumber")
+    before = [m for m in sent if m.request["DestinationPhoneNumber"] == destination]
+    return len([m for m in before if m.at <= call.at]) >= 5
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+def test_sim_queue_hides_delays_deletes_and_redrives() -> None:
+    clock = SimClock()
+    queue = SimQueue(clock, visibility_timeout=180, max_receive_count=2)
+    queue.send("a")
+    queue.send("b", at=START + 10)
+
+    [first] = queue.receive(10)
+    assert (first.body, first.receive_count, queue.receive(10)) == ("a", 1, [])
+    assert queue.next_visible() == START + 10
+    assert first.receipt_handle is not None
+    queue.change_visibility(first.receipt_handle, 30)
+    clock.advance_to(START + 30)
+    again = queue.receive(10)
+    assert [(m.body, m.receive_count) for m in again] == [("a", 2), ("b", 1)]
+    stale = first.receipt_handle
+    queue.delete(again[1].receipt_handle or "")
+    clock.advance_to(START + 30 + 180)
+    assert queue.receive(10) == []  # "a" had its 2 receives: redriven, without a reason
+    assert queue.redriven_without_reason == 1
+    assert queue.dead_letters[0].reason is None
+    assert queue.empty()
+    queue.delete(stale)
+    assert queue.stale_receipts == 1
+
+
+def test_bulk_simulation_loses_nothing_duplicates_nothing_and_keeps_the_quota(
+    voice_mock: VoiceMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_simulation(voice_mock, messages=1000, seed=SEED)
+    with capsys.disabled():  # the figures belong in every run's output, `make test` included
+        print("\nbulk simulation")
+        print(result.format_table())
+
+    assert result.invocation_errors == []
+    assert result.lost == []
+    assert result.duplicates == []
+    assert result.contradictions == []
+    assert result.invalid_called == []
+    assert result.redriven_without_reason == 0
+    assert result.max_calls_in_window <= CALLS_PER_MINUTE
+    assert result.min_gap_per_number >= 1.0
+    assert result.longest_invocation_seconds <= FUNCTION_TIMEOUT_SECONDS
+    assert result.fake_cap_refusals == 0
+    # Every message is accounted for: sent once (maybe with an unknown outcome), or dead-lettered.
+    assert result.dead_letter_kinds["invalid"] == result.invalid_messages >= 20
+    for recipient, (count, sent, refused) in result.capped.items():
+        assert (sent, refused) == (5, count - 5), recipient
+    # Each timeout after accept is one call placed, with its outcome recorded as unknown.
+    timeouts = result.faults_injected["timeout_after_accept"]
+    timeouts -= result.faults_left_over["timeout_after_accept"]
+    assert timeouts > 0
+    assert result.outcome_unknown == timeouts
+    assert result.accepted == result.sent_once
+    # Every second copy (duplicate delivery, repeated IdempotencyKey) was answered from the
+    # idempotency record, never with a second call.
+    assert result.replayed == result.enqueued - result.messages
+    assert result.throughput >= 0.95
