@@ -33,7 +33,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from vc_common.aws import client_config, error_code, error_message
-from vc_common.phone import mask
+from vc_common.phone import mask, redact
 
 from send_voice_message.quota import (
     Clock,
@@ -585,7 +585,8 @@ def _failure(error: Exception, destination: str) -> Exception:
 
 
 def _explain(error: ClientError, destination: str, tries: int) -> Exception:
-    code, message = error_code(error), error_message(error)
+    # The service's message may quote the request's numbers: they are masked like ours.
+    code, message = error_code(error), redact(error_message(error))
     if code == "BadRequestException":
         return BadRequestException("request", f"was rejected by the service: {message}")
     if code == "TooManyRequestsException":

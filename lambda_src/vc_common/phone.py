@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+# A phone number inside free text (a service's error message): 7 to 15 digits, with or without
+# the "+". Other long digit runs get masked too, which costs nothing in an error message.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\+?[0-9]{7,15}(?![0-9])")
 
 
 def is_e164(value: str) -> bool:
@@ -25,3 +28,8 @@ def mask(value: object) -> str:
     # Keep "+" and the first digit (the country, roughly) and the last four digits only.
     head = value[:2] if value.startswith("+") else ""
     return head + "*" * (len(value) - len(head) - 4) + value[-4:]
+
+
+def redact(text: str) -> str:
+    """Mask every phone number in free text, such as an error message from the service."""
+    return _NUMBER_IN_TEXT.sub(lambda match: mask(match.group()), text)
