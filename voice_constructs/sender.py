@@ -331,20 +331,11 @@ class VoiceMessageSender(Construct):
         max_receive_count: int,
         oldest_age: Duration,
     ) -> None:
-        dead_letters = sqs.Queue(
-            self,
+        dead_letters = self._destination_queue(
             "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+            "this queue is the dead-letter queue of the sender's queue, read by a person; "
+            "each message carries its FailureReason attribute",
         )
-        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            acknowledge(
-                dead_letters,
-                rule,
-                "this queue is the dead-letter queue of the sender's queue, read by a person; "
-                "each message carries its FailureReason attribute",
-            )
         queue = sqs.Queue(
             self,
             "Queue",
@@ -379,40 +370,43 @@ class VoiceMessageSender(Construct):
         self.function.add_environment("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url)
         self.function.add_environment("MAX_RECEIVE_COUNT", str(max_receive_count))
         self.queue, self.dead_letter_queue = queue, dead_letters
-        self.dead_letter_alarm = dead_letters.metric_approximate_number_of_messages_visible(
-            period=Duration.minutes(5), statistic="Maximum"
-        ).create_alarm(
-            self,
+        self.dead_letter_alarm = self._alarm(
             "DeadLetterAlarm",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="voice messages are in the dead-letter queue; each says why",
+            dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            1,
+            "voice messages are in the dead-letter queue; each says why",
         )
-        self.errors_alarm = self.function.metric_errors(
-            period=Duration.minutes(5), statistic="Sum"
-        ).create_alarm(
-            self,
+        self.errors_alarm = self._alarm(
             "ErrorsAlarm",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="the voice message sender failed invocations",
+            self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            1,
+            "the voice message sender failed invocations",
         )
-        self.oldest_message_alarm = queue.metric_approximate_age_of_oldest_message(
-            period=Duration.minutes(5), statistic="Maximum"
-        ).create_alarm(
-            self,
+        self.oldest_message_alarm = self._alarm(
             "OldestMessageAlarm",
-            threshold=oldest_age.to_seconds(),
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="queued voice messages wait longer than expected at the quota",
+            queue.metric_approximate_age_of_oldest_message(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            oldest_age.to_seconds(),
+            "queued voice messages wait longer than expected at the quota",
         )
         self.alarms = [self.dead_letter_alarm, self.errors_alarm, self.oldest_message_alarm]
+
+    def _alarm(
+        self, id: str, metric: cloudwatch.Metric, threshold: float, description: str
+    ) -> cloudwatch.Alarm:
+        # One datapoint at or over the threshold alarms; no data (an idle queue) is fine.
+        return metric.create_alarm(
+            self,
+            id,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
 
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to queue voice messages (needs ``enable_queue=True``)."""
@@ -421,20 +415,23 @@ class VoiceMessageSender(Construct):
         return self.queue.grant_send_messages(grantee)
 
     def _failure_queue(self) -> sqs.Queue:
+        return self._destination_queue(
+            "FailureQueue",
+            "this queue is itself the destination of failed sends, read by a person; "
+            "nothing consumes it, so there is nothing to redrive",
+        )
+
+    def _destination_queue(self, id: str, why_no_redrive: str) -> sqs.Queue:
+        """A queue where failed messages end, for a person to read: encrypted, TLS only."""
         queue = sqs.Queue(
             self,
-            "FailureQueue",
+            id,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
         for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            acknowledge(
-                queue,
-                rule,
-                "this queue is itself the destination of failed sends, read by a person; "
-                "nothing consumes it, so there is nothing to redrive",
-            )
+            acknowledge(queue, rule, why_no_redrive)
         return queue
 
     def _acknowledge(self, role: iam.Role) -> None:

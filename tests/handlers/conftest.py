@@ -24,6 +24,28 @@ class RecordingClock:
         self.sleeps.append(seconds)
 
 
+# A fixed start for simulated clocks (2027-01-15), far from the real time.
+SIM_START = 1_800_000_000.0
+
+
+class SimClock:
+    """Simulated time for the handler and its quota: ``sleep`` records and advances."""
+
+    def __init__(self, start: float = SIM_START) -> None:
+        self.time = start
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.time += max(seconds, 0.0)
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
 @pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry back-off delays (botocore's and the sender's) instead of sleeping."""

@@ -20,36 +20,18 @@ from send_voice_message import index
 from send_voice_message.validation import BadRequestException, Defaults, build_request
 
 from tests.conftest import LambdaContext
-from tests.handlers.conftest import STATE_TABLE, create_state_table
+from tests.handlers.conftest import SIM_START, STATE_TABLE, SimClock, create_state_table
 from voice_constructs.testing import VoiceMock
 
 ORIGIN = "+12065550100"
 DEST = "+12065550142"
 OTHER_DEST = "+12065550199"
 DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
-START = 1_800_000_000.0
+START = SIM_START
 DAY = 24 * 60 * 60
 # What the Lambda event source would have set; shorter than every delay the handler asks for,
 # so a message that is still invisible after it proves the handler changed its visibility.
 RECEIVE_VISIBILITY_SECONDS = 5
-
-
-class SimClock:
-    """Simulated time for the handler and its quota: ``sleep`` records and advances."""
-
-    def __init__(self, start: float = START) -> None:
-        self.time = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += max(seconds, 0.0)
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
 
 
 class SqsTime:

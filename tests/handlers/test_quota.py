@@ -17,33 +17,15 @@ from send_voice_message.quota import (
     number_key,
 )
 
-from tests.handlers.conftest import create_state_table
+from tests.handlers.conftest import SIM_START, SimClock, create_state_table
 from voice_constructs.testing import VoiceMock
 
-START = 1_800_000_000.0
+START = SIM_START
 ORIGIN = "+12065550100"
 OTHER_ORIGIN = "+12065550101"
 DEST = "+12065550142"
 OTHER_DEST = "+12065550199"
 FAR = START + 10 * DAY_SECONDS
-
-
-class SimClock:
-    """Simulated time: ``sleep`` records and advances it."""
-
-    def __init__(self, start: float = START) -> None:
-        self.time = start
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        return self.time
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.time += max(seconds, 0.0)
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
 
 
 @pytest.fixture

@@ -17,13 +17,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Capture, Match, Template
 
 from tests.conftest import cdk_context
+from tests.infra.templates import (
+    SENDER_HANDLER,
+    as_list,
+    exactly,
+    role_statements,
+    sender_function,
+    sender_role_id,
+)
 from tests.review import cdk_nag, cfn_lint
 from voice_constructs import VoiceMessageSender
 from voice_constructs._powertools import POWERTOOLS_VERSION
 from voice_constructs.sender import seconds_per_queued_message
 
 ORIGINATION = "+12065550100"
-HANDLER = "send_voice_message.index.handler"
+HANDLER = SENDER_HANDLER
 SEND_AND_XRAY = ["sms-voice:SendVoiceMessage", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 # Written out here, not imported, so a change in the construct shows up as a failing test.
 STATE_TABLE_ACTIONS = [
@@ -157,34 +165,6 @@ def custom(stacks: Stacks) -> Template:
 # Helpers ------------------------------------------------------------------------------------
 
 
-def sender_function(template: Template) -> tuple[str, dict[str, Any]]:
-    """Return (logical id, properties) of the template's only sender function."""
-    found = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": HANDLER}})
-    assert len(found) == 1, found
-    logical_id, resource = next(iter(found.items()))
-    return logical_id, resource["Properties"]
-
-
-def sender_role_id(template: Template) -> str:
-    _, properties = sender_function(template)
-    role_arn = properties["Role"]["Fn::GetAtt"]
-    assert role_arn[1] == "Arn"
-    return str(role_arn[0])
-
-
-def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
-    """Every statement of every IAM policy attached to ``role_id``."""
-    statements: list[dict[str, Any]] = []
-    for resource in template.find_resources("AWS::IAM::Policy").values():
-        if {"Ref": role_id} in resource["Properties"]["Roles"]:
-            statements.extend(resource["Properties"]["PolicyDocument"]["Statement"])
-    return statements
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def arn_of(logical_id: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
@@ -224,11 +204,6 @@ def powertools_parameters(template: Template) -> dict[str, dict[str, Any]]:
         for name, parameter in template.to_json().get("Parameters", {}).items()
         if str(parameter.get("Default", "")).startswith(POWERTOOLS_PREFIX)
     }
-
-
-def exactly(message: str) -> str:
-    """A ``pytest.raises`` pattern matching ``message`` and nothing else."""
-    return rf"\A{re.escape(message)}\Z"
 
 
 # State table --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +17,14 @@ from aws_cdk.assertions import Capture, Match, Template
 
 import app as sample
 from tests.conftest import cdk_context
+from tests.infra.templates import (
+    SENDER_HANDLER,
+    as_list,
+    exactly,
+    role_statements,
+    sender_function,
+    sender_role_id,
+)
 from tests.review import cdk_nag, cfn_lint
 from voice_constructs import PinpointVoice, VoiceMessageSender
 from voice_constructs.sender import max_attempts_for
@@ -25,7 +32,7 @@ from voice_constructs.sender import max_attempts_for
 ORIGINATION = "+12065550100"
 CALLER_ID = "+12065550111"
 NEWLINE_ENDED = ORIGINATION + "\n"
-HANDLER = "send_voice_message.index.handler"
+HANDLER = SENDER_HANDLER
 SEND_AND_XRAY = ["sms-voice:SendVoiceMessage", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
 # Must match the handler's client settings (and voice_constructs.sender).
 ATTEMPT_SECONDS = 2 + 5
@@ -136,34 +143,6 @@ def defaults(stacks: Stacks) -> Template:
 @pytest.fixture(scope="module")
 def all_options(stacks: Stacks) -> Template:
     return stacks.template(stacks.all_options)
-
-
-def sender_function(template: Template) -> tuple[str, dict[str, Any]]:
-    """Return (logical id, properties) of the template's only sender function."""
-    found = template.find_resources("AWS::Lambda::Function", {"Properties": {"Handler": HANDLER}})
-    assert len(found) == 1, found
-    logical_id, resource = next(iter(found.items()))
-    return logical_id, resource["Properties"]
-
-
-def sender_role_id(template: Template) -> str:
-    _, properties = sender_function(template)
-    role_arn = properties["Role"]["Fn::GetAtt"]
-    assert role_arn[1] == "Arn"
-    return str(role_arn[0])
-
-
-def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
-    """Every statement of every IAM policy attached to ``role_id``."""
-    statements: list[dict[str, Any]] = []
-    for resource in template.find_resources("AWS::IAM::Policy").values():
-        if {"Ref": role_id} in resource["Properties"]["Roles"]:
-            statements.extend(resource["Properties"]["PolicyDocument"]["Statement"])
-    return statements
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def worst_case_seconds(attempts: int) -> int:
@@ -472,11 +451,6 @@ def _sender(**props: Any) -> VoiceMessageSender:
     stack = cdk.Stack(cdk.App(), "Bad")
     props.setdefault("origination_number", ORIGINATION)
     return VoiceMessageSender(stack, "Sender", **props)
-
-
-def exactly(message: str) -> str:
-    """A ``pytest.raises`` pattern matching ``message`` and nothing else."""
-    return rf"\A{re.escape(message)}\Z"
 
 
 @pytest.mark.parametrize("bad", ["2065550100", "+0123"])

@@ -1,0 +1,47 @@
+"""Helpers the template tests share: finding the sender, its role's statements, exact errors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_cdk.assertions import Template
+
+SENDER_HANDLER = "send_voice_message.index.handler"
+
+
+def sender_function(template: Template) -> tuple[str, dict[str, Any]]:
+    """Return (logical id, properties) of the template's only sender function."""
+    found = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": SENDER_HANDLER}}
+    )
+    assert len(found) == 1, found
+    logical_id, resource = next(iter(found.items()))
+    return logical_id, resource["Properties"]
+
+
+def sender_role_id(template: Template) -> str:
+    """The logical id of the sender function's role."""
+    _, properties = sender_function(template)
+    role_arn = properties["Role"]["Fn::GetAtt"]
+    assert role_arn[1] == "Arn"
+    return str(role_arn[0])
+
+
+def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
+    """Every statement of every IAM policy attached to ``role_id``."""
+    statements: list[dict[str, Any]] = []
+    for resource in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in resource["Properties"]["Roles"]:
+            statements.extend(resource["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    """A policy field as a list (CloudFormation allows one value or a list)."""
+    return value if isinstance(value, list) else [value]
+
+
+def exactly(message: str) -> str:
+    """A ``pytest.raises`` pattern matching ``message`` and nothing else."""
+    return rf"\A{re.escape(message)}\Z"
