@@ -6,22 +6,16 @@ import re
 
 from aws_cdk import (
     CustomResource,
-    Duration,
     RemovalPolicy,
     Stack,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME
 from voice_constructs._props import check_form
-from voice_constructs._review import acknowledge
+from voice_constructs._provider import VOICE_CHANNEL_TYPE, ResourceProvider
 
-_PROVIDER_ID = "VoiceConstructsVoiceChannelProvider"
 _APPLICATION_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 CHANNEL_ACTIONS = (
     "mobiletargeting:UpdateVoiceChannel",
@@ -38,101 +32,6 @@ def validate_application_id(prop: str, value: str) -> None:
         _APPLICATION_ID,
         "a pinpoint application id (32 hexadecimal characters, the project id in the console)",
     )
-
-
-class _VoiceChannelProvider(Construct):
-    """The custom resource provider, one per stack, shared by every VoiceChannel in it."""
-
-    @classmethod
-    def of(cls, scope: Construct) -> _VoiceChannelProvider:
-        stack = Stack.of(scope)
-        existing = stack.node.try_find_child(_PROVIDER_ID)
-        if isinstance(existing, _VoiceChannelProvider):
-            return existing
-        return cls(stack, _PROVIDER_ID)
-
-    def __init__(self, scope: Construct, id: str) -> None:
-        super().__init__(scope, id)
-        handler_logs = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.THREE_MONTHS)
-        # Own roles with write access to their own log group only: no managed policy, no "*".
-        handler_role = iam.Role(
-            self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="voice-constructs: enables Pinpoint voice channels during deployments",
-        )
-        handler_logs.grant_write(handler_role)
-        self.handler = lambda_.Function(
-            self,
-            "Handler",
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="voice_channel.index.on_event",
-            code=handler_code(),
-            role=handler_role,
-            memory_size=256,
-            # Bounds the botocore retries of index.py (4 attempts, 13 s each, plus backoff).
-            timeout=Duration.minutes(2),
-            log_group=handler_logs,
-            logging_format=lambda_.LoggingFormat.JSON,
-            description="voice-constructs: Pinpoint voice channel custom resource handler",
-        )
-        framework_logs = logs.LogGroup(
-            self, "FrameworkLogs", retention=logs.RetentionDays.THREE_MONTHS
-        )
-        framework_role = iam.Role(
-            self,
-            "FrameworkRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="voice-constructs: custom resource provider framework",
-        )
-        framework_logs.grant_write(framework_role)
-        self.provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.handler,
-            framework_on_event_role=framework_role,
-            log_group=framework_logs,
-        )
-        self._acknowledge(framework_role)
-
-    @property
-    def service_token(self) -> str:
-        return self.provider.service_token
-
-    def _acknowledge(self, framework_role: iam.Role) -> None:
-        framework = self.provider.node.find_child("framework-onEvent")
-        handler_id = Stack.of(self).get_logical_id(
-            self.handler.node.default_child  # type: ignore[arg-type]
-        )
-        acknowledge(
-            framework_role,
-            f"AwsSolutions-IAM5[Resource::<{handler_id}.Arn>:*]",
-            "the provider framework may invoke exactly one function, the voice channel handler; "
-            "':*' names that function's versions and aliases, as aws-cdk-lib's Provider grants",
-        )
-        acknowledge(
-            framework,
-            "Serverless-LambdaDefaultMemorySize",
-            "aws-cdk-lib's Provider owns this function and its size; it only relays the event",
-        )
-        deploy_only = (
-            "runs only while CloudFormation creates, updates or deletes a voice channel; "
-            "it is invoked synchronously by the provider framework, which reports failures "
-            "to CloudFormation"
-        )
-        for function in (self.handler, framework):
-            acknowledge(
-                function,
-                "Serverless-LambdaTracing",
-                f"X-Ray would add an xray grant on '*' for little gain: the function {deploy_only}",
-            )
-            for rule in ("Serverless-LambdaDLQ", "Serverless-LambdaAsyncFailureDestination"):
-                acknowledge(
-                    function,
-                    rule,
-                    f"no asynchronous invocations to catch: the function {deploy_only}",
-                )
 
 
 class VoiceChannel(Construct):
@@ -166,7 +65,7 @@ class VoiceChannel(Construct):
         """
         super().__init__(scope, id)
         validate_application_id("application_id", application_id)
-        provider = _VoiceChannelProvider.of(self)
+        provider = ResourceProvider.of(self)
         stack = Stack.of(self)
         self.channel_arn = stack.format_arn(
             service="mobiletargeting",
@@ -182,7 +81,7 @@ class VoiceChannel(Construct):
             self,
             "Resource",
             service_token=provider.service_token,
-            resource_type="Custom::PinpointVoiceChannel",
+            resource_type=VOICE_CHANNEL_TYPE,
             properties={"ApplicationId": application_id, "Enabled": enabled},
             removal_policy=removal_policy,
         )

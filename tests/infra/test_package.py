@@ -47,8 +47,13 @@ DEV_BIN = DEV_PYTHON.parent
 DEV_NODE = DEV_BIN / "node"
 
 STACK = "Consumer"
-HANDLER = "voice_channel.index.on_event"
-HANDLER_FILES = ("voice_channel/index.py", "voice_channel/__init__.py", "vc_common/aws.py")
+HANDLER = "custom_resource.index.on_event"
+HANDLER_FILES = (
+    "custom_resource/index.py",
+    "voice_channel/index.py",
+    "configuration_set/index.py",
+    "vc_common/aws.py",
+)
 # The handlers are a few Python files; a zip this large means something else got bundled.
 MAX_HANDLER_ZIP_BYTES = 64 * 1024
 

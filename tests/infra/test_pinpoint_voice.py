@@ -140,7 +140,7 @@ def test_handler_function_settings(sample_template: Template) -> None:
     sample_template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Handler": "voice_channel.index.on_event",
+            "Handler": "custom_resource.index.on_event",
             "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "MemorySize": 256,

@@ -1,0 +1,120 @@
+"""The one custom resource provider a stack needs for every custom resource of the library."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from voice_constructs._assets import handler_code
+from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._review import acknowledge
+
+# Construct id of the provider in its stack (renaming it replaces the provider's resources).
+_PROVIDER_ID = "VoiceConstructsProvider"
+# Must match lambda_src/custom_resource/index.py.
+VOICE_CHANNEL_TYPE = "Custom::PinpointVoiceChannel"
+CONFIGURATION_SET_TYPE = "Custom::VoiceConfigurationSet"
+
+
+class ResourceProvider(Construct):
+    """The custom resource provider, one per stack, shared by every custom resource of the library.
+
+    Its handler dispatches on ``ResourceType`` (``lambda_src/custom_resource``); each resource
+    grants the handler's role what it needs, on its own ARNs.
+    """
+
+    @classmethod
+    def of(cls, scope: Construct) -> ResourceProvider:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(_PROVIDER_ID)
+        if isinstance(existing, ResourceProvider):
+            return existing
+        return cls(stack, _PROVIDER_ID)
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        handler_logs = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.THREE_MONTHS)
+        # Own roles with write access to their own log group only: no managed policy, no "*".
+        handler_role = iam.Role(
+            self,
+            "HandlerRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="voice-constructs: custom resources (voice channels, configuration sets)",
+        )
+        handler_logs.grant_write(handler_role)
+        self.handler = lambda_.Function(
+            self,
+            "Handler",
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="custom_resource.index.on_event",
+            code=handler_code(),
+            role=handler_role,
+            memory_size=256,
+            # Bounds each handler's botocore retries (4 attempts, 13 s each, plus backoff).
+            timeout=Duration.minutes(2),
+            log_group=handler_logs,
+            logging_format=lambda_.LoggingFormat.JSON,
+            description="voice-constructs: custom resources (voice channel, configuration set)",
+        )
+        framework_logs = logs.LogGroup(
+            self, "FrameworkLogs", retention=logs.RetentionDays.THREE_MONTHS
+        )
+        framework_role = iam.Role(
+            self,
+            "FrameworkRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="voice-constructs: custom resource provider framework",
+        )
+        framework_logs.grant_write(framework_role)
+        self.provider = cr.Provider(
+            self,
+            "Provider",
+            on_event_handler=self.handler,
+            framework_on_event_role=framework_role,
+            log_group=framework_logs,
+        )
+        self._acknowledge(framework_role)
+
+    @property
+    def service_token(self) -> str:
+        return self.provider.service_token
+
+    def _acknowledge(self, framework_role: iam.Role) -> None:
+        framework = self.provider.node.find_child("framework-onEvent")
+        handler_id = Stack.of(self).get_logical_id(
+            self.handler.node.default_child  # type: ignore[arg-type]
+        )
+        acknowledge(
+            framework_role,
+            f"AwsSolutions-IAM5[Resource::<{handler_id}.Arn>:*]",
+            "the provider framework may invoke exactly one function, the custom resource handler; "
+            "':*' names that function's versions and aliases, as aws-cdk-lib's Provider grants",
+        )
+        acknowledge(
+            framework,
+            "Serverless-LambdaDefaultMemorySize",
+            "aws-cdk-lib's Provider owns this function and its size; it only relays the event",
+        )
+        deploy_only = (
+            "runs only while CloudFormation creates, updates or deletes a voice channel or a "
+            "configuration set; "
+            "it is invoked synchronously by the provider framework, which reports failures "
+            "to CloudFormation"
+        )
+        for function in (self.handler, framework):
+            acknowledge(
+                function,
+                "Serverless-LambdaTracing",
+                f"X-Ray would add an xray grant on '*' for little gain: the function {deploy_only}",
+            )
+            for rule in ("Serverless-LambdaDLQ", "Serverless-LambdaAsyncFailureDestination"):
+                acknowledge(
+                    function,
+                    rule,
+                    f"no asynchronous invocations to catch: the function {deploy_only}",
+                )
