@@ -47,6 +47,7 @@ from moto.pinpoint.models import pinpoint_backends
 __all__ = [
     "SMS_VOICE_OPERATIONS",
     "VOICE_CHANNEL_OPERATIONS",
+    "EmittedCallEvent",
     "RecordedCall",
     "SentVoiceMessage",
     "VoiceMock",
@@ -100,6 +101,7 @@ _EVENT_TYPES = (
     "FAILED",
     "NO_ANSWER",
 )
+_FINAL_EVENT_TYPES = frozenset({"COMPLETED_CALL", "BUSY", "FAILED", "NO_ANSWER"})
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -137,6 +139,17 @@ class RecordedCall:
     status: int
     body: dict[str, Any]
     at: float
+
+
+@dataclass(frozen=True)
+class EmittedCallEvent:
+    """One call event the fake delivered to an event destination of a configuration set."""
+
+    destination: str
+    kind: str
+    target_arn: str
+    event: dict[str, Any]
+    delivery_id: str | None
 
 
 @dataclass(frozen=True)
@@ -398,6 +411,38 @@ def _valid_destination(value: object) -> dict[str, Any]:
         "MatchingEventTypes": list(events),
         kinds[0]: dict(value[kinds[0]]),
     }
+
+
+def _deliver(
+    name: str, dest: dict[str, Any], event: dict[str, Any], region: str
+) -> EmittedCallEvent:
+    # boto3 inside moto's mock: the event lands in moto's own SNS, Logs or Firehose state.
+    import boto3
+
+    body = json.dumps(event)
+    if "SnsDestination" in dest:
+        arn = dest["SnsDestination"]["TopicArn"]
+        response = boto3.client("sns", region_name=region).publish(TopicArn=arn, Message=body)
+        return EmittedCallEvent(name, "sns", arn, event, response["MessageId"])
+    if "CloudWatchLogsDestination" in dest:
+        arn = dest["CloudWatchLogsDestination"]["LogGroupArn"]
+        group = arn.split(":log-group:", 1)[1].removesuffix(":*")
+        logs = boto3.client("logs", region_name=region)
+        streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="voice")
+        if not streams["logStreams"]:
+            logs.create_log_stream(logGroupName=group, logStreamName="voice-events")
+        logs.put_log_events(
+            logGroupName=group,
+            logStreamName="voice-events",
+            logEvents=[{"timestamp": event["eventTimestamp"], "message": body}],
+        )
+        return EmittedCallEvent(name, "logs", arn, event, None)
+    arn = dest["KinesisFirehoseDestination"]["DeliveryStreamArn"]
+    stream = arn.rsplit("/", 1)[1]
+    response = boto3.client("firehose", region_name=region).put_record(
+        DeliveryStreamName=stream, Record={"Data": body.encode()}
+    )
+    return EmittedCallEvent(name, "firehose", arn, event, response["RecordId"])
 
 
 def _iso_now() -> str:
@@ -689,6 +734,57 @@ class VoiceMock:
             backend.faults[operation].extend(
                 Fault(0, "", "injected timeout", kind) for _ in range(count)
             )
+
+    def emit_call_events(
+        self,
+        message_id: str,
+        events: tuple[str, ...] = ("INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL"),
+        *,
+        start_ms: int | None = None,
+        step_ms: int = 2000,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> list[EmittedCallEvent]:
+        """Deliver a call's lifecycle for ``message_id`` to its configuration set's destinations.
+
+        Each event goes, in the order given, to every enabled destination of the set named in
+        the sent message whose ``MatchingEventTypes`` include it: an SNS destination gets a
+        published message (inside moto's SNS) whose body is the event JSON, a CloudWatch Logs one
+        a log event, a Firehose one a record. The event has the fields of the service's event
+        format (``eventType``, ``eventVersion``, ``eventTimestamp`` in milliseconds,
+        ``isFinal``, ``originationPhoneNumber``, ``destinationPhoneNumber``, ``messageId``,
+        ``configurationSetName``). Returns what was delivered, for tests to feed a consumer.
+        """
+        backend = self.sms_voice(account_id, region)
+        sent = next((m for m in backend.sent if m.message_id == message_id), None)
+        if sent is None:
+            raise ValueError(f"message_id {message_id!r} was not sent through this fake")
+        name = sent.request.get("ConfigurationSetName")
+        config = backend.configuration_sets.get(str(name)) if name else None
+        if config is None:
+            raise ValueError(
+                f"message {message_id!r} was sent without an existing configuration set"
+            )
+        unknown = [event for event in events if event not in _EVENT_TYPES]
+        if unknown:
+            raise ValueError(f"events must be among {list(_EVENT_TYPES)}, got {unknown}")
+        start = int(backend.clock() * 1000) if start_ms is None else start_ms
+        delivered: list[EmittedCallEvent] = []
+        for index, event_type in enumerate(events):
+            event = {
+                "eventType": event_type,
+                "eventVersion": "1.0",
+                "eventTimestamp": start + index * step_ms,
+                "isFinal": event_type in _FINAL_EVENT_TYPES,
+                "originationPhoneNumber": sent.request["OriginationPhoneNumber"],
+                "destinationPhoneNumber": sent.request["DestinationPhoneNumber"],
+                "messageId": message_id,
+                "configurationSetName": config.name,
+            }
+            for dest_name, dest in config.destinations.items():
+                if dest["Enabled"] and event_type in dest["MatchingEventTypes"]:
+                    delivered.append(_deliver(dest_name, dest, event, sent.region))
+        return delivered
 
     def patch_next_response(
         self,

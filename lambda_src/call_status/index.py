@@ -1,0 +1,170 @@
+"""Keeps the latest status of every call, from the configuration set's events, in DynamoDB.
+
+Subscribed to the SNS topic that a configuration set's SNS destination publishes to. Each SNS
+message body is one event in the service's event format (``eventType``, ``eventTimestamp`` in
+milliseconds since the epoch, ``messageId``, ...). Per ``MessageId`` the table keeps:
+
+- ``Status`` and ``StatusAt`` (ISO 8601): the furthest state the call reached. A call only moves
+  forward (INITIATED_CALL < RINGING < ANSWERED < a final state), so a late ``RINGING`` never
+  overwrites ``COMPLETED_CALL``; between two events of the same rank the later one wins;
+- ``<EVENT>At`` for every event seen (``RingingAt``, ...), the first time it was seen;
+- ``IsFinal``, and ``expiration`` (epoch seconds, the table's TTL).
+
+Replays and duplicates change nothing. Phone numbers are not stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+from vc_common.aws import client_config, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+LOGGER = logging.getLogger(__name__)
+LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+ENV_TABLE_NAME = "CALL_STATUS_TABLE_NAME"
+ENV_RETENTION_DAYS = "CALL_STATUS_RETENTION_DAYS"
+# How far a call has got: later states outrank earlier ones; final states share the top rank.
+RANKS = {
+    "INITIATED_CALL": 1,
+    "RINGING": 2,
+    "ANSWERED": 3,
+    "COMPLETED_CALL": 4,
+    "BUSY": 4,
+    "FAILED": 4,
+    "NO_ANSWER": 4,
+}
+# The same events under the v2 names (AWS End User Messaging SMS and Voice).
+V2_NAMES = {
+    "VOICE_INITIATED": "INITIATED_CALL",
+    "VOICE_RINGING": "RINGING",
+    "VOICE_ANSWERED": "ANSWERED",
+    "VOICE_COMPLETED": "COMPLETED_CALL",
+    "VOICE_BUSY": "BUSY",
+    "VOICE_FAILED": "FAILED",
+    "VOICE_NO_ANSWER": "NO_ANSWER",
+}
+FINAL_RANK = 4
+
+_client: DynamoDBClient = boto3.client(
+    "dynamodb", config=client_config(max_attempts=3, connect_timeout=2, read_timeout=5)
+)
+
+
+class CallEventError(Exception):
+    """An event the tracker cannot use; the message says which field and why."""
+
+
+def set_client(client: DynamoDBClient) -> None:
+    """Replace the DynamoDB client (tests use this to get a client created under moto)."""
+    global _client
+    _client = client
+
+
+def handler(event: dict[str, Any], context: object) -> dict[str, int]:
+    """Record every call event of an SNS delivery; returns how many changed a status."""
+    table = os.environ[ENV_TABLE_NAME]
+    retention_days = int(os.environ.get(ENV_RETENTION_DAYS, "30"))
+    changed = 0
+    records = event.get("Records") or []
+    for record in records:
+        call_event = parse(record)
+        if call_event is None:
+            continue
+        changed += record_event(table, call_event, retention_days)
+    return {"events": len(records), "statusChanges": changed}
+
+
+def parse(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The call event in one SNS record, normalised; None for events that are not about calls."""
+    try:
+        body = json.loads(record["Sns"]["Message"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CallEventError(f"Sns.Message must be a JSON event: {error}") from None
+    if not isinstance(body, dict):
+        raise CallEventError("Sns.Message must be a JSON object")
+    event_type = V2_NAMES.get(str(body.get("eventType")), body.get("eventType"))
+    if event_type not in RANKS:
+        # SMS or other events sharing the topic: not the tracker's business, and not an error.
+        LOGGER.info("ignored event", extra={"event_type": body.get("eventType")})
+        return None
+    message_id = body.get("messageId")
+    if not isinstance(message_id, str) or not message_id:
+        raise CallEventError(f"messageId must be a non-empty string, got {message_id!r}")
+    timestamp = body.get("eventTimestamp")
+    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+        raise CallEventError(
+            f"eventTimestamp must be milliseconds since the epoch, got {timestamp!r}"
+        )
+    return {"message_id": message_id, "type": event_type, "ms": int(timestamp)}
+
+
+def record_event(table: str, call_event: dict[str, Any], retention_days: int) -> int:
+    """Store one event; returns 1 if the call's status moved, 0 if it was late or repeated."""
+    event_type, ms = call_event["type"], call_event["ms"]
+    rank = RANKS[event_type]
+    at = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
+    key = {"MessageId": {"S": call_event["message_id"]}}
+    expiration = {"N": str(ms // 1000 + retention_days * 86400)}
+    seen = f"{_camel(event_type)}At"
+    try:
+        _client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression=(
+                "SET #status = :status, #rank = :rank, #ms = :ms, #at = :at, #final = :final, "
+                "#seen = if_not_exists(#seen, :at), #exp = :exp"
+            ),
+            # Forward only: a higher rank, or the same rank reported later.
+            ConditionExpression=(
+                "attribute_not_exists(#rank) OR #rank < :rank OR (#rank = :rank AND #ms < :ms)"
+            ),
+            ExpressionAttributeNames={
+                "#status": "Status",
+                "#rank": "StatusRank",
+                "#ms": "StatusTimestamp",
+                "#at": "StatusAt",
+                "#final": "IsFinal",
+                "#seen": seen,
+                "#exp": "expiration",
+            },
+            ExpressionAttributeValues={
+                ":status": {"S": event_type},
+                ":rank": {"N": str(rank)},
+                ":ms": {"N": str(ms)},
+                ":at": {"S": at},
+                ":final": {"BOOL": rank == FINAL_RANK},
+                ":exp": expiration,
+            },
+        )
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            raise
+        # A late or repeated event: keep the first time it was seen, leave the status alone.
+        _client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET #seen = if_not_exists(#seen, :at)",
+            ExpressionAttributeNames={"#seen": seen},
+            ExpressionAttributeValues={":at": {"S": at}},
+        )
+        LOGGER.info(
+            "call event did not change the status",
+            extra={"message_id": call_event["message_id"], "event_type": event_type},
+        )
+        return 0
+    LOGGER.info("call status", extra={"message_id": call_event["message_id"], "status": event_type})
+    return 1
+
+
+def _camel(event_type: str) -> str:
+    return "".join(part.capitalize() for part in event_type.split("_"))
