@@ -10,6 +10,8 @@ Context (``-c key=value``):
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 - ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
 - ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
+- ``trackCallStatus``: ``false`` leaves out the configuration set and call status tracking
+  (default: ``true``).
 
 When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
 """
@@ -40,7 +42,8 @@ def build(app: cdk.App) -> cdk.Stack:
         application_name=ctx("applicationName"),
         origination_number=ctx("originationNumber") or DEFAULT_ORIGINATION_NUMBER,
         caller_id=ctx("callerId"),
-        enable_queue=str(ctx("queue") if ctx("queue") is not None else "true").lower() != "false",
+        enable_queue=_flag(ctx("queue")),
+        track_call_status=_flag(ctx("trackCallStatus")),
         max_calls_per_minute=int(ctx("maxCallsPerMinute") or 20),
     )
     if voice.application is not None:
@@ -57,12 +60,25 @@ def build(app: cdk.App) -> cdk.Stack:
     if voice.sender is not None:
         cdk.CfnOutput(stack, "SenderFunctionName", value=voice.sender.function.function_name)
         cdk.CfnOutput(stack, "FailureQueueUrl", value=voice.sender.failure_queue.queue_url)
+        if voice.call_status is not None:
+            cdk.CfnOutput(stack, "CallStatusTableName", value=voice.call_status.table.table_name)
+        if voice.configuration_set is not None:
+            cdk.CfnOutput(
+                stack,
+                "ConfigurationSetName",
+                value=voice.configuration_set.configuration_set_name,
+            )
         if voice.sender.queue is not None and voice.sender.dead_letter_queue is not None:
             cdk.CfnOutput(stack, "QueueUrl", value=voice.sender.queue.queue_url)
             cdk.CfnOutput(
                 stack, "DeadLetterQueueUrl", value=voice.sender.dead_letter_queue.queue_url
             )
     return stack
+
+
+def _flag(value: object) -> bool:
+    """A context flag that is on unless set to false (``-c queue=false``)."""
+    return str(value).lower() != "false" if value is not None else True
 
 
 def add_review_gates(app: cdk.App) -> None:

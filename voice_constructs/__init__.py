@@ -10,13 +10,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from voice_constructs.call_status import CallStatusTracker
+    from voice_constructs.configuration_set import EventDestination, VoiceConfigurationSet
     from voice_constructs.pinpoint_voice import PinpointVoice
     from voice_constructs.sender import VoiceMessageSender
     from voice_constructs.voice_channel import VoiceChannel
 
-__all__ = ["PinpointVoice", "VoiceChannel", "VoiceMessageSender"]
+__all__ = [
+    "CallStatusTracker",
+    "EventDestination",
+    "PinpointVoice",
+    "VoiceChannel",
+    "VoiceConfigurationSet",
+    "VoiceMessageSender",
+]
 
 _MODULES = {
+    "CallStatusTracker": "voice_constructs.call_status",
+    "EventDestination": "voice_constructs.configuration_set",
+    "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
     "VoiceChannel": "voice_constructs.voice_channel",
     "VoiceMessageSender": "voice_constructs.sender",

@@ -6,6 +6,8 @@ from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
+from voice_constructs.call_status import CallStatusTracker
+from voice_constructs.configuration_set import VoiceConfigurationSet
 from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
 
@@ -31,6 +33,8 @@ class PinpointVoice(Construct):
         default_voice_id: str | None = None,
         enable_queue: bool = False,
         max_calls_per_minute: int | None = None,
+        configuration_set: VoiceConfigurationSet | None = None,
+        track_call_status: bool = False,
     ) -> None:
         """Create or adopt the application and enable its voice channel.
 
@@ -47,6 +51,10 @@ class PinpointVoice(Construct):
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
         :param max_calls_per_minute: The sender's pacing, the account's voice quota.
             :default: 20
+        :param configuration_set: The configuration set the sender uses by default.
+            :default: - one is created when ``track_call_status`` is set, else none
+        :param track_call_status: Add ``call_status``, a ``CallStatusTracker`` fed by an SNS
+            destination of the configuration set. :default: False
         """
         super().__init__(scope, id)
         if application_name is not None and application_id is not None:
@@ -73,6 +81,13 @@ class PinpointVoice(Construct):
             application_id=self.application_id,
             removal_policy=removal_policy,
         )
+        self.call_status: CallStatusTracker | None = None
+        self.configuration_set = configuration_set
+        if track_call_status:
+            self.call_status = CallStatusTracker(self, "CallStatus")
+            if self.configuration_set is None:
+                self.configuration_set = VoiceConfigurationSet(self, "ConfigurationSet")
+            self.configuration_set.add_destination(self.call_status.destination)
         self.sender: VoiceMessageSender | None = None
         if origination_number is not None:
             self.sender = VoiceMessageSender(
@@ -82,6 +97,7 @@ class PinpointVoice(Construct):
                 caller_id=caller_id,
                 default_voice_id=default_voice_id,
                 enable_queue=enable_queue,
+                configuration_set=self.configuration_set,
                 max_calls_per_minute=max_calls_per_minute or DEFAULT_CALLS_PER_MINUTE,
             )
         elif (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -21,6 +21,9 @@ from voice_constructs._lambda import HANDLER_RUNTIME
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
+
+if TYPE_CHECKING:
+    from voice_constructs.configuration_set import VoiceConfigurationSet
 
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
@@ -90,6 +93,7 @@ class VoiceMessageSender(Construct):
         origination_number: str,
         caller_id: str | None = None,
         configuration_set_name: str | None = None,
+        configuration_set: VoiceConfigurationSet | None = None,
         default_language_code: str = "en-US",
         default_voice_id: str | None = None,
         memory_size: int = 256,
@@ -112,7 +116,9 @@ class VoiceMessageSender(Construct):
 
         :param origination_number: The long code to call from, E.164 (``+12065550100``).
         :param caller_id: The number shown to the recipient. :default: - the service's choice
-        :param configuration_set_name: A v1 configuration set for call events.
+        :param configuration_set: A ``VoiceConfigurationSet`` the sender uses by default (its
+            name, and the sender's sends wait for it to exist). :default: - none
+        :param configuration_set_name: The name of an existing v1 configuration set instead.
             :default: - none
         :param default_language_code: Language when the event gives none. :default: "en-US"
         :param default_voice_id: Amazon Polly voice when the event gives none.
@@ -147,6 +153,13 @@ class VoiceMessageSender(Construct):
             :default: - the public layer of version ``POWERTOOLS_VERSION`` for this runtime
         """
         super().__init__(scope, id)
+        if configuration_set is not None:
+            if configuration_set_name is not None:
+                raise ValueError(
+                    "configuration_set and configuration_set_name are mutually exclusive, got "
+                    f"configuration_set_name={configuration_set_name!r} as well"
+                )
+            configuration_set_name = configuration_set.configuration_set_name
         check_form("origination_number", origination_number, _E164, "an E.164 phone number")
         check_form("caller_id", caller_id, _E164, "an E.164 phone number")
         check_form(

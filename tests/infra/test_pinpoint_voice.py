@@ -29,6 +29,13 @@ ATTRIBUTES = (
 # Actions IAM accepts only on "*": they have no resource-level permissions.
 STAR_ONLY_ACTIONS = {
     "sms-voice:SendVoiceMessage",
+    # The v1 configuration-set actions have no resource types either.
+    "sms-voice:CreateConfigurationSet",
+    "sms-voice:DeleteConfigurationSet",
+    "sms-voice:GetConfigurationSetEventDestinations",
+    "sms-voice:CreateConfigurationSetEventDestination",
+    "sms-voice:UpdateConfigurationSetEventDestination",
+    "sms-voice:DeleteConfigurationSetEventDestination",
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 }
@@ -149,7 +156,8 @@ def test_handler_function_settings(sample_template: Template) -> None:
         },
     )
     groups = sample_template.find_resources("AWS::Logs::LogGroup")
-    assert len(groups) == 3  # voice channel handler, provider framework, sender
+    # Custom resource handler, provider framework, sender, call status tracker.
+    assert len(groups) == 4
     assert all(g["Properties"]["RetentionInDays"] == 90 for g in groups.values())
 
 

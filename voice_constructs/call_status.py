@@ -1,0 +1,147 @@
+"""CallStatusTracker: the latest status of every call, from a configuration set's SNS events."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from voice_constructs._assets import handler_code
+from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._review import acknowledge
+from voice_constructs.configuration_set import SERVICE_PRINCIPAL, EventDestination
+
+READ_ACTIONS = ("dynamodb:GetItem",)
+
+
+class CallStatusTracker(Construct):
+    """Keeps, per ``MessageId``, the furthest status a call reached and when each event came.
+
+    An SNS topic (encrypted with its own KMS key, which the SMS and Voice service may use) feeds
+    a small function that writes to a DynamoDB table keyed by ``MessageId``. Out-of-order events
+    never move a call backwards: a late ``RINGING`` does not overwrite ``COMPLETED_CALL``. Items
+    expire after ``retention``. Use ``destination`` in a ``VoiceConfigurationSet``, and
+    ``grant_read`` for whoever looks statuses up.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        retention: Duration | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        """Create the topic, the function and the table.
+
+        :param retention: How long a call's status is kept. :default: Duration.days(30)
+        :param removal_policy: Of the status table. :default: RemovalPolicy.DESTROY (the
+            statuses are operational data that expire anyway)
+        """
+        super().__init__(scope, id)
+        retention = retention or Duration.days(30)
+        days = retention.to_days()
+        if not 1 <= days <= 365 or days != int(days):
+            raise ValueError(f"retention must be whole days between 1 and 365, got {days:g} days")
+        key = kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description="voice-constructs: encrypts call events on their SNS topic",
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        # The service publishes encrypted messages, so it needs the key's data-key actions.
+        key.grant(iam.ServicePrincipal(SERVICE_PRINCIPAL), "kms:GenerateDataKey*", "kms:Decrypt")
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            master_key=key,
+            enforce_ssl=True,
+            display_name="voice-constructs call events",
+        )
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            partition_key=dynamodb.Attribute(name="MessageId", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expiration",
+            removal_policy=removal_policy,
+        )
+        self.failed_events = sqs.Queue(
+            self,
+            "FailedEvents",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
+            acknowledge(
+                self.failed_events,
+                rule,
+                "this queue is itself where undeliverable call events end, read by a person",
+            )
+        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="voice-constructs: records call statuses",
+        )
+        self.log_group.grant_write(role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=HANDLER_RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler="call_status.index.handler",
+            code=handler_code(),
+            role=role,
+            memory_size=256,
+            timeout=Duration.seconds(30),
+            environment={
+                "CALL_STATUS_TABLE_NAME": self.table.table_name,
+                "CALL_STATUS_RETENTION_DAYS": str(int(days)),
+            },
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            retry_attempts=2,
+            on_failure=destinations.SqsDestination(self.failed_events),
+            description="voice-constructs: records the status of each call",
+        )
+        self.table.grant(role, "dynamodb:UpdateItem")
+        self.topic.add_subscription(
+            subscriptions.LambdaSubscription(self.function, dead_letter_queue=self.failed_events)
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions",
+        )
+        acknowledge(
+            self.function,
+            "Serverless-LambdaDLQ",
+            "failed asynchronous invocations go to an on-failure destination (failed_events), "
+            "which keeps the event, the error and the response, unlike a dead-letter queue",
+        )
+
+    @property
+    def destination(self) -> EventDestination:
+        """An SNS event destination, for a ``VoiceConfigurationSet``, that feeds this tracker."""
+        return EventDestination.sns(self.topic, name="CallStatus")
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to look up a call's status by ``MessageId`` (``GetItem`` only)."""
+        return self.table.grant(grantee, *READ_ACTIONS)
