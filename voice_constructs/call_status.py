@@ -48,7 +48,8 @@ class CallStatusTracker(Construct):
         """
         super().__init__(scope, id)
         retention = retention or Duration.days(30)
-        days = retention.to_days()
+        # In seconds: to_days() refuses a fraction with a jsii error instead of a clear one.
+        days = retention.to_seconds() / 86400
         if not 1 <= days <= 365 or days != int(days):
             raise ValueError(f"retention must be whole days between 1 and 365, got {days:g} days")
         key = kms.Key(

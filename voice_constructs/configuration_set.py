@@ -202,10 +202,13 @@ class VoiceConfigurationSet(Construct):
         self._destinations.append((name, destination))
         if destination.kind == "SnsDestination":
             self._allow_publish(destination.target)
-        elif destination.kind == "CloudWatchLogsDestination":
-            destination.target.grant_write(self._role())
         else:
-            destination.target.grant_put_records(self._role())
+            if destination.kind == "CloudWatchLogsDestination":
+                grant = destination.target.grant_write(self._role())
+            else:
+                grant = destination.target.grant_put_records(self._role())
+            # The service checks the role's permissions when the destination is created.
+            grant.apply_before(self._resource)
 
     def _allow_publish(self, topic: sns.ITopic) -> None:
         result = topic.add_to_resource_policy(
@@ -241,7 +244,6 @@ class VoiceConfigurationSet(Construct):
                 conditions={"StringEquals": {"iam:PassedToService": SERVICE_PRINCIPAL}},
             )
             pass_role.apply_before(self._resource)
-            self._resource.node.add_dependency(role)
             self._delivery_role = role
         return self._delivery_role
 

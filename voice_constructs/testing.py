@@ -431,11 +431,17 @@ def _deliver(
         streams = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix="voice")
         if not streams["logStreams"]:
             logs.create_log_stream(logGroupName=group, logStreamName="voice-events")
-        logs.put_log_events(
+        put = logs.put_log_events(
             logGroupName=group,
             logStreamName="voice-events",
             logEvents=[{"timestamp": event["eventTimestamp"], "message": body}],
         )
+        if put.get("rejectedLogEventsInfo"):
+            # CloudWatch Logs keeps only events from 14 days ago to 2 hours ahead.
+            raise ValueError(
+                f"CloudWatch Logs rejected the event at {event['eventTimestamp']} ms "
+                f"({put['rejectedLogEventsInfo']}); give emit_call_events a start_ms near now"
+            )
         return EmittedCallEvent(name, "logs", arn, event, None)
     arn = dest["KinesisFirehoseDestination"]["DeliveryStreamArn"]
     stream = arn.rsplit("/", 1)[1]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -54,6 +55,8 @@ V2_NAMES = {
     "VOICE_NO_ANSWER": "NO_ANSWER",
 }
 FINAL_RANK = 4
+# The year 5138 in milliseconds: past it a timestamp is a bug, and datetime cannot hold it anyway.
+MAX_TIMESTAMP_MS = 10**14
 
 _client: DynamoDBClient = boto3.client(
     "dynamodb", config=client_config(max_attempts=3, connect_timeout=2, read_timeout=5)
@@ -92,7 +95,8 @@ def parse(record: dict[str, Any]) -> dict[str, Any] | None:
         raise CallEventError(f"Sns.Message must be a JSON event: {error}") from None
     if not isinstance(body, dict):
         raise CallEventError("Sns.Message must be a JSON object")
-    event_type = V2_NAMES.get(str(body.get("eventType")), body.get("eventType"))
+    raw_type = body.get("eventType")
+    event_type = V2_NAMES.get(raw_type, raw_type) if isinstance(raw_type, str) else None
     if event_type not in RANKS:
         # SMS or other events sharing the topic: not the tracker's business, and not an error.
         LOGGER.info("ignored event", extra={"event_type": body.get("eventType")})
@@ -101,7 +105,12 @@ def parse(record: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(message_id, str) or not message_id:
         raise CallEventError(f"messageId must be a non-empty string, got {message_id!r}")
     timestamp = body.get("eventTimestamp")
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, int | float)
+        or not math.isfinite(timestamp)
+        or not 0 < timestamp < MAX_TIMESTAMP_MS
+    ):
         raise CallEventError(
             f"eventTimestamp must be milliseconds since the epoch, got {timestamp!r}"
         )

@@ -200,7 +200,13 @@ def _create_set(name: str, wanted: dict[str, dict[str, Any]]) -> None:
         raise _failure("CreateConfigurationSet", name, error) from None
     except BotoCoreError as error:
         raise ConfigurationSetError(f"could not reach the SMS and Voice API: {error}") from None
-    _apply_diff(name, wanted, current={})
+    try:
+        _apply_diff(name, wanted, current={})
+    except ConfigurationSetError:
+        # A failed Create gets no Delete from the provider framework: remove the half-made set,
+        # so that the next deployment can create it again.
+        _delete_set(name)
+        raise
 
 
 def _apply_diff(
@@ -210,7 +216,12 @@ def _apply_diff(
 ) -> None:
     if current is None:
         current = _current(name)
-    writes: list[tuple[str, str, Callable[[], object]]] = []
+    # Deletes first: a set holds at most 10 destinations, also while a change is under way.
+    writes: list[tuple[str, str, Callable[[], object]]] = [
+        ("DeleteConfigurationSetEventDestination", dest, _deleter(name, dest))
+        for dest in current
+        if dest not in wanted
+    ]
     for dest, definition in wanted.items():
         if dest not in current:
             writes.append(
@@ -220,9 +231,6 @@ def _apply_diff(
             writes.append(
                 ("UpdateConfigurationSetEventDestination", dest, _updater(name, dest, definition))
             )
-    for dest in current:
-        if dest not in wanted:
-            writes.append(("DeleteConfigurationSetEventDestination", dest, _deleter(name, dest)))
     for index, (operation, dest, write) in enumerate(writes):
         if index:
             _sleep(DESTINATION_WRITE_INTERVAL_SECONDS)
@@ -284,7 +292,9 @@ def _delete_set(physical_id: str) -> None:
         _client.delete_configuration_set(ConfigurationSetName=physical_id)
     except ClientError as error:
         if error_code(error) == "NotFoundException":
-            LOGGER.info("configuration set already deleted", extra={"name": physical_id})
+            LOGGER.info(
+                "configuration set already deleted", extra={"configuration_set_name": physical_id}
+            )
             return
         raise _failure("DeleteConfigurationSet", physical_id, error) from None
     except BotoCoreError as error:
