@@ -5,12 +5,11 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._lambda import HANDLER_RUNTIME, role_with_logs
 from voice_constructs._review import acknowledge
 
 # Construct id of the provider in its stack (renaming it replaces the provider's resources).
@@ -37,15 +36,13 @@ class ResourceProvider(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        handler_logs = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.THREE_MONTHS)
         # Own roles with write access to their own log group only: no managed policy, no "*".
-        handler_role = iam.Role(
+        handler_role, handler_logs = role_with_logs(
             self,
-            "HandlerRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="HandlerRole",
+            logs_id="HandlerLogs",
             description="voice-constructs: custom resources (voice channels, configuration sets)",
         )
-        handler_logs.grant_write(handler_role)
         self.handler = lambda_.Function(
             self,
             "Handler",
@@ -61,16 +58,12 @@ class ResourceProvider(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             description="voice-constructs: custom resources (voice channel, configuration set)",
         )
-        framework_logs = logs.LogGroup(
-            self, "FrameworkLogs", retention=logs.RetentionDays.THREE_MONTHS
-        )
-        framework_role = iam.Role(
+        framework_role, framework_logs = role_with_logs(
             self,
-            "FrameworkRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="FrameworkRole",
+            logs_id="FrameworkLogs",
             description="voice-constructs: custom resource provider framework",
         )
-        framework_logs.grant_write(framework_role)
         self.provider = cr.Provider(
             self,
             "Provider",

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_logs
 from voice_constructs._review import acknowledge
 from voice_constructs.configuration_set import SERVICE_PRINCIPAL, EventDestination
 
@@ -68,17 +66,8 @@ class CallStatusTracker(Construct):
             enforce_ssl=True,
             display_name="voice-constructs call events",
         )
-        self.table = dynamodb.Table(
-            self,
-            "Table",
-            partition_key=dynamodb.Attribute(name="MessageId", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="expiration",
-            removal_policy=removal_policy,
+        self.table = expiring_table(
+            self, "Table", partition_key="MessageId", removal_policy=removal_policy
         )
         self.failed_events = sqs.Queue(
             self,
@@ -93,14 +82,12 @@ class CallStatusTracker(Construct):
                 rule,
                 "this queue is itself where undeliverable call events end, read by a person",
             )
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.THREE_MONTHS)
-        role = iam.Role(
+        role, self.log_group = role_with_logs(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="Role",
+            logs_id="Logs",
             description="voice-constructs: records call statuses",
         )
-        self.log_group.grant_write(role)
         self.function = lambda_.Function(
             self,
             "Function",

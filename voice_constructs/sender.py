@@ -17,7 +17,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME
+from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_logs
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
@@ -214,14 +214,13 @@ class VoiceMessageSender(Construct):
             )
 
         self.failure_queue = failure_queue or self._failure_queue()
-        self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
-        role = iam.Role(
+        role, self.log_group = role_with_logs(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            role_id="Role",
+            logs_id="Logs",
             description="voice-constructs: sends voice messages",
+            retention=log_retention,
         )
-        self.log_group.grant_write(role)
         self.state_table = self._state_table()
         environment = {
             "ORIGINATION_NUMBER": origination_number,
@@ -323,17 +322,8 @@ class VoiceMessageSender(Construct):
         # Short-lived state only (idempotency records, pacing, recipient slots), all expiring
         # through TTL within the idempotency window: deleting it with the stack loses nothing
         # a person needs.
-        return dynamodb.Table(
-            self,
-            "State",
-            partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            time_to_live_attribute="expiration",
-            removal_policy=RemovalPolicy.DESTROY,
+        return expiring_table(
+            self, "State", partition_key="id", removal_policy=RemovalPolicy.DESTROY
         )
 
     def _add_queue(
