@@ -43,8 +43,11 @@ RANKS = {
     "BUSY": 4,
     "FAILED": 4,
     "NO_ANSWER": 4,
+    # v2 only: the call was never placed because its TimeToLive ran out.
+    "TTL_EXPIRED": 4,
 }
-# The same events under the v2 names (AWS End User Messaging SMS and Voice).
+# The same events under the v2 names (AWS End User Messaging SMS and Voice), as botocore's
+# pinpoint-sms-voice-v2 model lists them in EventType.
 V2_NAMES = {
     "VOICE_INITIATED": "INITIATED_CALL",
     "VOICE_RINGING": "RINGING",
@@ -53,6 +56,7 @@ V2_NAMES = {
     "VOICE_BUSY": "BUSY",
     "VOICE_FAILED": "FAILED",
     "VOICE_NO_ANSWER": "NO_ANSWER",
+    "VOICE_TTL_EXPIRED": "TTL_EXPIRED",
 }
 FINAL_RANK = 4
 # The year 5138 in milliseconds: past it a timestamp is a bug, and datetime cannot hold it anyway.

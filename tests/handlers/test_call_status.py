@@ -371,7 +371,12 @@ def test_v2_event_names_are_mapped(
 
 @pytest.mark.parametrize(
     ("v2_name", "status"),
-    [("VOICE_BUSY", "BUSY"), ("VOICE_FAILED", "FAILED"), ("VOICE_NO_ANSWER", "NO_ANSWER")],
+    [
+        ("VOICE_BUSY", "BUSY"),
+        ("VOICE_FAILED", "FAILED"),
+        ("VOICE_NO_ANSWER", "NO_ANSWER"),
+        ("VOICE_TTL_EXPIRED", "TTL_EXPIRED"),
+    ],
 )
 def test_v2_final_event_names_are_mapped(
     v2_name: str, status: str, table: str, lambda_context: LambdaContext
