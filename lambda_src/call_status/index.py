@@ -22,9 +22,8 @@ import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import ClientError
-from vc_common.aws import client_config, error_code
+from vc_common.aws import client, client_config, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -62,8 +61,8 @@ FINAL_RANK = 4
 # The year 5138 in milliseconds: past it a timestamp is a bug, and datetime cannot hold it anyway.
 MAX_TIMESTAMP_MS = 10**14
 
-_client: DynamoDBClient = boto3.client(
-    "dynamodb", config=client_config(max_attempts=3, connect_timeout=2, read_timeout=5)
+_client: DynamoDBClient = client(
+    "dynamodb", client_config(max_attempts=3, connect_timeout=2, read_timeout=5)
 )
 
 

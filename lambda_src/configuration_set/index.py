@@ -22,9 +22,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from vc_common.aws import client_config, error_code, error_message
+from vc_common.aws import client, client_config, error_code, error_message
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice import PinpointSMSVoiceClient
@@ -72,7 +71,7 @@ _REQUIRED = {
 
 # Deployments wait for this handler: bounded retries, well inside the function's timeout.
 _CONFIG = client_config(max_attempts=4, connect_timeout=3, read_timeout=10)
-_client: PinpointSMSVoiceClient = boto3.client("pinpoint-sms-voice", config=_CONFIG)
+_client: PinpointSMSVoiceClient = client("pinpoint-sms-voice", _CONFIG)
 _sleep: Callable[[float], None] = time.sleep
 
 

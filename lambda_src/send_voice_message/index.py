@@ -29,10 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from vc_common.aws import client_config, error_code, error_message
+from vc_common.aws import client, client_config, error_code, error_message
 from vc_common.phone import mask, redact
 
 from send_voice_message.quota import (
@@ -105,7 +104,7 @@ CONFIG = client_config(
     connect_timeout=CONNECT_TIMEOUT_SECONDS,
     read_timeout=READ_TIMEOUT_SECONDS,
 )
-_client: PinpointSMSVoiceClient = boto3.client("pinpoint-sms-voice", config=CONFIG)
+_client: PinpointSMSVoiceClient = client("pinpoint-sms-voice", CONFIG)
 
 
 class TooManyRequestsException(Exception):  # noqa: N818 - callers see the service's error name
@@ -146,7 +145,7 @@ class Queues:
 
     def _sqs(self) -> Any:
         if self.client is None:
-            self.client = boto3.client("sqs")
+            self.client = client("sqs")
         return self.client
 
     def dead_letter(self, body: str, reason: str, kind: str, source: dict[str, str]) -> None:
@@ -233,13 +232,13 @@ def configure(
     if not table_name:
         _state = State()
         return _state
-    client = dynamodb or boto3.client("dynamodb")
-    quota = Quota(client, table_name, calls_per_minute=calls_per_minute, clock=CLOCK)
-    _state = State(quota, table_name, client, idempotency_window_seconds)
+    dynamodb = dynamodb or client("dynamodb")
+    quota = Quota(dynamodb, table_name, calls_per_minute=calls_per_minute, clock=CLOCK)
+    _state = State(quota, table_name, dynamodb, idempotency_window_seconds)
     return _state
 
 
-def _idempotency(client: Any, table_name: str, window_seconds: int) -> tuple[Any, Any]:
+def _idempotency(dynamodb: Any, table_name: str, window_seconds: int) -> tuple[Any, Any]:
     # Imported here: only calls that need idempotency pay for loading Powertools.
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
@@ -254,7 +253,7 @@ def _idempotency(client: Any, table_name: str, window_seconds: int) -> tuple[Any
         expires_after_seconds=window_seconds,
         response_hook=_mark_replayed,
     )
-    store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=client)
+    store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
     send_once = idempotent_function(
         _send_payload,
         data_keyword_argument="payload",

@@ -12,9 +12,8 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from vc_common.aws import attempts, client_config, error_code, error_message
+from vc_common.aws import attempts, client, client_config, error_code, error_message
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint import PinpointClient
@@ -28,7 +27,7 @@ LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 _CONFIG = client_config(max_attempts=4, connect_timeout=3, read_timeout=10)
 _PHYSICAL_ID = re.compile(r"^apps/(?P<app>[^/]+)/channels/voice$")
 
-_client: PinpointClient = boto3.client("pinpoint", config=_CONFIG)
+_client: PinpointClient = client("pinpoint", _CONFIG)
 
 
 class VoiceChannelError(Exception):
