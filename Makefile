@@ -20,6 +20,7 @@ help:
 	@echo "make synth         synthesize the sample app into cdk.out/ and print the review summary"
 	@echo "make test          ruff, mypy --strict and pytest"
 	@echo "make test-package  build the wheel, install it in a fresh venv, synthesize from it"
+	@echo "make bench         measure against same-run baselines, write bench/results.md"
 
 venv: $(VENV)/.installed
 
@@ -49,6 +50,9 @@ test: lint typecheck unit
 
 test-package: venv
 	$(BIN)/pytest -m package $(PYTEST_ARGS)
+
+bench: venv
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache
