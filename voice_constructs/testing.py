@@ -46,6 +46,7 @@ from moto.pinpoint.models import pinpoint_backends
 
 __all__ = [
     "SMS_VOICE_OPERATIONS",
+    "SMS_VOICE_V2_OPERATIONS",
     "VOICE_CHANNEL_OPERATIONS",
     "EmittedCallEvent",
     "RecordedCall",
@@ -88,6 +89,17 @@ _SMS_VOICE_ERRORS = {
     500: "InternalServiceErrorException",
 }
 
+SMS_VOICE_V2_OPERATIONS = ("SendVoiceMessage",)
+# AWS End User Messaging SMS and Voice v2 (JSON protocol): error names per status.
+_SMS_VOICE_V2_ERRORS = {
+    400: "ValidationException",
+    402: "ServiceQuotaExceededException",
+    403: "AccessDeniedException",
+    404: "ResourceNotFoundException",
+    409: "ConflictException",
+    429: "ThrottlingException",
+    500: "InternalServerException",
+}
 # Documented quota: a recipient gets at most 5 voice messages in 24 hours.
 DAILY_CALLS_PER_RECIPIENT = 5
 _DAY_SECONDS = 24 * 60 * 60
@@ -108,11 +120,14 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class ServiceError(Exception):
     """An error response of the faked service, rendered the way the real one sends it."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, extra: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extra = extra or {}
 
 
 # Kinds of injected fault: an error response, a connection that never opens (the request is
@@ -349,6 +364,33 @@ class SmsVoiceBackend(_FakeBackend):
         return config
 
 
+class SmsVoiceV2Backend(_FakeBackend):
+    """AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``) ``SendVoiceMessage``."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.sent: list[SentVoiceMessage] = []
+        self.dry_runs: list[SentVoiceMessage] = []
+
+    @property
+    def urls(self) -> dict[str, Callable[..., TYPE_RESPONSE]]:  # type: ignore[override]
+        return {_SMS_VOICE_V2_URL_BASE + r"/?$": _dispatch_sms_voice_v2}
+
+    def send_voice_message(self, body: dict[str, Any]) -> dict[str, Any]:
+        _validate_send_v2(body)
+        message_id = str(uuid.uuid4())
+        record = SentVoiceMessage(
+            message_id,
+            json.loads(json.dumps(body)),
+            self.account_id,
+            self.region_name,
+            self.clock(),
+        )
+        # A dry run is validated and answered like a send, and places no call.
+        (self.dry_runs if body.get("DryRun") else self.sent).append(record)
+        return {"MessageId": message_id}
+
+
 voice_channel_backends = BackendDict(VoiceChannelBackend, "pinpoint")
 # The name moto's router imports ("moto.<service>" with "<service>_backends" inside).
 _SMS_VOICE_SERVICE = "voiceconstructs_smsvoice"
@@ -357,6 +399,152 @@ _SMS_VOICE_SERVICE = "voiceconstructs_smsvoice"
 sms_voice_backends = BackendDict(SmsVoiceBackend, "pinpoint")
 _SMS_VOICE_URL_BASES = [r"https?://sms-voice\.pinpoint\.(.+)\.amazonaws\.com"]
 _CHANNEL_PATH = "{0}/v1/apps/(?P<app_id>[^/]+)/channels/voice$"
+_SMS_VOICE_V2_SERVICE = "voiceconstructs_smsvoicev2"
+sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, "pinpoint")
+# v2 lives at sms-voice.<region>.amazonaws.com (v1 at sms-voice.pinpoint.<region>...).
+_SMS_VOICE_V2_URL_BASE = r"https?://sms-voice\.([a-z0-9-]+)\.amazonaws\.com"
+_V2_VOICE_IDS = frozenset(
+    [
+        "AMY",
+        "ASTRID",
+        "BIANCA",
+        "BRIAN",
+        "CAMILA",
+        "CARLA",
+        "CARMEN",
+        "CELINE",
+        "CHANTAL",
+        "CONCHITA",
+        "CRISTIANO",
+        "DORA",
+        "EMMA",
+        "ENRIQUE",
+        "EWA",
+        "FILIZ",
+        "GERAINT",
+        "GIORGIO",
+        "GWYNETH",
+        "HANS",
+        "INES",
+        "IVY",
+        "JACEK",
+        "JAN",
+        "JOANNA",
+        "JOEY",
+        "JUSTIN",
+        "KARL",
+        "KENDRA",
+        "KIMBERLY",
+        "LEA",
+        "LIV",
+        "LOTTE",
+        "LUCIA",
+        "LUPE",
+        "MADS",
+        "MAJA",
+        "MARLENE",
+        "MATHIEU",
+        "MATTHEW",
+        "MAXIM",
+        "MIA",
+        "MIGUEL",
+        "MIZUKI",
+        "NAJA",
+        "NICOLE",
+        "PENELOPE",
+        "RAVEENA",
+        "RICARDO",
+        "RUBEN",
+        "RUSSELL",
+        "SALLI",
+        "SEOYEON",
+        "TAKUMI",
+        "TATYANA",
+        "VICKI",
+        "VITORIA",
+        "ZEINA",
+        "ZHIYU",
+    ]
+)
+# The constraints the v2 API reference (and botocore's model) give for SendVoiceMessage.
+_V2_PATTERNS = {
+    "DestinationPhoneNumber": (re.compile(r"\+?[1-9][0-9]{1,18}"), 20),
+    "OriginationIdentity": (re.compile(r"[A-Za-z0-9_:/+-]+"), 256),
+    "ConfigurationSetName": (re.compile(r"[A-Za-z0-9_:/-]+"), 256),
+    "ProtectConfigurationId": (re.compile(r"[A-Za-z0-9_:/-]+"), 256),
+    "MaxPricePerMinute": (re.compile(r"[0-9]{0,2}\.[0-9]{1,5}"), 8),
+}
+
+
+def _invalid(field_name: str, message: str) -> ServiceError:
+    return ServiceError(
+        400,
+        "ValidationException",
+        f"{field_name}: {message}",
+        {
+            "Reason": "FIELD_VALIDATION_FAILED",
+            "Fields": [{"Name": field_name, "Message": message}],
+        },
+    )
+
+
+def _validate_send_v2(body: dict[str, Any]) -> None:
+    for required in ("DestinationPhoneNumber", "OriginationIdentity"):
+        if not isinstance(body.get(required), str):
+            raise _invalid(required, "is required")
+    for name, (pattern, longest) in _V2_PATTERNS.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not 1 <= len(value) <= longest:
+            raise _invalid(name, f"must be 1-{longest} characters")
+        if not pattern.fullmatch(value):
+            raise _invalid(name, f"must match {pattern.pattern}")
+    text = body.get("MessageBody")
+    if text is not None and (not isinstance(text, str) or not 1 <= len(text) <= 6000):
+        raise _invalid("MessageBody", "must be 1-6000 characters")
+    if isinstance(text, str) and not text.strip():
+        raise _invalid("MessageBody", "must not be blank")
+    if body.get("MessageBodyTextType", "TEXT") not in ("TEXT", "SSML"):
+        raise _invalid("MessageBodyTextType", "must be TEXT or SSML")
+    voice = body.get("VoiceId")
+    if voice is not None and voice not in _V2_VOICE_IDS:
+        raise _invalid("VoiceId", "must be one of the listed voices")
+    ttl = body.get("TimeToLive")
+    if ttl is not None and (
+        isinstance(ttl, bool) or not isinstance(ttl, int) or not 5 <= ttl <= 259200
+    ):
+        raise _invalid("TimeToLive", "must be between 5 and 259200 seconds")
+    context = body.get("Context")
+    if context is not None:
+        if not isinstance(context, dict) or len(context) > 5:
+            raise _invalid("Context", "must be a map of at most 5 entries")
+        for key, value in context.items():
+            if not 1 <= len(key) <= 100 or any(c.isspace() for c in key):
+                raise _invalid("Context", "keys must be 1-100 characters without whitespace")
+            if not isinstance(value, str) or not 1 <= len(value) <= 800 or value != value.strip():
+                raise _invalid("Context", "values must be 1-800 characters, not padded")
+    for flag in ("DryRun", "MessageFeedbackEnabled"):
+        if flag in body and not isinstance(body[flag], bool):
+            raise _invalid(flag, "must be a boolean")
+
+
+def _dispatch_sms_voice_v2(request: Any, full_url: str, headers: Any) -> TYPE_RESPONSE:
+    req = _parse(request, full_url, headers, "pinpoint-sms-voice-v2")
+    backend = sms_voice_v2_backends[req.account_id][req.region]
+    target = str(headers.get("X-Amz-Target", ""))
+    operation = target.rsplit(".", 1)[-1]
+    if operation not in SMS_VOICE_V2_OPERATIONS:
+        return (
+            400,
+            {"x-amzn-ErrorType": "UnknownOperationException"},
+            json.dumps(
+                {"__type": "UnknownOperationException", "Message": f"{operation} is not faked"}
+            ),
+        )
+    return _respond(
+        backend, operation, req, _SMS_VOICE_V2_ERRORS, lambda: backend.send_voice_message(req.body)
+    )
 
 
 def _validate_send(body: dict[str, Any], configuration_sets: dict[str, Any]) -> None:
@@ -519,7 +707,14 @@ def _respond(
     except ServiceError as error:
         status = error.status
         code = error.code if error.code else errors.get(error.status, "BadRequestException")
-        payload = json.dumps({"Message": error.message, "RequestID": str(uuid.uuid4())})
+        payload = json.dumps(
+            {
+                "__type": code,
+                "Message": error.message,
+                "RequestID": str(uuid.uuid4()),
+                **error.extra,
+            }
+        )
         response_headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
     with backend.lock:
         backend.calls.append(RecordedCall(operation, status, body, backend.clock()))
@@ -613,10 +808,14 @@ def install() -> None:
         module = types.ModuleType(f"moto.{_SMS_VOICE_SERVICE}")
         setattr(module, f"{_SMS_VOICE_SERVICE}_backends", sms_voice_backends)
         sys.modules[module.__name__] = module
+        v2 = types.ModuleType(f"moto.{_SMS_VOICE_V2_SERVICE}")
+        setattr(v2, f"{_SMS_VOICE_V2_SERVICE}_backends", sms_voice_v2_backends)
+        sys.modules[v2.__name__] = v2
         # First in the list: moto's router takes the first pattern that matches the URL.
-        backend_index.backend_url_patterns.insert(
-            0, (_SMS_VOICE_SERVICE, re.compile(_SMS_VOICE_URL_BASES[0]))
-        )
+        backend_index.backend_url_patterns[:0] = [
+            (_SMS_VOICE_SERVICE, re.compile(_SMS_VOICE_URL_BASES[0])),
+            (_SMS_VOICE_V2_SERVICE, re.compile(_SMS_VOICE_V2_URL_BASE)),
+        ]
 
 
 def _moto_routes_voice_channel() -> bool:
@@ -658,8 +857,16 @@ class VoiceMock:
         self.account_id = account_id
         self.region = region or _default_region()
 
-    def _backend(self, operation: str, account_id: str | None, region: str | None) -> _FakeBackend:
+    def _backend(
+        self, operation: str, account_id: str | None, region: str | None, api: str = "v1"
+    ) -> _FakeBackend:
         account, where = account_id or self.account_id, region or self.region
+        if api == "v2":
+            if operation not in SMS_VOICE_V2_OPERATIONS:
+                raise ValueError(f"v2 operation must be one of {SMS_VOICE_V2_OPERATIONS}")
+            return sms_voice_v2_backends[account][where]
+        if api != "v1":
+            raise ValueError(f"api must be 'v1' or 'v2', got {api!r}")
         if operation in VOICE_CHANNEL_OPERATIONS:
             return voice_channel_backends[account][where]
         if operation in SMS_VOICE_OPERATIONS:
@@ -672,17 +879,30 @@ class VoiceMock:
         """The SMS and Voice backend of one account and region."""
         return sms_voice_backends[account_id or self.account_id][region or self.region]
 
-    def sent_messages(
+    def sms_voice_v2(
         self, account_id: str | None = None, region: str | None = None
+    ) -> SmsVoiceV2Backend:
+        """The SMS and Voice v2 backend of one account and region."""
+        return sms_voice_v2_backends[account_id or self.account_id][region or self.region]
+
+    def sent_messages(
+        self, account_id: str | None = None, region: str | None = None, *, api: str = "v1"
     ) -> list[SentVoiceMessage]:
-        """Voice messages the fake accepted, oldest first."""
+        """Voice messages the fake accepted (dry runs of v2 excluded), oldest first."""
+        if api == "v2":
+            return list(self.sms_voice_v2(account_id, region).sent)
         return list(self.sms_voice(account_id, region).sent)
 
     def calls(
-        self, operation: str, account_id: str | None = None, region: str | None = None
+        self,
+        operation: str,
+        account_id: str | None = None,
+        region: str | None = None,
+        *,
+        api: str = "v1",
     ) -> list[RecordedCall]:
         """Every request of ``operation`` the fake received, failed ones included."""
-        backend = self._backend(operation, account_id, region)
+        backend = self._backend(operation, account_id, region, api)
         return [call for call in backend.calls if call.operation == operation]
 
     def voice_channel(
@@ -703,15 +923,25 @@ class VoiceMock:
         message: str = "injected fault",
         account_id: str | None = None,
         region: str | None = None,
+        api: str = "v1",
     ) -> None:
-        """Make the next ``count`` calls of ``operation`` fail with ``status`` (and ``code``)."""
+        """Make the next ``count`` calls of ``operation`` fail with ``status`` (and ``code``).
+
+        With ``api="v2"``, the codes are v2's (429 is ``ThrottlingException``, 400
+        ``ValidationException``, ...).
+        """
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
-        errors = _PINPOINT_ERRORS if operation in VOICE_CHANNEL_OPERATIONS else _SMS_VOICE_ERRORS
+        if api == "v2":
+            errors = _SMS_VOICE_V2_ERRORS
+        elif operation in VOICE_CHANNEL_OPERATIONS:
+            errors = _PINPOINT_ERRORS
+        else:
+            errors = _SMS_VOICE_ERRORS
         error_code = code or errors.get(status)
         if error_code is None:
             raise ValueError(f"status {status} has no error code for {operation}; pass code=")
-        backend = self._backend(operation, account_id, region)
+        backend = self._backend(operation, account_id, region, api)
         with backend.lock:
             backend.faults[operation].extend(
                 Fault(status, error_code, message) for _ in range(count)
@@ -725,6 +955,7 @@ class VoiceMock:
         after_accept: bool = True,
         account_id: str | None = None,
         region: str | None = None,
+        api: str = "v1",
     ) -> None:
         """Make the next ``count`` calls of ``operation`` time out.
 
@@ -735,7 +966,7 @@ class VoiceMock:
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
         kind = TIMEOUT_AFTER_ACCEPT if after_accept else CONNECT_TIMEOUT
-        backend = self._backend(operation, account_id, region)
+        backend = self._backend(operation, account_id, region, api)
         with backend.lock:
             backend.faults[operation].extend(
                 Fault(0, "", "injected timeout", kind) for _ in range(count)
