@@ -41,6 +41,7 @@ from send_voice_message.quota import (
     RecipientCapError,
     SystemClock,
 )
+from send_voice_message.v2 import build_v2_request
 from send_voice_message.validation import (
     BadRequestException,
     Defaults,
@@ -63,6 +64,9 @@ ENV_IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_SECONDS"
 ENV_QUEUE_URL = "QUEUE_URL"
 ENV_DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
 ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
+ENV_API = "SMS_VOICE_API"
+V1, V2 = "v1", "v2"
+_SERVICES = {V1: "pinpoint-sms-voice", V2: "pinpoint-sms-voice-v2"}
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 # Worst case of one attempt, and what is kept back from the function's timeout.
@@ -72,7 +76,23 @@ MAX_BACKOFF_SECONDS = 20
 # A queued message that failed transiently comes back after 30 s, 60 s, 120 s, ... (15 min max).
 REQUEUE_BASE_SECONDS = 30
 REQUEUE_MAX_SECONDS = 900
-RETRYABLE_CODES = frozenset({"TooManyRequestsException", "InternalServiceErrorException"})
+# v1's and v2's names for "try again": throttling and internal errors.
+RETRYABLE_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "InternalServiceErrorException",
+        "ThrottlingException",
+        "InternalServerException",
+    }
+)
+# v2's ResourceNotFoundException names the resource; these are the event fields that name it.
+_V2_RESOURCE_FIELDS = {
+    "configuration-set": "ConfigurationSetName",
+    "phone-number": "OriginationPhoneNumber",
+    "pool": "OriginationPhoneNumber",
+    "sender-id": "OriginationPhoneNumber",
+    "protect-configuration": "ProtectConfigurationId",
+}
 DAILY_CAP_HINT = (
     "a 429 is often the per-recipient cap: at most 5 voice messages to the same number in 24 hours"
 )
@@ -104,7 +124,11 @@ CONFIG = client_config(
     connect_timeout=CONNECT_TIMEOUT_SECONDS,
     read_timeout=READ_TIMEOUT_SECONDS,
 )
-_client: PinpointSMSVoiceClient = client("pinpoint-sms-voice", CONFIG)
+API = os.environ.get(ENV_API, V1)
+if API not in _SERVICES:
+    raise RuntimeError(f"{ENV_API} must be {V1!r} or {V2!r}, got {API!r}")
+# The v1 or the v2 client; both have send_voice_message.
+_client: PinpointSMSVoiceClient = client(_SERVICES[API], CONFIG)
 
 
 class TooManyRequestsException(Exception):  # noqa: N818 - callers see the service's error name
@@ -199,10 +223,21 @@ QUEUES = Queues(os.environ.get(ENV_QUEUE_URL), os.environ.get(ENV_DEAD_LETTER_QU
 _state: State | None = None
 
 
-def set_client(client: PinpointSMSVoiceClient) -> None:
-    """Replace the SMS and Voice client (tests use this to get a client created under moto)."""
-    global _client
+def set_client(client: Any, api: str | None = None) -> None:
+    """Replace the SMS and Voice client, and with ``api`` the API it speaks (tests use this)."""
+    global _client, API
+    if api is not None:
+        if api not in _SERVICES:
+            raise ValueError(f"api must be {V1!r} or {V2!r}, got {api!r}")
+        API = api
     _client = client
+
+
+def build(event: object) -> dict[str, Any]:
+    """The service request for ``event`` in the configured API's shape, or BadRequestException."""
+    if API == V2:
+        return build_v2_request(event, DEFAULTS)
+    return build_request(event, DEFAULTS)
 
 
 def set_defaults(defaults: Defaults) -> None:
@@ -301,7 +336,7 @@ def _handle_direct(event: Any, context: Any) -> dict[str, str]:
     request_id = getattr(context, "aws_request_id", None)
     try:
         key = idempotency_key(event)
-        request = build_request(event, DEFAULTS)
+        request = build(event)
         state = _current_state()
         if key is not None and not state.has_table:
             raise BadRequestException(
@@ -319,6 +354,8 @@ def _handle_direct(event: Any, context: Any) -> dict[str, str]:
         )
     if result.get("MessageId") is None:
         raise OutcomeUnknownException(result.get("Reason", "the outcome of the call is unknown"))
+    if request.get("DryRun"):
+        return {"MessageId": result["MessageId"], "DryRun": True}
     return {"MessageId": result["MessageId"]}
 
 
@@ -350,7 +387,7 @@ def _handle_record(record: Any, context: Any) -> None:
         _give_up(record, "invalid", f"body must be a JSON object: {error}", source, log)
         return
     try:
-        request = build_request(event, DEFAULTS)
+        request = build(event)
         key = idempotency_key(event) or request_key(request)
     except BadRequestException as error:
         _give_up(record, "invalid", str(error), source, log)
@@ -485,19 +522,19 @@ def _send(
     and a repeat of the same message never places a second call.
     """
     destination = request["DestinationPhoneNumber"]
-    kind = next(iter(request["Content"]))
     log = {
         "request_id": request_id,
+        "api": API,
         "destination": mask(destination),
-        "origination": mask(request["OriginationPhoneNumber"]),
-        "content_type": kind,
-        "text_length": len(request["Content"][kind]["Text"]),
+        "origination": mask(_origination(request)),
+        **_content_summary(request),
         "configuration_set": request.get("ConfigurationSetName"),
     }
     quota = _current_state().quota
     slot = None
     try:
-        if quota is not None:
+        # A dry run places no call, so it takes none of the recipient's daily calls.
+        if quota is not None and not request.get("DryRun"):
             slot = quota.claim_recipient(destination)
         response = _call(request, quota, deadline=deadline, attempts=attempts)
     except _Unanswered as unknown:
@@ -540,7 +577,7 @@ class _Attempts(Exception):  # noqa: N818 - internal signal, never seen by calle
 def _call(
     request: dict[str, Any], quota: Quota | None, *, deadline: float, attempts: int
 ) -> dict[str, Any]:
-    origination = request["OriginationPhoneNumber"]
+    origination = _origination(request)
     for attempt in range(1, attempts + 1):
         if quota is not None:
             quota.reserve(origination, latest_start=deadline - CALL_BUDGET_SECONDS)
@@ -566,6 +603,22 @@ def _call(
     raise AssertionError("unreachable: the loop returns or raises")
 
 
+def _origination(request: dict[str, Any]) -> str:
+    return str(request.get("OriginationPhoneNumber") or request.get("OriginationIdentity"))
+
+
+def _content_summary(request: dict[str, Any]) -> dict[str, Any]:
+    # What the logs say of the message: its kind and length, never its words.
+    if "Content" in request:
+        kind = next(iter(request["Content"]))
+        return {"content_type": kind, "text_length": len(request["Content"][kind]["Text"])}
+    return {
+        "content_type": request.get("MessageBodyTextType"),
+        "text_length": len(request.get("MessageBody", "")),
+        "dry_run": bool(request.get("DryRun")),
+    }
+
+
 def _failure(error: Exception, destination: str) -> Exception:
     if isinstance(error, RecipientCapError):
         return LimitExceededException(f"{mask(destination)}: {error}")
@@ -588,12 +641,31 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
     code, message = error_code(error), redact(error_message(error))
     if code == "BadRequestException":
         return BadRequestException("request", f"was rejected by the service: {message}")
+    if code == "ValidationException":
+        fields = _member(error, "Fields") or []
+        field = str(fields[0].get("Name")) if fields else "request"
+        reason = _member(error, "Reason") or ""
+        return BadRequestException(field, f"was rejected by the service ({reason}): {message}")
+    if code == "ResourceNotFoundException":
+        resource = str(_member(error, "ResourceType") or "resource")
+        return BadRequestException(
+            _V2_RESOURCE_FIELDS.get(resource, "request"),
+            f"names a {resource} that does not exist: {message}",
+        )
+    if code == "ServiceQuotaExceededException":
+        reason = _member(error, "Reason") or ""
+        return LimitExceededException(f"a service quota is used up ({reason}): {message}")
+    if code == "ThrottlingException":
+        return TooManyRequestsException(
+            f"the service throttled the call to {mask(destination)} {tries} times in a row "
+            f"({message}); wait before sending again"
+        )
     if code == "TooManyRequestsException":
         return TooManyRequestsException(
             f"the service throttled the call to {mask(destination)} {tries} times in a row "
             f"({message}); {DAILY_CAP_HINT}, so wait before sending to this number again"
         )
-    if code == "InternalServiceErrorException":
+    if code in ("InternalServiceErrorException", "InternalServerException"):
         return InternalServiceErrorException(
             f"the service failed with an internal error {tries} times in a row ({message}); "
             "it is worth trying again later"
@@ -603,6 +675,12 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
             f"access denied: the function's role lacks sms-voice:SendVoiceMessage ({message})"
         )
     return ServiceException(f"{code}: {message}")
+
+
+def _member(error: ClientError, name: str) -> Any:
+    # botocore puts a modeled error's own members (v2's Reason, Fields, ...) beside "Error".
+    response: dict[str, Any] = dict(error.response)
+    return response.get(name)
 
 
 def _log_rejected(request_id: str | None, error: BadRequestException) -> None:

@@ -22,6 +22,12 @@ TOP_LEVEL_FIELDS = frozenset(
         "CallerId",
         "ConfigurationSetName",
         "IdempotencyKey",
+        "DryRun",
+        "TimeToLive",
+        "MaxPricePerMinute",
+        "Context",
+        "ProtectConfigurationId",
+        "MessageFeedbackEnabled",
     }
 )
 # Printable ASCII without spaces: request ids, UUIDs, "alert-42:+1206...", and the like.
@@ -60,13 +66,29 @@ class Defaults:
     voice_id: str | None = None
 
 
+# Fields only the v2 API (AWS End User Messaging SMS and Voice) has.
+V2_ONLY_FIELDS = frozenset(
+    {
+        "DryRun",
+        "TimeToLive",
+        "MaxPricePerMinute",
+        "Context",
+        "ProtectConfigurationId",
+        "MessageFeedbackEnabled",
+    }
+)
+
+
 def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
-    """Return the exact SendVoiceMessage request for ``event``, or raise BadRequestException."""
-    if not isinstance(event, dict):
-        raise BadRequestException("event", f"must be a JSON object, got {_json_type(event)}")
-    _reject_unknown(event, TOP_LEVEL_FIELDS, "event")
+    """The exact SendVoiceMessage (v1) request for ``event``, or BadRequestException."""
+    event = check_event(event, TOP_LEVEL_FIELDS)
+    v2_only = sorted(V2_ONLY_FIELDS & set(event))
+    if v2_only:
+        raise BadRequestException(
+            v2_only[0], "needs the v2 API: create the sender with api=SmsVoiceApi.V2"
+        )
     request: dict[str, Any] = {
-        "DestinationPhoneNumber": _phone(event, "DestinationPhoneNumber", None, required=True),
+        "DestinationPhoneNumber": destination(event),
         "OriginationPhoneNumber": _phone(
             event, "OriginationPhoneNumber", defaults.origination_number, required=True
         ),
@@ -75,14 +97,42 @@ def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
     caller_id = _phone(event, "CallerId", defaults.caller_id, required=False)
     if caller_id is not None:
         request["CallerId"] = caller_id
-    config = _optional_string(event, "ConfigurationSetName", defaults.configuration_set_name)
+    config = configuration_set(
+        event, defaults, CONFIGURATION_SET_NAME, "1-64 letters, digits, - or _"
+    )
     if config is not None:
-        if not CONFIGURATION_SET_NAME.fullmatch(config):
-            raise BadRequestException(
-                "ConfigurationSetName", f"must be 1-64 letters, digits, - or _, got {config!r}"
-            )
         request["ConfigurationSetName"] = config
     return request
+
+
+def check_event(event: object, allowed: Iterable[str]) -> dict[str, Any]:
+    """The event as a JSON object with only ``allowed`` fields, or BadRequestException."""
+    if not isinstance(event, dict):
+        raise BadRequestException("event", f"must be a JSON object, got {_json_type(event)}")
+    _reject_unknown(event, allowed, "event")
+    return event
+
+
+def destination(event: dict[str, Any]) -> str:
+    """The checked ``DestinationPhoneNumber`` (E.164)."""
+    value = _phone(event, "DestinationPhoneNumber", None, required=True)
+    assert value is not None
+    return value
+
+
+def content(event: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
+    """The checked ``Content``: one message kind, with defaults applied."""
+    return _content(event.get("Content"), defaults)
+
+
+def configuration_set(
+    event: dict[str, Any], defaults: Defaults, pattern: re.Pattern[str], form: str
+) -> str | None:
+    """The checked ``ConfigurationSetName`` (the event's or the default), or None."""
+    config = _optional_string(event, "ConfigurationSetName", defaults.configuration_set_name)
+    if config is not None and not pattern.fullmatch(config):
+        raise BadRequestException("ConfigurationSetName", f"must be {form}, got {config!r}")
+    return config
 
 
 def idempotency_key(event: object) -> str | None:
