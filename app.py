@@ -12,6 +12,10 @@ Context (``-c key=value``):
 - ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
 - ``trackCallStatus``: ``false`` leaves out the configuration set and call status tracking
   (default: ``true``).
+- ``api``: ``v2`` sends through AWS End User Messaging SMS and Voice v2 (default: ``v1``); then
+  ``originationNumber`` is a phone number or pool id or ARN (default: a fictional
+  ``phone-0123...``), and tracing is off unless ``-c tracing=true`` (X-Ray needs ``*``).
+- ``pinpoint``: ``false`` leaves out the Pinpoint application and its voice channel.
 
 When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
 """
@@ -20,10 +24,12 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 
-from voice_constructs import PinpointVoice
+from voice_constructs import PinpointVoice, SmsVoiceApi
 
 # A fictional number (555-01xx is reserved for examples), so `make synth` needs no arguments.
 DEFAULT_ORIGINATION_NUMBER = "+12065550100"
+# A fictional phone number id of the same kind, for the v2 sample.
+DEFAULT_V2_ORIGINATION = "phone-0123456789abcdef0123456789abcdef"
 
 
 def build(app: cdk.App) -> cdk.Stack:
@@ -35,13 +41,21 @@ def build(app: cdk.App) -> cdk.Stack:
         stack_name=ctx("stackName") or "VoiceConstructsSample",
         description="voice-constructs sample: Pinpoint voice channel and a voice message sender",
     )
+    api = SmsVoiceApi(str(ctx("api") or "v1").lower())
+    default_origination = (
+        DEFAULT_V2_ORIGINATION if api is SmsVoiceApi.V2 else (DEFAULT_ORIGINATION_NUMBER)
+    )
+    tracing = _flag(ctx("tracing")) if ctx("tracing") is not None else api is SmsVoiceApi.V1
     voice = PinpointVoice(
         stack,
         "Voice",
+        application=_flag(ctx("pinpoint")),
         application_id=ctx("applicationId"),
         application_name=ctx("applicationName"),
-        origination_number=ctx("originationNumber") or DEFAULT_ORIGINATION_NUMBER,
+        origination_number=ctx("originationNumber") or default_origination,
         caller_id=ctx("callerId"),
+        api=api,
+        tracing=tracing,
         enable_queue=_flag(ctx("queue")),
         track_call_status=_flag(ctx("trackCallStatus")),
         max_calls_per_minute=int(ctx("maxCallsPerMinute") or 20),

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from voice_constructs.api import SmsVoiceApi
     from voice_constructs.call_status import CallStatusTracker
     from voice_constructs.configuration_set import EventDestination, VoiceConfigurationSet
     from voice_constructs.pinpoint_voice import PinpointVoice
@@ -20,6 +21,7 @@ __all__ = [
     "CallStatusTracker",
     "EventDestination",
     "PinpointVoice",
+    "SmsVoiceApi",
     "VoiceChannel",
     "VoiceConfigurationSet",
     "VoiceMessageSender",
@@ -27,6 +29,7 @@ __all__ = [
 
 _MODULES = {
     "CallStatusTracker": "voice_constructs.call_status",
+    "SmsVoiceApi": "voice_constructs.api",
     "EventDestination": "voice_constructs.configuration_set",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",

@@ -37,12 +37,14 @@ class CallStatusTracker(Construct):
         *,
         retention: Duration | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        tracing: bool = True,
     ) -> None:
         """Create the topic, the function and the table.
 
         :param retention: How long a call's status is kept. :default: Duration.days(30)
         :param removal_policy: Of the status table. :default: RemovalPolicy.DESTROY (the
             statuses are operational data that expire anyway)
+        :param tracing: X-Ray tracing (needs ``xray:PutTraceSegments`` on ``*``). :default: True
         """
         super().__init__(scope, id)
         retention = retention or Duration.days(30)
@@ -104,7 +106,7 @@ class CallStatusTracker(Construct):
             },
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=2,
             on_failure=destinations.SqsDestination(self.failed_events),
             description="voice-constructs: records the status of each call",
@@ -113,11 +115,20 @@ class CallStatusTracker(Construct):
         self.topic.add_subscription(
             subscriptions.LambdaSubscription(self.function, dead_letter_queue=self.failed_events)
         )
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions",
-        )
+        if tracing:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level "
+                "permissions",
+            )
+        else:
+            acknowledge(
+                self.function,
+                "Serverless-LambdaTracing",
+                "tracing=False: X-Ray would need xray:PutTraceSegments on '*', and this tracker "
+                "was asked to hold no IAM statement on '*'",
+            )
         acknowledge(
             self.function,
             "Serverless-LambdaDLQ",

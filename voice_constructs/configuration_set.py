@@ -8,16 +8,27 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
-from aws_cdk import Aws, CustomResource, IAnyProducer, IResolveContext, Lazy, Names, RemovalPolicy
+from aws_cdk import (
+    Aws,
+    CfnResource,
+    CustomResource,
+    IAnyProducer,
+    IResolveContext,
+    Lazy,
+    Names,
+    RemovalPolicy,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_smsvoice as smsvoice
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from voice_constructs._props import check_form
 from voice_constructs._provider import CONFIGURATION_SET_TYPE, ResourceProvider
 from voice_constructs._review import acknowledge
+from voice_constructs.api import SmsVoiceApi
 
 # The call events of the v1 API, in the order a call goes through them.
 CALL_EVENT_TYPES = (
@@ -29,6 +40,16 @@ CALL_EVENT_TYPES = (
     "FAILED",
     "NO_ANSWER",
 )
+# The same call events under their v2 names; v2 adds VOICE_TTL_EXPIRED.
+V2_EVENT_TYPES = {
+    "INITIATED_CALL": "VOICE_INITIATED",
+    "RINGING": "VOICE_RINGING",
+    "ANSWERED": "VOICE_ANSWERED",
+    "COMPLETED_CALL": "VOICE_COMPLETED",
+    "BUSY": "VOICE_BUSY",
+    "FAILED": "VOICE_FAILED",
+    "NO_ANSWER": "VOICE_NO_ANSWER",
+}
 SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
 CONFIGURATION_SET_ACTIONS = (
     "sms-voice:CreateConfigurationSet",
@@ -137,8 +158,13 @@ class VoiceConfigurationSet(Construct):
         configuration_set_name: str | None = None,
         destinations: Sequence[EventDestination] = (),
         removal_policy: RemovalPolicy | None = None,
+        api: SmsVoiceApi = SmsVoiceApi.V1,
     ) -> None:
         """Create the set.
+
+        :param api: ``V2`` makes a native ``AWS::SMSVOICE::ConfigurationSet`` (AWS End User
+            Messaging SMS and Voice) with the same destinations and the v2 event names, and no
+            custom resource. :default: SmsVoiceApi.V1
 
         :param configuration_set_name: 1-64 letters, digits, ``-`` or ``_``.
             :default: - a name unique to this construct's path
@@ -157,9 +183,26 @@ class VoiceConfigurationSet(Construct):
         )
         self._destinations: list[tuple[str, EventDestination]] = []
         self._delivery_role: iam.Role | None = None
+        self.api = api
+        self.configuration_set_arn: str | None = None
+        self._provider: ResourceProvider | None = None
+        self._resource: CfnResource
+        if api is SmsVoiceApi.V2:
+            native = smsvoice.CfnConfigurationSet(
+                self, "Resource", configuration_set_name=self._name
+            )
+            native.add_property_override("EventDestinations", Lazy.uncached_any(_Producer(self)))
+            if removal_policy is not None:
+                native.apply_removal_policy(removal_policy)
+            self._resource = native
+            self._name_attribute = native.ref
+            self.configuration_set_arn = native.attr_arn
+            for destination in destinations:
+                self.add_destination(destination)
+            return
         provider = ResourceProvider.of(self)
         self._provider = provider
-        self._resource = CustomResource(
+        custom = CustomResource(
             self,
             "Resource",
             service_token=provider.service_token,
@@ -170,10 +213,12 @@ class VoiceConfigurationSet(Construct):
             },
             removal_policy=removal_policy,
         )
+        self._resource = custom.node.default_child  # type: ignore[assignment]
+        self._name_attribute = custom.get_att_string("ConfigurationSetName")
         grant = iam.Grant.add_to_principal(
             grantee=provider.handler, actions=list(CONFIGURATION_SET_ACTIONS), resource_arns=["*"]
         )
-        grant.apply_before(self._resource)
+        grant.apply_before(custom)
         acknowledge(
             provider.handler.role,  # type: ignore[arg-type]
             "AwsSolutions-IAM5[Resource::*]",
@@ -185,8 +230,8 @@ class VoiceConfigurationSet(Construct):
 
     @property
     def configuration_set_name(self) -> str:
-        """The set's name, as the custom resource reports it (so users wait for the set)."""
-        return self._resource.get_att_string("ConfigurationSetName")
+        """The set's name, as the resource reports it (so users wait for the set)."""
+        return self._name_attribute
 
     def add_destination(self, destination: EventDestination) -> None:
         """Add an event destination (at most 10 per set), with the IAM it needs."""
@@ -237,13 +282,16 @@ class VoiceConfigurationSet(Construct):
                 ),
                 description="voice-constructs: delivers call events of a configuration set",
             )
-            pass_role = iam.Grant.add_to_principal(
-                grantee=self._provider.handler,
-                actions=["iam:PassRole"],
-                resource_arns=[role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": SERVICE_PRINCIPAL}},
-            )
-            pass_role.apply_before(self._resource)
+            if self._provider is not None:
+                # The custom resource handler hands the role to the service; CloudFormation
+                # does that itself for the native v2 resource.
+                pass_role = iam.Grant.add_to_principal(
+                    grantee=self._provider.handler,
+                    actions=["iam:PassRole"],
+                    resource_arns=[role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": SERVICE_PRINCIPAL}},
+                )
+                pass_role.apply_before(self._resource)
             self._delivery_role = role
         return self._delivery_role
 
@@ -263,6 +311,19 @@ class VoiceConfigurationSet(Construct):
                     "DeliveryStreamArn": destination.target.delivery_stream_arn,
                     "IamRoleArn": self._role().role_arn,
                 }
+            if self.api is SmsVoiceApi.V2:
+                types = [V2_EVENT_TYPES[t] for t in destination.event_types]
+                if len(destination.event_types) == len(CALL_EVENT_TYPES):
+                    types.append("VOICE_TTL_EXPIRED")
+                result.append(
+                    {
+                        "EventDestinationName": name,
+                        "Enabled": destination.enabled,
+                        "MatchingEventTypes": types,
+                        destination.kind: target,
+                    }
+                )
+                continue
             result.append(
                 {
                     "Name": name,

@@ -6,6 +6,7 @@ from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
+from voice_constructs.api import SmsVoiceApi
 from voice_constructs.call_status import CallStatusTracker
 from voice_constructs.configuration_set import VoiceConfigurationSet
 from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, VoiceMessageSender
@@ -35,6 +36,9 @@ class PinpointVoice(Construct):
         max_calls_per_minute: int | None = None,
         configuration_set: VoiceConfigurationSet | None = None,
         track_call_status: bool = False,
+        application: bool = True,
+        api: SmsVoiceApi = SmsVoiceApi.V1,
+        tracing: bool = True,
     ) -> None:
         """Create or adopt the application and enable its voice channel.
 
@@ -55,6 +59,11 @@ class PinpointVoice(Construct):
             :default: - one is created when ``track_call_status`` is set, else none
         :param track_call_status: Add ``call_status``, a ``CallStatusTracker`` fed by an SNS
             destination of the configuration set. :default: False
+        :param application: False leaves Pinpoint out entirely: no application, no voice
+            channel, no ``AWS::Pinpoint::*`` resource (for accounts that never had Pinpoint, with
+            ``api=SmsVoiceApi.V2``). :default: True
+        :param api: The API the sender and the configuration set use. :default: SmsVoiceApi.V1
+        :param tracing: X-Ray tracing of the sender and the tracker. :default: True
         """
         super().__init__(scope, id)
         if application_name is not None and application_id is not None:
@@ -64,7 +73,15 @@ class PinpointVoice(Construct):
                 f"application_name={application_name!r} to create one, not both"
             )
         self.application: pinpoint.CfnApp | None = None
-        if application_id is not None:
+        self.application_id: str | None = None
+        self.channel: VoiceChannel | None = None
+        if not application:
+            if application_id is not None or application_name is not None:
+                raise ValueError(
+                    "application_name and application_id name a Pinpoint application, and "
+                    "application=False leaves Pinpoint out; give one or the other"
+                )
+        elif application_id is not None:
             validate_application_id("application_id", application_id)
             self.application_id = application_id
         else:
@@ -75,18 +92,19 @@ class PinpointVoice(Construct):
             if removal_policy is not None:
                 self.application.apply_removal_policy(removal_policy)
             self.application_id = self.application.ref
-        self.channel = VoiceChannel(
-            self,
-            "VoiceChannel",
-            application_id=self.application_id,
-            removal_policy=removal_policy,
-        )
+        if self.application_id is not None:
+            self.channel = VoiceChannel(
+                self,
+                "VoiceChannel",
+                application_id=self.application_id,
+                removal_policy=removal_policy,
+            )
         self.call_status: CallStatusTracker | None = None
         self.configuration_set = configuration_set
         if track_call_status:
-            self.call_status = CallStatusTracker(self, "CallStatus")
+            self.call_status = CallStatusTracker(self, "CallStatus", tracing=tracing)
             if self.configuration_set is None:
-                self.configuration_set = VoiceConfigurationSet(self, "ConfigurationSet")
+                self.configuration_set = VoiceConfigurationSet(self, "ConfigurationSet", api=api)
             self.configuration_set.add_destination(self.call_status.destination)
         self.sender: VoiceMessageSender | None = None
         if origination_number is not None:
@@ -98,6 +116,8 @@ class PinpointVoice(Construct):
                 default_voice_id=default_voice_id,
                 enable_queue=enable_queue,
                 configuration_set=self.configuration_set,
+                api=api,
+                tracing=tracing,
                 max_calls_per_minute=max_calls_per_minute or DEFAULT_CALLS_PER_MINUTE,
             )
         elif (

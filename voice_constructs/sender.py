@@ -6,7 +6,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -21,6 +21,7 @@ from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
+from voice_constructs.api import SmsVoiceApi
 
 if TYPE_CHECKING:
     from voice_constructs.configuration_set import VoiceConfigurationSet
@@ -29,11 +30,81 @@ _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
 _VOICE_ID = re.compile(r"^[A-Z][A-Za-z]{1,31}$")
 _CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# v2 origination identities IAM can name: a phone number or a pool, by id or by ARN.
+_V2_IDENTITY_ID = re.compile(r"^(phone|pool)-[0-9A-Za-z]{32}$")
+_V2_IDENTITY_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
+)
+_V2_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Must match lambda_src/send_voice_message/index.py.
 _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 _MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
+# botocore's pinpoint-sms-voice-v2 model, VoiceId enum (must match lambda_src/.../v2.py).
+V2_VOICE_IDS = frozenset(
+    [
+        "AMY",
+        "ASTRID",
+        "BIANCA",
+        "BRIAN",
+        "CAMILA",
+        "CARLA",
+        "CARMEN",
+        "CELINE",
+        "CHANTAL",
+        "CONCHITA",
+        "CRISTIANO",
+        "DORA",
+        "EMMA",
+        "ENRIQUE",
+        "EWA",
+        "FILIZ",
+        "GERAINT",
+        "GIORGIO",
+        "GWYNETH",
+        "HANS",
+        "INES",
+        "IVY",
+        "JACEK",
+        "JAN",
+        "JOANNA",
+        "JOEY",
+        "JUSTIN",
+        "KARL",
+        "KENDRA",
+        "KIMBERLY",
+        "LEA",
+        "LIV",
+        "LOTTE",
+        "LUCIA",
+        "LUPE",
+        "MADS",
+        "MAJA",
+        "MARLENE",
+        "MATHIEU",
+        "MATTHEW",
+        "MAXIM",
+        "MIA",
+        "MIGUEL",
+        "MIZUKI",
+        "NAJA",
+        "NICOLE",
+        "PENELOPE",
+        "RAVEENA",
+        "RICARDO",
+        "RUBEN",
+        "RUSSELL",
+        "SALLI",
+        "SEOYEON",
+        "TAKUMI",
+        "TATYANA",
+        "VICKI",
+        "VITORIA",
+        "ZEINA",
+        "ZHIYU",
+    ]
+)
 # The items the handler reads and writes one at a time (Powertools idempotency records, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (
@@ -111,6 +182,8 @@ class VoiceMessageSender(Construct):
         max_receive_count: int = 5,
         oldest_message_alarm_age: Duration | None = None,
         powertools_layer: lambda_.ILayerVersion | None = None,
+        api: SmsVoiceApi = SmsVoiceApi.V1,
+        tracing: bool = True,
     ) -> None:
         """Create the function, its log group, role and failure queue.
 
@@ -151,6 +224,12 @@ class VoiceMessageSender(Construct):
             ``oldest_message_alarm``. :default: Duration.hours(1) (1,200 calls at 20 a minute)
         :param powertools_layer: The Powertools for AWS Lambda (Python) layer.
             :default: - the public layer of version ``POWERTOOLS_VERSION`` for this runtime
+        :param api: ``SmsVoiceApi.V2`` sends through AWS End User Messaging SMS and Voice v2.
+            Then ``origination_number`` is a phone number or pool id or ARN (``phone-...``,
+            ``pool-...``) and IAM allows sending from it, and with the configuration set, only.
+            :default: SmsVoiceApi.V1
+        :param tracing: X-Ray tracing; it needs ``xray:PutTraceSegments`` on ``*``.
+            :default: True
         """
         super().__init__(scope, id)
         if configuration_set is not None:
@@ -159,9 +238,17 @@ class VoiceMessageSender(Construct):
                     "configuration_set and configuration_set_name are mutually exclusive, got "
                     f"configuration_set_name={configuration_set_name!r} as well"
                 )
+            if configuration_set.api is not api:
+                raise ValueError(
+                    f"configuration_set was made for api={configuration_set.api}, but the sender "
+                    f"uses api={api}; give both the same api"
+                )
             configuration_set_name = configuration_set.configuration_set_name
-        check_form("origination_number", origination_number, _E164, "an E.164 phone number")
-        check_form("caller_id", caller_id, _E164, "an E.164 phone number")
+        if api is SmsVoiceApi.V2:
+            self._check_v2(origination_number, caller_id, default_voice_id)
+        else:
+            check_form("origination_number", origination_number, _E164, "an E.164 phone number")
+            check_form("caller_id", caller_id, _E164, "an E.164 phone number")
         check_form(
             "configuration_set_name",
             configuration_set_name,
@@ -253,16 +340,30 @@ class VoiceMessageSender(Construct):
             environment=environment,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=async_retry_attempts,
             on_failure=destinations.SqsDestination(self.failure_queue),
             description="voice-constructs: sends a voice message (SMS and Voice API v1)",
         )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=[SEND_ACTION], resources=["*"])
-        )
+        self.api = api
+        if api is SmsVoiceApi.V2:
+            self.function.add_environment("SMS_VOICE_API", "v2")
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=[SEND_ACTION],
+                    resources=self._v2_resources(
+                        origination_number,
+                        configuration_set_name,
+                        configuration_set.configuration_set_arn if configuration_set else None,
+                    ),
+                )
+            )
+        else:
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(actions=[SEND_ACTION], resources=["*"])
+            )
         self.state_table.grant(role, *STATE_TABLE_ACTIONS)
-        self._acknowledge(role)
+        self._acknowledge(role, api, tracing)
         self.queue: sqs.Queue | None = None
         self.dead_letter_queue: sqs.Queue | None = None
         self.alarms: list[cloudwatch.Alarm] = []
@@ -437,14 +538,75 @@ class VoiceMessageSender(Construct):
             acknowledge(queue, rule, why_no_redrive)
         return queue
 
-    def _acknowledge(self, role: iam.Role) -> None:
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "sms-voice:SendVoiceMessage (SMS and Voice API v1) has no resource-level "
-            "permissions, so IAM accepts only '*'; X-Ray's PutTraceSegments and "
-            "PutTelemetryRecords have none either",
-        )
+    @staticmethod
+    def _check_v2(origination: str, caller_id: str | None, voice_id: str | None) -> None:
+        if not Token.is_unresolved(origination) and not (
+            _V2_IDENTITY_ID.fullmatch(origination) or _V2_IDENTITY_ARN.fullmatch(origination)
+        ):
+            raise ValueError(
+                "origination_number must be a phone number or pool, by id (phone-..., pool-...) "
+                f"or ARN, with api=SmsVoiceApi.V2 (IAM is scoped to it), got {origination!r}"
+            )
+        if caller_id is not None:
+            raise ValueError(
+                f"caller_id has no equivalent in the v2 API (recipients see the origination "
+                f"identity), got {caller_id!r}"
+            )
+        if voice_id is not None and voice_id.upper() not in V2_VOICE_IDS:
+            raise ValueError(
+                f"default_voice_id must be one of the v2 API's voices, got {voice_id!r}"
+            )
+
+    def _v2_resources(
+        self,
+        origination: str,
+        configuration_set_name: str | None,
+        configuration_set_arn: str | None,
+    ) -> list[str]:
+        stack = Stack.of(self)
+        if Token.is_unresolved(origination) or origination.startswith("arn:"):
+            identity = origination
+        else:
+            kind = "phone-number" if origination.startswith("phone-") else "pool"
+            identity = stack.format_arn(
+                service="sms-voice", resource=kind, resource_name=origination
+            )
+        resources = [identity]
+        if configuration_set_arn is not None:
+            resources.append(configuration_set_arn)
+        elif configuration_set_name is not None:
+            resources.append(
+                stack.format_arn(
+                    service="sms-voice",
+                    resource="configuration-set",
+                    resource_name=configuration_set_name,
+                )
+            )
+        return resources
+
+    def _acknowledge(self, role: iam.Role, api: SmsVoiceApi, tracing: bool) -> None:
+        if api is SmsVoiceApi.V1:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "sms-voice:SendVoiceMessage (SMS and Voice API v1) has no resource-level "
+                "permissions, so IAM accepts only '*'; X-Ray's PutTraceSegments and "
+                "PutTelemetryRecords have none either",
+            )
+        elif tracing:
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level "
+                "permissions; sending is scoped to the origination identity and configuration set",
+            )
+        if not tracing:
+            acknowledge(
+                self.function,
+                "Serverless-LambdaTracing",
+                "tracing=False: X-Ray would need xray:PutTraceSegments on '*', and this sender "
+                "was asked to hold no IAM statement on '*'",
+            )
         acknowledge(
             self.function,
             "Serverless-LambdaDLQ",
