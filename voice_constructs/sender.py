@@ -33,7 +33,7 @@ _CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # v2 origination identities IAM can name: a phone number or a pool, by id or by ARN.
 _V2_IDENTITY_ID = re.compile(r"^(phone|pool)-[0-9A-Za-z]{32}$")
 _V2_IDENTITY_ARN = re.compile(
-    r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
+    r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
 )
 _V2_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Must match lambda_src/send_voice_message/index.py.

@@ -47,19 +47,23 @@ _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PARTITION = r"arn:aws[a-z-]*"
 _ARNS = {
     "LogGroupArn": (
-        re.compile(_PARTITION + r":logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]{1,512}(:\*)?"),
+        re.compile(
+            _PARTITION + r":logs:[a-z0-9-]+:[0-9]{12}:log-group:[\w./#-]{1,512}(:\*)?", re.ASCII
+        ),
         "a CloudWatch Logs log group ARN",
     ),
     "IamRoleArn": (
-        re.compile(_PARTITION + r":iam::\d{12}:role/[\w+=,.@/-]{1,512}"),
+        re.compile(_PARTITION + r":iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", re.ASCII),
         "an IAM role ARN",
     ),
     "DeliveryStreamArn": (
-        re.compile(_PARTITION + r":firehose:[a-z0-9-]+:\d{12}:deliverystream/[\w.-]{1,64}"),
+        re.compile(
+            _PARTITION + r":firehose:[a-z0-9-]+:[0-9]{12}:deliverystream/[\w.-]{1,64}", re.ASCII
+        ),
         "a Kinesis Data Firehose delivery stream ARN",
     ),
     "TopicArn": (
-        re.compile(_PARTITION + r":sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?"),
+        re.compile(_PARTITION + r":sns:[a-z0-9-]+:[0-9]{12}:[\w-]{1,256}(\.fifo)?", re.ASCII),
         "an SNS topic ARN",
     ),
 }

@@ -85,6 +85,13 @@ RETRYABLE_CODES = frozenset(
         "InternalServerException",
     }
 )
+# The v2 request's field names, as the event (which keeps the v1 shape) names them.
+_V2_EVENT_FIELDS = {
+    "OriginationIdentity": "OriginationPhoneNumber",
+    "MessageBody": "Content",
+    "MessageBodyTextType": "Content",
+    "VoiceId": "Content.VoiceId",
+}
 # v2's ResourceNotFoundException names the resource; these are the event fields that name it.
 _V2_RESOURCE_FIELDS = {
     "configuration-set": "ConfigurationSetName",
@@ -643,9 +650,12 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
         return BadRequestException("request", f"was rejected by the service: {message}")
     if code == "ValidationException":
         fields = _member(error, "Fields") or []
-        field = str(fields[0].get("Name")) if fields else "request"
-        reason = _member(error, "Reason") or ""
-        return BadRequestException(field, f"was rejected by the service ({reason}): {message}")
+        name = str(fields[0].get("Name")) if fields else "request"
+        reason = _member(error, "Reason")
+        because = f" ({reason})" if reason else ""
+        return BadRequestException(
+            _V2_EVENT_FIELDS.get(name, name), f"was rejected by the service{because}: {message}"
+        )
     if code == "ResourceNotFoundException":
         resource = str(_member(error, "ResourceType") or "resource")
         return BadRequestException(
@@ -653,8 +663,9 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
             f"names a {resource} that does not exist: {message}",
         )
     if code == "ServiceQuotaExceededException":
-        reason = _member(error, "Reason") or ""
-        return LimitExceededException(f"a service quota is used up ({reason}): {message}")
+        reason = _member(error, "Reason")
+        because = f" ({reason})" if reason else ""
+        return LimitExceededException(f"a service quota is used up{because}: {message}")
     if code == "ThrottlingException":
         return TooManyRequestsException(
             f"the service throttled the call to {mask(destination)} {tries} times in a row "

@@ -99,7 +99,7 @@ MIN_TTL_SECONDS, MAX_TTL_SECONDS = 5, 259_200
 MAX_CONTEXT_ENTRIES = 5
 _IDENTITY = re.compile(
     r"(phone|pool)-[0-9A-Za-z]{32}"
-    r"|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
+    r"|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
 )
 _CONFIGURATION_SET = re.compile(r"[A-Za-z0-9_:/-]{1,256}")
 _PROTECT_CONFIGURATION = re.compile(r"[A-Za-z0-9_:/-]{1,256}")

@@ -1,12 +1,15 @@
 """Property-based test: generated bad (and good) events against the sender handler.
 
-Every event must end in a BadRequestException that names a field, with no call placed, or in
-exactly one valid send. No other exception type is allowed.
+The same events run against both APIs (v1 and v2). Every event must end in a
+BadRequestException that names a field, with no call placed (or a single service 400 that sent
+nothing), or in exactly one valid send (a v2 dry run counts as one, and places no call). No other
+exception type is allowed.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -19,7 +22,10 @@ from send_voice_message.validation import CONTENT_KINDS, BadRequestException, De
 from tests.conftest import LambdaContext
 from voice_constructs.testing import VoiceMock
 
-EXAMPLES = 10_000
+# Per API: both APIs together run as many examples as v1 alone used to.
+EXAMPLES = 5_000
+APIS = {"v1": "pinpoint-sms-voice", "v2": "pinpoint-sms-voice-v2"}
+HEX32 = "0123456789abcdef" * 2
 
 scalars = st.one_of(
     st.none(),
@@ -54,7 +60,9 @@ texts = st.one_of(
 languages = st.one_of(
     st.sampled_from(["en-US", "arb", "cmn-CN", "EN", "en_US", "", "en-us"]), scalars
 )
-voices = st.one_of(st.sampled_from(["Joanna", "Lea", "joanna", "J", "Joanna1", ""]), scalars)
+voices = st.one_of(
+    st.sampled_from(["Joanna", "Lea", "joanna", "J", "Joanna1", "", "JOANNA", "Aditi"]), scalars
+)
 messages = st.one_of(
     st.fixed_dictionaries(
         {},
@@ -68,6 +76,64 @@ contents = st.one_of(
     scalars,
 )
 e164 = st.from_regex(r"\+[1-9][0-9]{1,14}", fullmatch=True)
+# v2's origination identities: phone number and pool ids and ARNs, well formed or nearly.
+identities = st.one_of(
+    st.sampled_from(
+        [
+            f"phone-{HEX32}",
+            f"pool-{HEX32}",
+            f"arn:aws:sms-voice:us-east-1:123456789012:phone-number/phone-{HEX32}",
+            f"arn:aws:sms-voice:us-east-1:123456789012:pool/pool-{HEX32}",
+        ]
+    ),
+    st.from_regex(r"(phone|pool|sender-id)-[0-9A-Za-z]{30,33}", fullmatch=True),
+    st.from_regex(
+        r"arn:aws:sms-voice:us-east-1:[0-9]{11,12}:(phone-number|pool)/(phone|pool)-[0-9a-f]{32}",
+        fullmatch=True,
+    ),
+)
+# The v2-only options, valid and not (v1 refuses every one of them).
+v2_options = st.fixed_dictionaries(
+    {},
+    optional={
+        "DryRun": st.one_of(st.booleans(), scalars),
+        "TimeToLive": st.one_of(
+            st.sampled_from([4, 5, 259_200, 259_201]), st.integers(0, 300_000), scalars
+        ),
+        "MaxPricePerMinute": st.one_of(
+            st.sampled_from(["0.10", ".5", "99.99999", "123.4", "1", "abc", "0.123456"]),
+            st.from_regex(r"[0-9]{0,3}\.?[0-9]{0,6}", fullmatch=True),
+            scalars,
+        ),
+        "Context": st.one_of(
+            st.dictionaries(
+                st.one_of(st.text(max_size=8), st.sampled_from(["a b", "", "k"])),
+                st.one_of(st.text(max_size=8), st.sampled_from([" v", "v ", "v"]), scalars),
+                max_size=7,
+            ),
+            scalars,
+        ),
+        "ProtectConfigurationId": st.one_of(
+            st.sampled_from(["pc-0123456789abcdef", "bad id", ""]), scalars
+        ),
+        "MessageFeedbackEnabled": st.one_of(st.booleans(), scalars),
+    },
+)
+valid_v2_options = st.fixed_dictionaries(
+    {},
+    optional={
+        "DryRun": st.booleans(),
+        "TimeToLive": st.integers(5, 259_200),
+        "MaxPricePerMinute": st.from_regex(r"[0-9]{0,2}\.[0-9]{1,5}", fullmatch=True),
+        "Context": st.dictionaries(
+            st.from_regex(r"[!-~]{1,10}", fullmatch=True),
+            st.from_regex(r"[!-~]([ !-~]{0,8}[!-~])?", fullmatch=True),
+            max_size=5,
+        ),
+        "ProtectConfigurationId": st.just("pc-0123456789abcdef"),
+        "MessageFeedbackEnabled": st.booleans(),
+    },
+)
 valid_events = st.fixed_dictionaries(
     {
         "DestinationPhoneNumber": e164,
@@ -85,11 +151,34 @@ valid_events = st.fixed_dictionaries(
     },
     optional={"CallerId": e164, "ConfigurationSetName": st.just("calls")},
 )
+# What a v2 sender takes: no CallerId, any origination identity, v2's voices and options.
+valid_v2_events = st.builds(
+    lambda base, options: {**base, **options},
+    st.fixed_dictionaries(
+        {
+            "DestinationPhoneNumber": e164,
+            "OriginationPhoneNumber": st.one_of(e164, identities),
+            "Content": st.one_of(
+                st.builds(
+                    lambda text, voice: {"PlainTextMessage": {"Text": text, **voice}},
+                    st.text(min_size=1, max_size=40).filter(str.strip),
+                    st.sampled_from([{}, {"VoiceId": "Joanna"}, {"VoiceId": "MATTHEW"}]),
+                ),
+                st.builds(
+                    lambda text: {"SSMLMessage": {"Text": f"<speak>{text}</speak>"}},
+                    st.text(alphabet="abc .,!?", min_size=1, max_size=40).filter(str.strip),
+                ),
+            ),
+        },
+        optional={"ConfigurationSetName": st.just("calls")},
+    ),
+    valid_v2_options,
+)
 mutations = st.fixed_dictionaries(
     {},
     optional={
         "DestinationPhoneNumber": phones,
-        "OriginationPhoneNumber": phones,
+        "OriginationPhoneNumber": st.one_of(phones, identities),
         "CallerId": phones,
         "ConfigurationSetName": st.one_of(st.sampled_from(["calls", "bad name", ""]), scalars),
         "Content": contents,
@@ -102,25 +191,47 @@ events = st.one_of(
     mutations,
     # A valid event with some fields replaced by generated ones (often none: a valid send).
     st.builds(lambda valid, changes: {**valid, **changes}, valid_events, mutations),
+    # A valid v2 event with some fields replaced (and v2 options added) by generated ones.
+    st.builds(
+        lambda valid, options, changes: {**valid, **options, **changes},
+        valid_v2_events,
+        st.one_of(st.just({}), v2_options),
+        st.one_of(st.just({}), mutations),
+    ),
 )
 
 
-@pytest.fixture
-def sender(voice_mock: VoiceMock) -> VoiceMock:
-    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
+@pytest.fixture(params=list(APIS))
+def api(request: pytest.FixtureRequest, voice_mock: VoiceMock) -> Iterator[str]:
+    api: str = request.param
+    defaults = index.DEFAULTS
+    index.set_client(boto3.client(APIS[api], config=index.CONFIG), api=api)
     # Half the events rely on the configured origination number, half must give their own.
     index.set_defaults(Defaults(language_code="en-US"))
+    index.configure(table_name=None)
     backend = voice_mock.sms_voice()
     backend.create_configuration_set({"ConfigurationSetName": "calls"})
     # A day passes between sends, so the per-recipient cap never turns a valid send into a 429.
     backend.clock = itertools.count(0, 86_400).__next__
-    return voice_mock
+    yield api
+    # The handler module is shared with other test files: back to v1.
+    index.set_client(boto3.client(APIS["v1"], config=index.CONFIG), api="v1")
+    index.set_defaults(defaults)
+
+
+def accepted(mock: VoiceMock, api: str) -> list[Any]:
+    """Every message the fake of ``api`` accepted: sends and (v2) dry runs."""
+    if api == "v2":
+        return [*mock.sent_messages(api="v2"), *mock.sms_voice_v2().dry_runs]
+    return mock.sent_messages()
 
 
 def test_every_event_is_a_named_bad_request_or_one_valid_send(
-    sender: VoiceMock, lambda_context: LambdaContext
+    api: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    tried = {"events": 0, "sent": 0, "rejected": 0}
+    assert api == index.API
+    sender = voice_mock
+    tried = {"events": 0, "sent": 0, "dry_runs": 0, "rejected": 0, "service_400": 0}
 
     @settings(
         max_examples=EXAMPLES,
@@ -132,8 +243,9 @@ def test_every_event_is_a_named_bad_request_or_one_valid_send(
     @given(event=events)
     def check(event: Any) -> None:
         tried["events"] += 1
-        before = len(sender.calls("SendVoiceMessage"))
-        sent_before = len(sender.sent_messages())
+        before = len(sender.calls("SendVoiceMessage", api=api))
+        sent_before = len(sender.sent_messages(api=api))
+        accepted_before = len(accepted(sender, api))
         rejection: BadRequestException | None = None
         try:
             result = index.handler(event, lambda_context)
@@ -143,20 +255,32 @@ def test_every_event_is_a_named_bad_request_or_one_valid_send(
             assert type(rejection).__name__ == "BadRequestException"
             assert rejection.field
             assert str(rejection).startswith(rejection.field + " ")
-            calls = sender.calls("SendVoiceMessage")[before:]
+            calls = sender.calls("SendVoiceMessage", api=api)[before:]
             # Either our validation refused it (no request at all), or the service did with a
             # 400 that placed no call (e.g. a well-formed but unknown configuration set name).
             assert [c.status for c in calls] in ([], [400]), "an invalid event was sent"
-            assert len(sender.sent_messages()) == sent_before
+            assert len(accepted(sender, api)) == accepted_before
             tried["rejected"] += 1
+            tried["service_400"] += len(calls)
             return
-        calls = sender.calls("SendVoiceMessage")
+        calls = sender.calls("SendVoiceMessage", api=api)
         assert len(calls) == before + 1
         assert calls[-1].status == 200
-        assert result == {"MessageId": sender.sent_messages()[-1].message_id}
+        assert len(accepted(sender, api)) == accepted_before + 1
+        if api == "v2" and event.get("DryRun") is True:
+            # A dry run is answered like a send and places no call.
+            assert len(sender.sent_messages(api=api)) == sent_before
+            dry_run = sender.sms_voice_v2().dry_runs[-1]
+            assert result == {"MessageId": dry_run.message_id, "DryRun": True}
+            tried["dry_runs"] += 1
+            return
+        assert len(sender.sent_messages(api=api)) == sent_before + 1
+        assert result == {"MessageId": sender.sent_messages(api=api)[-1].message_id}
         tried["sent"] += 1
 
     check()
-    print(f"generated events tried: {tried}")
+    print(f"generated events tried ({api}): {tried}")
     assert tried["events"] >= EXAMPLES
     assert tried["sent"] > 0, "the generator should also produce valid sends"
+    if api == "v2":
+        assert tried["dry_runs"] > 0, "the generator should also produce v2 dry runs"
