@@ -21,7 +21,7 @@ from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
-from voice_constructs.api import SmsVoiceApi
+from voice_constructs.api import V2_VOICE_IDS, SmsVoiceApi
 
 if TYPE_CHECKING:
     from voice_constructs.configuration_set import VoiceConfigurationSet
@@ -41,70 +41,6 @@ _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 _MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
-# botocore's pinpoint-sms-voice-v2 model, VoiceId enum (must match lambda_src/.../v2.py).
-V2_VOICE_IDS = frozenset(
-    [
-        "AMY",
-        "ASTRID",
-        "BIANCA",
-        "BRIAN",
-        "CAMILA",
-        "CARLA",
-        "CARMEN",
-        "CELINE",
-        "CHANTAL",
-        "CONCHITA",
-        "CRISTIANO",
-        "DORA",
-        "EMMA",
-        "ENRIQUE",
-        "EWA",
-        "FILIZ",
-        "GERAINT",
-        "GIORGIO",
-        "GWYNETH",
-        "HANS",
-        "INES",
-        "IVY",
-        "JACEK",
-        "JAN",
-        "JOANNA",
-        "JOEY",
-        "JUSTIN",
-        "KARL",
-        "KENDRA",
-        "KIMBERLY",
-        "LEA",
-        "LIV",
-        "LOTTE",
-        "LUCIA",
-        "LUPE",
-        "MADS",
-        "MAJA",
-        "MARLENE",
-        "MATHIEU",
-        "MATTHEW",
-        "MAXIM",
-        "MIA",
-        "MIGUEL",
-        "MIZUKI",
-        "NAJA",
-        "NICOLE",
-        "PENELOPE",
-        "RAVEENA",
-        "RICARDO",
-        "RUBEN",
-        "RUSSELL",
-        "SALLI",
-        "SEOYEON",
-        "TAKUMI",
-        "TATYANA",
-        "VICKI",
-        "VITORIA",
-        "ZEINA",
-        "ZHIYU",
-    ]
-)
 # The items the handler reads and writes one at a time (Powertools idempotency records, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (

@@ -44,6 +44,8 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
 from moto.pinpoint.models import pinpoint_backends
 
+from voice_constructs.api import V2_VOICE_IDS
+
 __all__ = [
     "SMS_VOICE_OPERATIONS",
     "SMS_VOICE_V2_OPERATIONS",
@@ -403,69 +405,6 @@ _SMS_VOICE_V2_SERVICE = "voiceconstructs_smsvoicev2"
 sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, "pinpoint")
 # v2 lives at sms-voice.<region>.amazonaws.com (v1 at sms-voice.pinpoint.<region>...).
 _SMS_VOICE_V2_URL_BASE = r"https?://sms-voice\.([a-z0-9-]+)\.amazonaws\.com"
-_V2_VOICE_IDS = frozenset(
-    [
-        "AMY",
-        "ASTRID",
-        "BIANCA",
-        "BRIAN",
-        "CAMILA",
-        "CARLA",
-        "CARMEN",
-        "CELINE",
-        "CHANTAL",
-        "CONCHITA",
-        "CRISTIANO",
-        "DORA",
-        "EMMA",
-        "ENRIQUE",
-        "EWA",
-        "FILIZ",
-        "GERAINT",
-        "GIORGIO",
-        "GWYNETH",
-        "HANS",
-        "INES",
-        "IVY",
-        "JACEK",
-        "JAN",
-        "JOANNA",
-        "JOEY",
-        "JUSTIN",
-        "KARL",
-        "KENDRA",
-        "KIMBERLY",
-        "LEA",
-        "LIV",
-        "LOTTE",
-        "LUCIA",
-        "LUPE",
-        "MADS",
-        "MAJA",
-        "MARLENE",
-        "MATHIEU",
-        "MATTHEW",
-        "MAXIM",
-        "MIA",
-        "MIGUEL",
-        "MIZUKI",
-        "NAJA",
-        "NICOLE",
-        "PENELOPE",
-        "RAVEENA",
-        "RICARDO",
-        "RUBEN",
-        "RUSSELL",
-        "SALLI",
-        "SEOYEON",
-        "TAKUMI",
-        "TATYANA",
-        "VICKI",
-        "VITORIA",
-        "ZEINA",
-        "ZHIYU",
-    ]
-)
 # The constraints the v2 API reference (and botocore's model) give for SendVoiceMessage.
 _V2_PATTERNS = {
     "DestinationPhoneNumber": (re.compile(r"\+?[1-9][0-9]{1,18}"), 20),
@@ -508,7 +447,7 @@ def _validate_send_v2(body: dict[str, Any]) -> None:
     if body.get("MessageBodyTextType", "TEXT") not in ("TEXT", "SSML"):
         raise _invalid("MessageBodyTextType", "must be TEXT or SSML")
     voice = body.get("VoiceId")
-    if voice is not None and voice not in _V2_VOICE_IDS:
+    if voice is not None and voice not in V2_VOICE_IDS:
         raise _invalid("VoiceId", "must be one of the listed voices")
     ttl = body.get("TimeToLive")
     if ttl is not None and (
