@@ -89,7 +89,9 @@ class VoiceMessageSender(Construct):
     within its timeout, masks phone numbers in its logs, and sends failed asynchronous
     invocations to an encrypted SQS queue (``failure_queue``) so no message is dropped silently.
 
-    IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``.
+    IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``; with
+    ``api=SmsVoiceApi.V2``, only on the origination identity's and the configuration set's ARNs.
+    Item actions on its own state table (idempotency records, the quota, the recipient cap).
     """
 
     def __init__(
