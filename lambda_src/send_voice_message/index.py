@@ -158,6 +158,10 @@ class LimitExceededException(Exception):  # noqa: N818 - the service's error nam
     """The destination already had its 5 calls in 24 hours; nothing was sent."""
 
 
+class ServiceQuotaExceededException(LimitExceededException):
+    """v2: a quota of the account (spend, or messages per period) is used up; nothing was sent."""
+
+
 class OutcomeUnknownException(Exception):  # noqa: N818 - named like the service's errors
     """The request was sent but no answer came: the call may have been placed, so no retry."""
 
@@ -435,6 +439,8 @@ def _describe(error: Exception) -> str:
 
 
 def _failure_type(error: Exception) -> str:
+    if isinstance(error, ServiceQuotaExceededException):
+        return "quota_exceeded"
     if isinstance(error, LimitExceededException):
         return "recipient_cap"
     if isinstance(error, AccessDeniedException):
@@ -665,7 +671,7 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
     if code == "ServiceQuotaExceededException":
         reason = _member(error, "Reason")
         because = f" ({reason})" if reason else ""
-        return LimitExceededException(f"a service quota is used up{because}: {message}")
+        return ServiceQuotaExceededException(f"a service quota is used up{because}: {message}")
     if code == "ThrottlingException":
         return TooManyRequestsException(
             f"the service throttled the call to {mask(destination)} {tries} times in a row "

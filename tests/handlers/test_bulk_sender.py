@@ -482,6 +482,28 @@ def test_fails_service_400_to_the_dead_letter_queue_as_invalid(
     assert "destination is blocked" in attributes["FailureReason"]
 
 
+def test_fails_v2_service_quota_to_the_dead_letter_queue_as_quota_exceeded(
+    bulk: Bulk,
+    voice_mock: VoiceMock,
+    lambda_context: LambdaContext,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index, "API", index.API)
+    index.set_client(boto3.client("pinpoint-sms-voice-v2", config=index.CONFIG), api="v2")
+    voice_mock.fail_next("SendVoiceMessage", status=402, message="spend limit", api="v2")
+    message_id = bulk.send(body())
+
+    response = index.handler(bulk.deliver(), lambda_context)
+
+    assert failures(response) == []
+    assert [c.status for c in voice_mock.calls("SendVoiceMessage", api="v2")] == [402]
+    assert voice_mock.sent_messages(api="v2") == []
+    [(_, attributes)] = bulk.dead_letters()
+    assert attributes["SourceMessageId"] == message_id
+    assert attributes["FailureType"] == "quota_exceeded"
+    assert "spend limit" in attributes["FailureReason"]
+
+
 @pytest.mark.parametrize("receives", [1, 2, 3, 4])
 @pytest.mark.parametrize("fault", ["429", "500", "connect_timeout"])
 def test_transient_failure_goes_back_to_the_queue_later(

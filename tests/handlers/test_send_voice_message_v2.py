@@ -624,7 +624,7 @@ def test_v2_upper_cases_the_default_voice(v2: Sender, lambda_context: LambdaCont
 V2_ERRORS: list[tuple[str, int, type[Exception], int, str]] = [
     ("validation", 400, BadRequestException, 1,
      r"^request was rejected by the service: injected fault$"),
-    ("service quota", 402, index.LimitExceededException, 1,
+    ("service quota", 402, index.ServiceQuotaExceededException, 1,
      r"^a service quota is used up: injected fault$"),
     ("access denied", 403, index.AccessDeniedException, 1,
      r"^access denied: the function's role lacks sms-voice:SendVoiceMessage"),
