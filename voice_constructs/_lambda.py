@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from voice_constructs._assets import handler_code
 
 # The newest Python runtime Lambda and aws-cdk-lib offer. The handlers use nothing newer than
 # Python 3.11, so the test suite exercises them on the local interpreter too.
@@ -33,6 +37,31 @@ def role_with_logs(
     )
     log_group.grant_write(role)
     return role, log_group
+
+
+def handler_function(
+    scope: Construct,
+    id: str,
+    *,
+    handler: str,
+    role: iam.IRole,
+    log_group: logs.ILogGroup,
+    **options: Any,
+) -> lambda_.Function:
+    """A function running ``handler`` from the library's one handler asset, on the shared
+    runtime, ARM64 unless ``architecture`` says otherwise, logging JSON to ``log_group``."""
+    options.setdefault("architecture", lambda_.Architecture.ARM_64)
+    return lambda_.Function(
+        scope,
+        id,
+        runtime=HANDLER_RUNTIME,
+        handler=handler,
+        code=handler_code(),
+        role=role,
+        log_group=log_group,
+        logging_format=lambda_.LoggingFormat.JSON,
+        **options,
+    )
 
 
 def expiring_table(

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME, role_with_logs
+from voice_constructs._lambda import handler_function, role_with_logs
 from voice_constructs._review import acknowledge
 
 # Construct id of the provider in its stack (renaming it replaces the provider's resources).
@@ -43,19 +41,15 @@ class ResourceProvider(Construct):
             logs_id="HandlerLogs",
             description="voice-constructs: custom resources (voice channels, configuration sets)",
         )
-        self.handler = lambda_.Function(
+        self.handler = handler_function(
             self,
             "Handler",
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
             handler="custom_resource.index.on_event",
-            code=handler_code(),
             role=handler_role,
+            log_group=handler_logs,
             memory_size=256,
             # Bounds each handler's botocore retries (4 attempts, 13 s each, plus backoff).
             timeout=Duration.minutes(2),
-            log_group=handler_logs,
-            logging_format=lambda_.LoggingFormat.JSON,
             description="voice-constructs: custom resources (voice channel, configuration set)",
         )
         framework_role, framework_logs = role_with_logs(

@@ -12,8 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_logs
+from voice_constructs._lambda import expiring_table, handler_function, role_with_logs
 from voice_constructs._review import acknowledge
 from voice_constructs.configuration_set import SERVICE_PRINCIPAL, EventDestination
 
@@ -90,22 +89,18 @@ class CallStatusTracker(Construct):
             logs_id="Logs",
             description="voice-constructs: records call statuses",
         )
-        self.function = lambda_.Function(
+        self.function = handler_function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
             handler="call_status.index.handler",
-            code=handler_code(),
             role=role,
+            log_group=self.log_group,
             memory_size=256,
             timeout=Duration.seconds(30),
             environment={
                 "CALL_STATUS_TABLE_NAME": self.table.table_name,
                 "CALL_STATUS_RETENTION_DAYS": str(int(days)),
             },
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=2,
             on_failure=destinations.SqsDestination(self.failed_events),

@@ -16,8 +16,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from voice_constructs._assets import handler_code
-from voice_constructs._lambda import HANDLER_RUNTIME, expiring_table, role_with_logs
+from voice_constructs._lambda import (
+    HANDLER_RUNTIME,
+    expiring_table,
+    handler_function,
+    role_with_logs,
+)
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
 from voice_constructs._review import acknowledge
@@ -35,7 +39,6 @@ _V2_IDENTITY_ID = re.compile(r"^(phone|pool)-[0-9A-Za-z]{32}$")
 _V2_IDENTITY_ARN = re.compile(
     r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
 )
-_V2_CONFIGURATION_SET = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # Must match lambda_src/send_voice_message/index.py.
 _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
@@ -263,21 +266,18 @@ class VoiceMessageSender(Construct):
         environment.update({k: v for k, v in optional.items() if v is not None})
         architecture = architecture or lambda_.Architecture.ARM_64
         layer = powertools_layer or _default_powertools_layer(self, architecture)
-        self.function = lambda_.Function(
+        self.function = handler_function(
             self,
             "Function",
-            runtime=HANDLER_RUNTIME,
+            handler="send_voice_message.index.handler",
+            role=role,
+            log_group=self.log_group,
             architecture=architecture,
             layers=[layer],
-            handler="send_voice_message.index.handler",
-            code=handler_code(),
-            role=role,
             memory_size=memory_size,
             timeout=timeout,
             reserved_concurrent_executions=reserved_concurrent_executions,
             environment=environment,
-            log_group=self.log_group,
-            logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=async_retry_attempts,
             on_failure=destinations.SqsDestination(self.failure_queue),
