@@ -281,7 +281,7 @@ class VoiceMessageSender(Construct):
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=async_retry_attempts,
             on_failure=destinations.SqsDestination(self.failure_queue),
-            description="voice-constructs: sends a voice message (SMS and Voice API v1)",
+            description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
         self.api = api
         if api is SmsVoiceApi.V2:
