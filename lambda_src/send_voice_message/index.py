@@ -10,30 +10,41 @@ Two ways in, one set of rules:
   is a partial batch response: transient failures go back to the queue with a growing delay,
   and permanent ones are moved to the dead-letter queue with their reason.
 
-Every call takes a slot of the sending quota and of the recipient's daily cap first
-(:mod:`send_voice_message.quota`), when the construct gave the function its state table.
-Idempotency (Powertools for AWS Lambda, in the same table) covers every queued message and every
-direct invoke that carries an ``IdempotencyKey``: a repeated key returns the first ``MessageId``.
+At most one call per message. With the state table (the construct always gives it one), every
+message is claimed in the call ledger (:mod:`send_voice_message.ledger`) before its request
+leaves: a queued message by its ``IdempotencyKey`` or the hash of its request, a direct invoke
+by its ``IdempotencyKey`` or, without one, by its Lambda request id (the same across Lambda's own
+asynchronous retries). A repeated key returns the first ``MessageId``. Only an answer that proves
+no call was placed releases the claim for a retry; a call whose outcome is unknown (a read
+timeout, a 5xx, a crash or kill after the request left) is never dialled again.
 
-A call whose request was sent but whose answer never came (a read timeout) may have been placed.
-v1 has no idempotency token, so it is never retried: its outcome is recorded as unknown.
+Every call then takes a slot of the recipient's daily cap and of the sending quota
+(:mod:`send_voice_message.quota`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
+import math
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from vc_common.aws import client, client_config, error_code, error_message
+from vc_common.logs import safe_logger
 from vc_common.phone import mask, redact
 
+from send_voice_message.ledger import (
+    LEASE_MARGIN_SECONDS,
+    Claim,
+    KeyReusedError,
+    Ledger,
+    LedgerError,
+    Previous,
+)
 from send_voice_message.quota import (
     Clock,
     PacingTimeoutError,
@@ -76,15 +87,12 @@ MAX_BACKOFF_SECONDS = 20
 # A queued message that failed transiently comes back after 30 s, 60 s, 120 s, ... (15 min max).
 REQUEUE_BASE_SECONDS = 30
 REQUEUE_MAX_SECONDS = 900
-# v1's and v2's names for "try again": throttling and internal errors.
-RETRYABLE_CODES = frozenset(
-    {
-        "TooManyRequestsException",
-        "InternalServiceErrorException",
-        "ThrottlingException",
-        "InternalServerException",
-    }
-)
+# v1's and v2's names for throttling: the service refused the call, so it is safe to try again.
+RETRYABLE_CODES = frozenset({"TooManyRequestsException", "ThrottlingException"})
+# A 5xx (or these codes): the service failed while handling the request, perhaps after dialling.
+_SERVER_ERROR_CODES = frozenset({"InternalServiceErrorException", "InternalServerException"})
+# How often a delivery that found its own message in flight elsewhere looks again.
+TWIN_POLL_SECONDS = 1.0
 # The v2 request's field names, as the event (which keeps the v1 shape) names them.
 _V2_EVENT_FIELDS = {
     "OriginationIdentity": "OriginationPhoneNumber",
@@ -104,8 +112,7 @@ DAILY_CAP_HINT = (
     "a 429 is often the per-recipient cap: at most 5 voice messages to the same number in 24 hours"
 )
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get("LOG_LEVEL", "INFO"))
 
 
 def _defaults() -> Defaults:
@@ -167,7 +174,11 @@ class OutcomeUnknownException(Exception):  # noqa: N818 - named like the service
 
 
 class ConflictException(Exception):  # noqa: N818 - named like the service's errors
-    """Another invocation is sending the same message right now."""
+    """Another invocation is sending the same message right now; nothing was sent by this one."""
+
+    def __init__(self, message: str, previous: Previous | None = None) -> None:
+        super().__init__(message)
+        self.previous = previous
 
 
 @dataclass
@@ -208,25 +219,15 @@ class Queues:
 
 @dataclass
 class State:
-    """What the state table gives the handler: the quota and Powertools idempotency."""
+    """What the state table gives the handler: the quota and the call ledger."""
 
     quota: Quota | None = None
-    table_name: str | None = None
-    client: Any = None
-    window_seconds: int = 24 * 60 * 60
-    _idempotent: tuple[Callable[..., dict[str, Any]], Any] | None = None
+    ledger: Ledger | None = None
 
     @property
     def has_table(self) -> bool:
-        """Whether idempotency (and the quota) have a table to live in."""
-        return self.table_name is not None
-
-    def idempotent(self) -> tuple[Callable[..., dict[str, Any]], Any]:
-        """The idempotent send and its config, built on first use (Powertools loads then)."""
-        if self._idempotent is None:
-            assert self.table_name is not None
-            self._idempotent = _idempotency(self.client, self.table_name, self.window_seconds)
-        return self._idempotent
+        """Whether the call ledger (and the quota) have a table to live in."""
+        return self.ledger is not None
 
 
 CLOCK: Clock = SystemClock()
@@ -280,40 +281,9 @@ def configure(
         return _state
     dynamodb = dynamodb or client("dynamodb")
     quota = Quota(dynamodb, table_name, calls_per_minute=calls_per_minute, clock=CLOCK)
-    _state = State(quota, table_name, dynamodb, idempotency_window_seconds)
+    ledger = Ledger(dynamodb, table_name, window_seconds=idempotency_window_seconds, clock=CLOCK)
+    _state = State(quota, ledger)
     return _state
-
-
-def _idempotency(dynamodb: Any, table_name: str, window_seconds: int) -> tuple[Any, Any]:
-    # Imported here: only calls that need idempotency pay for loading Powertools.
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    config = IdempotencyConfig(
-        event_key_jmespath="key",
-        payload_validation_jmespath="request",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=window_seconds,
-        response_hook=_mark_replayed,
-    )
-    store = DynamoDBPersistenceLayer(table_name=table_name, boto3_client=dynamodb)
-    send_once = idempotent_function(
-        _send_payload,
-        data_keyword_argument="payload",
-        persistence_store=store,
-        config=config,
-        key_prefix="send",
-    )
-    return send_once, config
-
-
-def _mark_replayed(response: Any, idempotent_data: Any) -> Any:
-    if isinstance(response, dict):
-        return {**response, "Replayed": True}
-    return response
 
 
 def _current_state() -> State:
@@ -329,18 +299,39 @@ def _current_state() -> State:
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Send one voice message (direct invoke) or a batch of queued ones (SQS)."""
-    if isinstance(event, dict) and _is_sqs_batch(event):
+    try:
+        batch = isinstance(event, dict) and _is_sqs_batch(event)
+    except BadRequestException as error:
+        _log_rejected(getattr(context, "aws_request_id", None), error)
+        raise
+    if batch:
         return _handle_batch(event, context)
     return _handle_direct(event, context)
 
 
 def _is_sqs_batch(event: dict[str, Any]) -> bool:
+    """Whether ``event`` is (or claims to be) an SQS batch; a malformed one raises."""
     records = event.get("Records")
-    return (
-        isinstance(records, list)
-        and bool(records)
-        and all(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records)
-    )
+    if not isinstance(records, list) or not records:
+        return False
+    if not any(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
+        return False
+    # Only Lambda's poller sends these; a hand-made one that lacks what it sends is refused
+    # before any record is handled, rather than failing inside the batch utility.
+    for index, record in enumerate(records[:10_000]):
+        where = f"Records[{index}]"
+        if not isinstance(record, dict) or record.get("eventSource") != "aws:sqs":
+            raise BadRequestException(where, "must be an SQS record (eventSource aws:sqs)")
+        for name in ("messageId", "receiptHandle", "body"):
+            if not isinstance(record.get(name), str):
+                raise BadRequestException(f"{where}.{name}", "is required (a string)")
+        attributes = record.get("attributes")
+        count = attributes.get("ApproximateReceiveCount") if isinstance(attributes, dict) else None
+        if not isinstance(count, str) or not count.isdigit():
+            raise BadRequestException(
+                f"{where}.attributes.ApproximateReceiveCount", "is required (a whole number)"
+            )
+    return True
 
 
 def _handle_direct(event: Any, context: Any) -> dict[str, str]:
@@ -357,12 +348,26 @@ def _handle_direct(event: Any, context: Any) -> dict[str, str]:
         _log_rejected(request_id, error)
         raise
     deadline = _deadline(context)
-    if key is None:
+    if state.ledger is None or (key is None and not request_id):
         result = _send(request, deadline=deadline, attempts=MAX_ATTEMPTS, request_id=request_id)
     else:
-        result = _send_idempotently(
-            state, key, request, context, deadline=deadline, attempts=MAX_ATTEMPTS
+        # Lambda retries an asynchronous invocation with the same request id: a key made of it
+        # (and of the request) is the same for those retries, and new for a new invocation.
+        key = key or f"invocation:{request_id}:{request_key(request)}"
+        owner = f"invocation:{request_id}"
+        result = _send_once(
+            state.ledger,
+            key,
+            request,
+            context,
+            owner=owner,
+            deadline=deadline,
+            attempts=MAX_ATTEMPTS,
         )
+        if result.get("Previous") and result.get("MessageId") is None:
+            raise OutcomeUnknownException(
+                f"an earlier attempt with this key may have placed the call: {result['Reason']}"
+            )
     if result.get("MessageId") is None:
         raise OutcomeUnknownException(result.get("Reason", "the outcome of the call is unknown"))
     if request.get("DryRun"):
@@ -394,8 +399,9 @@ def _handle_record(record: Any, context: Any) -> None:
     log = {"request_id": getattr(context, "aws_request_id", None), **source}
     try:
         event = json.loads(record.body)
-    except ValueError as error:
-        _give_up(record, "invalid", f"body must be a JSON object: {error}", source, log)
+    except (ValueError, RecursionError) as error:
+        problem = "nests too deeply" if isinstance(error, RecursionError) else str(error)
+        _give_up(record, "invalid", f"body must be a JSON object: {problem}", source, log)
         return
     try:
         request = build(event)
@@ -403,13 +409,19 @@ def _handle_record(record: Any, context: Any) -> None:
     except BadRequestException as error:
         _give_up(record, "invalid", str(error), source, log)
         return
-    state = _current_state()
+    ledger = _current_state().ledger
+    if ledger is None:
+        raise RuntimeError(f"the bulk path needs the state table ({ENV_STATE_TABLE})")
+    owner = f"sqs:{record.message_id}"
+    deadline = _deadline(context)
     try:
-        if not state.has_table:
-            raise RuntimeError(f"the bulk path needs the state table ({ENV_STATE_TABLE})")
-        result = _send_idempotently(
-            state, key, request, context, deadline=_deadline(context), attempts=1
+        result = _send_once(
+            ledger, key, request, context, owner=owner, deadline=deadline, attempts=1
         )
+        if result.get("Conflict") and receive >= MAX_RECEIVES:
+            # This very message is in flight in another invocation (SQS delivered it twice),
+            # and this is its last delivery: wait here for that invocation's outcome.
+            result = _await_twin(ledger, key, request, context, owner=owner, deadline=deadline)
     except (BadRequestException, LimitExceededException, AccessDeniedException) as error:
         _give_up(record, _failure_type(error), str(error), source, log)
         return
@@ -417,8 +429,8 @@ def _handle_record(record: Any, context: Any) -> None:
         _give_up(record, "rejected", str(error), source, log)
         return
     except Exception as error:
-        # Everything else may pass: the message goes back to the queue, later each time, and
-        # to the dead-letter queue with the last reason once its deliveries are used up.
+        # Nothing was placed: the message goes back to the queue, later each time, and to the
+        # dead-letter queue with the last reason once its deliveries are used up.
         if receive >= MAX_RECEIVES:
             reason = f"still failing after {receive} deliveries: {_describe(error)}"
             _give_up(record, "retries_exhausted", reason, source, log)
@@ -430,8 +442,48 @@ def _handle_record(record: Any, context: Any) -> None:
         )
         _requeue(record.receipt_handle, delay, log)
         raise
+    if result.get("Duplicate"):
+        return
+    if result.get("Conflict"):
+        twin = result["Conflict"]
+        if receive >= MAX_RECEIVES:
+            reason = (
+                "SQS delivered this message again while another invocation was still sending "
+                "it, and that invocation had no outcome before this delivery's deadline; the "
+                "call may have been placed: check the call's status before sending it again"
+            )
+            _give_up(record, "outcome_unknown", reason, source, log)
+            return
+        # Back when the other invocation has certainly ended; that delivery is not a failure.
+        delay = max(1, min(math.ceil(twin.lease_until - CLOCK.now()), REQUEUE_MAX_SECONDS))
+        LOGGER.info(
+            "voice message is being sent by another invocation: looking again later",
+            extra={**log, "retry_in_seconds": delay},
+        )
+        _requeue(record.receipt_handle, delay, log)
+        raise ConflictException("this message is being sent by another invocation")
     if result.get("MessageId") is None:
         _give_up(record, "outcome_unknown", str(result.get("Reason")), source, log)
+
+
+def _await_twin(
+    ledger: Ledger,
+    key: str,
+    request: dict[str, Any],
+    context: Any,
+    *,
+    owner: str,
+    deadline: float,
+) -> dict[str, Any]:
+    """Poll the ledger until the other delivery of this message ends, or until ``deadline``."""
+    while CLOCK.now() + TWIN_POLL_SECONDS < deadline - CALL_BUDGET_SECONDS:
+        CLOCK.sleep(TWIN_POLL_SECONDS)
+        previous = ledger.look(key)
+        if previous is None or previous.state != "in_progress":
+            return _send_once(
+                ledger, key, request, context, owner=owner, deadline=deadline, attempts=1
+            )
+    return {"Conflict": ledger.look(key) or Previous("in_progress", owner, lease_until=deadline)}
 
 
 def _describe(error: Exception) -> str:
@@ -476,54 +528,115 @@ def _deadline(context: Any) -> float:
     return CLOCK.now() + budget - SAFETY_SECONDS
 
 
-def _send_idempotently(
-    state: State,
+def _lease(context: Any) -> float:
+    """The latest instant this invocation may still run: Lambda stops it by then."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    budget = remaining() / 1000 if callable(remaining) else 900.0
+    return CLOCK.now() + budget + LEASE_MARGIN_SECONDS
+
+
+def _send_once(
+    ledger: Ledger,
     key: str,
     request: dict[str, Any],
     context: Any,
     *,
+    owner: str,
     deadline: float,
     attempts: int,
 ) -> dict[str, Any]:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
+    """Send ``request`` at most once for ``key``: claim it, call, and record the outcome.
 
-    send_once, config = state.idempotent()
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        config.register_lambda_context(context)
-    payload = {"key": key, "request": request}
+    Returns ``{"MessageId": ...}`` (``"Replayed"`` when an earlier attempt sent it), or without
+    a MessageId and with a ``"Reason"`` when the outcome is unknown, ``{"Duplicate": True}`` when
+    a queued copy of another message was acknowledged, or ``{"Conflict": previous}`` when
+    another invocation holds the claim. Raises when no call was placed and the claim was freed.
+    """
     request_id = getattr(context, "aws_request_id", None)
     try:
-        result = send_once(
-            payload=payload, deadline=deadline, attempts=attempts, request_id=request_id
-        )
-    except IdempotencyValidationError:
+        taken = ledger.claim(key, request, owner=owner, lease_until=_lease(context))
+    except KeyReusedError:
         raise BadRequestException(
             "IdempotencyKey",
             "was already used for a different request within the idempotency window",
         ) from None
-    except IdempotencyAlreadyInProgressError:
-        raise ConflictException(
-            "another invocation is sending this message right now; retry later to get its MessageId"
-        ) from None
-    if result.get("Replayed"):
+    except LedgerError as error:
+        raise InternalServiceErrorException(str(error)) from None
+    if isinstance(taken, Previous):
+        return _answer_from(taken, owner, request, request_id)
+    return _send_claimed(
+        ledger, taken, request, deadline=deadline, attempts=attempts, request_id=request_id
+    )
+
+
+def _answer_from(
+    previous: Previous, owner: str, request: dict[str, Any], request_id: str | None
+) -> dict[str, Any]:
+    """What a copy of a message gets when an earlier claim on its key exists."""
+    log = {
+        "request_id": request_id,
+        "destination": mask(request["DestinationPhoneNumber"]),
+        "claimed_by": previous.owner,
+    }
+    if previous.state == "sent":
         LOGGER.info(
             "voice message already handled: no second call",
-            extra={
-                "request_id": request_id,
-                "message_id": result.get("MessageId"),
-                "destination": mask(request["DestinationPhoneNumber"]),
-            },
+            extra={**log, "message_id": previous.message_id},
+        )
+        return {"MessageId": previous.message_id, "Replayed": True}
+    queued_copy = owner.startswith("sqs:") and not previous.is_own(owner)
+    if previous.state == "in_progress":
+        if queued_copy:
+            # Another queued message is being sent: its delivery owns the outcome.
+            LOGGER.info("duplicate of a message being sent: no second call", extra=log)
+            return {"Duplicate": True}
+        if owner.startswith("sqs:"):
+            return {"Conflict": previous}
+        raise ConflictException(
+            "another invocation is sending this message right now; retry later to get its "
+            "MessageId",
+            previous,
+        )
+    if queued_copy:
+        # The other message's own delivery reports the unknown outcome; one report is enough.
+        LOGGER.info("duplicate of a message whose outcome is unknown: no second call", extra=log)
+        return {"Duplicate": True}
+    LOGGER.error("voice message outcome unknown", extra={**log, "reason": previous.reason})
+    return {"MessageId": None, "Reason": previous.reason, "Previous": True}
+
+
+def _send_claimed(
+    ledger: Ledger,
+    claim: Claim,
+    request: dict[str, Any],
+    *,
+    deadline: float,
+    attempts: int,
+    request_id: str | None,
+) -> dict[str, Any]:
+    try:
+        result = _send(request, deadline=deadline, attempts=attempts, request_id=request_id)
+    except Exception:
+        # _send raises only when no call was placed: free the claim for a retry.
+        if not ledger.release(claim):
+            LOGGER.error(
+                "could not release the message's claim: it will be reported as outcome unknown",
+                extra={"request_id": request_id},
+            )
+        raise
+    message_id = result.get("MessageId")
+    stored = (
+        ledger.record_sent(claim, message_id)
+        if message_id is not None
+        else ledger.record_unknown(claim, str(result.get("Reason")))
+    )
+    if not stored:
+        # The claim stays in progress; once its lease passes, copies are told "unknown".
+        LOGGER.error(
+            "could not record the outcome of the call",
+            extra={"request_id": request_id, "message_id": message_id},
         )
     return result
-
-
-def _send_payload(
-    payload: dict[str, Any], deadline: float, attempts: int, request_id: str | None
-) -> dict[str, Any]:
-    return _send(payload["request"], deadline=deadline, attempts=attempts, request_id=request_id)
 
 
 def _send(
@@ -531,8 +644,10 @@ def _send(
 ) -> dict[str, Any]:
     """Send ``request`` within the quota; return the MessageId, or why the outcome is unknown.
 
-    A result without a MessageId is returned rather than raised, so that idempotency stores it
-    and a repeat of the same message never places a second call.
+    Raises only when no call was placed: a local refusal (recipient cap, no quota slot), or an
+    answer that proves it (a 4xx, a throttle, a connection that never reached the service).
+    Anything else after the request left is returned as an unknown outcome, never raised, so
+    that the caller records it and nothing dials the message again.
     """
     destination = request["DestinationPhoneNumber"]
     log = {
@@ -552,8 +667,8 @@ def _send(
         response = _call(request, quota, deadline=deadline, attempts=attempts)
     except _Unanswered as unknown:
         reason = (
-            f"the request was sent but no answer came ({unknown}); the call may have been "
-            "placed, so it is not retried: check the configuration set's call events before "
+            f"the request was sent but {unknown}; the call may have been placed, so it is not "
+            "retried: check the call's status (the configuration set's call events) before "
             "sending it again with a new IdempotencyKey"
         )
         LOGGER.error("voice message outcome unknown", extra={**log, "reason": reason})
@@ -575,7 +690,7 @@ def _send(
 
 
 class _Unanswered(Exception):  # noqa: N818 - internal signal, never seen by callers
-    """The request left, and the answer did not come back."""
+    """The request left, and no answer proved that the call was not placed."""
 
 
 class _Attempts(Exception):  # noqa: N818 - internal signal, never seen by callers
@@ -594,17 +709,9 @@ def _call(
     for attempt in range(1, attempts + 1):
         if quota is not None:
             quota.reserve(origination, latest_start=deadline - CALL_BUDGET_SECONDS)
-        try:
-            response: dict[str, Any] = _client.send_voice_message(**request)  # type: ignore[assignment]
+        response, retry, failure = _attempt(request)
+        if failure is None:
             return response
-        except ClientError as error:
-            retry = error_code(error) in RETRYABLE_CODES
-            failure: Exception = error
-        except BotoConnectionError as error:
-            # Connecting failed, so the request never left: safe to try again.
-            retry, failure = True, error
-        except HTTPClientError as error:
-            raise _Unanswered(str(error)) from None
         backoff = min(2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
         if (
             not retry
@@ -614,6 +721,34 @@ def _call(
             raise _Attempts(failure, attempt)
         CLOCK.sleep(backoff)
     raise AssertionError("unreachable: the loop returns or raises")
+
+
+def _attempt(request: dict[str, Any]) -> tuple[dict[str, Any], bool, Exception | None]:
+    """One request: ``(response, _, None)``, or ``({}, may_retry, error)`` if nothing was placed.
+
+    Raises _Unanswered when the call may have been placed.
+    """
+    try:
+        response: dict[str, Any] = _client.send_voice_message(**request)  # type: ignore[assignment]
+    except ClientError as error:
+        status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        code = error_code(error)
+        if status >= 500 or code in _SERVER_ERROR_CODES:
+            # The service failed while handling the request; it may have dialled first.
+            message = redact(error_message(error))
+            raise _Unanswered(f"the service failed while handling it ({code}: {message})") from None
+        return {}, code in RETRYABLE_CODES, error
+    except BotoConnectionError as error:
+        # Connecting failed, so the request never left: safe to try again.
+        return {}, True, error
+    except HTTPClientError as error:
+        raise _Unanswered(f"no answer came ({error})") from None
+    except BotoCoreError as error:
+        # botocore refused the request before sending it (parameters, credentials, ...).
+        return {}, False, error
+    except Exception as error:
+        raise _Unanswered(f"the client failed ({type(error).__name__}: {error})") from None
+    return response, False, None
 
 
 def _origination(request: dict[str, Any]) -> str:
@@ -681,11 +816,6 @@ def _explain(error: ClientError, destination: str, tries: int) -> Exception:
         return TooManyRequestsException(
             f"the service throttled the call to {mask(destination)} {tries} times in a row "
             f"({message}); {DAILY_CAP_HINT}, so wait before sending to this number again"
-        )
-    if code in ("InternalServiceErrorException", "InternalServerException"):
-        return InternalServiceErrorException(
-            f"the service failed with an internal error {tries} times in a row ({message}); "
-            "it is worth trying again later"
         )
     if code in ("AccessDeniedException", "AccessDenied", "ForbiddenException"):
         return AccessDeniedException(

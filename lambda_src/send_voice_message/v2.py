@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vc_common.phone import is_e164, mask
+from vc_common.phone import echo, is_e164, mask
 
 from send_voice_message.validation import (
     TOP_LEVEL_FIELDS,
@@ -133,7 +133,8 @@ def build_v2_request(event: object, defaults: Defaults) -> dict[str, Any]:
     if voice is not None:
         if voice.upper() not in VOICE_IDS:
             raise BadRequestException(
-                f"Content.{kind}.VoiceId", f"must be one of the v2 API's voices, got {voice!r}"
+                f"Content.{kind}.VoiceId",
+                f"must be one of the v2 API's voices, got {echo(voice, 40)}",
             )
         request["VoiceId"] = voice.upper()
     config = configuration_set(
@@ -182,7 +183,8 @@ def _v2_options(event: dict[str, Any]) -> dict[str, Any]:
         price = event["MaxPricePerMinute"]
         if not isinstance(price, str) or not 2 <= len(price) <= 8 or not _PRICE.fullmatch(price):
             raise BadRequestException(
-                "MaxPricePerMinute", f'must be a price such as "0.10" (a string), got {price!r}'
+                "MaxPricePerMinute",
+                f'must be a price such as "0.10" (a string), got {echo(price, 40)}',
             )
         options["MaxPricePerMinute"] = price
     if "ProtectConfigurationId" in event:
@@ -190,7 +192,7 @@ def _v2_options(event: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(value, str) or not _PROTECT_CONFIGURATION.fullmatch(value):
             raise BadRequestException(
                 "ProtectConfigurationId",
-                f"must be a protect configuration id or ARN, got {value!r}",
+                f"must be a protect configuration id or ARN, got {echo(value, 40)}",
             )
         options["ProtectConfigurationId"] = value
     if "Context" in event:
@@ -208,7 +210,7 @@ def _context(value: object) -> dict[str, str]:
     for key, item in value.items():
         if not _CONTEXT_KEY.fullmatch(str(key)):
             raise BadRequestException(
-                "Context", f"keys must be 1-100 characters without spaces, got {key!r}"
+                "Context", f"keys must be 1-100 characters without spaces, got {echo(key, 40)}"
             )
         if not isinstance(item, str) or not 1 <= len(item) <= 800 or item != item.strip():
             raise BadRequestException(

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from vc_common.phone import is_e164, mask
+from vc_common.phone import TEXT_LIMIT, echo, is_e164, mask, shorten
 
 MAX_SPOKEN_CHARACTERS = 3000
 MAX_SSML_CHARACTERS = 6000
@@ -45,14 +45,19 @@ CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SPEAK = re.compile(r"^(\{[^}]*\})?speak$")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _FORBIDDEN_MARKUP = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# The deepest an event may nest (the request itself nests 3 levels; Context 2).
+MAX_DEPTH = 8
+# What an error message lists of the unknown fields it found.
+_UNKNOWN_SHOWN = 5
 
 
 class BadRequestException(Exception):  # noqa: N818 - callers see the service's error name
     """The request is invalid; ``field`` names the part of it that is wrong."""
 
     def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field} {problem}")
-        self.field = field
+        # Masked and cut here, so that no caller can echo a number or a megabyte of input.
+        super().__init__(shorten(f"{field} {problem}", TEXT_LIMIT))
+        self.field = shorten(field, 200)
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,38 @@ def check_event(event: object, allowed: Iterable[str]) -> dict[str, Any]:
     if not isinstance(event, dict):
         raise BadRequestException("event", f"must be a JSON object, got {_json_type(event)}")
     _reject_unknown(event, allowed, "event")
+    check_text(event, "event")
     return event
+
+
+def check_text(value: object, where: str) -> None:
+    """Refuse what cannot be sent as JSON text: nesting past MAX_DEPTH, lone surrogates.
+
+    Iterative, so that no input can exhaust the interpreter's stack.
+    """
+    pending: list[tuple[object, str, int]] = [(value, where, 0)]
+    while pending:
+        item, path, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequestException(path, f"nests deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            _check_unicode(item, path)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key)
+                _check_unicode(name, f"{path} key")
+                pending.append((child, f"{path}.{name}" if path != "event" else name, depth + 1))
+        elif isinstance(item, list | tuple):
+            pending.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(item))
+
+
+def _check_unicode(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise BadRequestException(
+            path, f"must be valid Unicode text: it holds a lone surrogate at {error.start}"
+        ) from None
 
 
 def destination(event: dict[str, Any]) -> str:
@@ -131,7 +167,7 @@ def configuration_set(
     """The checked ``ConfigurationSetName`` (the event's or the default), or None."""
     config = _optional_string(event, "ConfigurationSetName", defaults.configuration_set_name)
     if config is not None and not pattern.fullmatch(config):
-        raise BadRequestException("ConfigurationSetName", f"must be {form}, got {config!r}")
+        raise BadRequestException("ConfigurationSetName", f"must be {form}, got {echo(config)}")
     return config
 
 
@@ -145,7 +181,7 @@ def idempotency_key(event: object) -> str | None:
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise BadRequestException(
             "IdempotencyKey",
-            f"must be 1-256 printable ASCII characters without spaces, got {_short(key)}",
+            f"must be 1-256 printable ASCII characters without spaces, got {echo(key, 40)}",
         )
     return key
 
@@ -253,8 +289,10 @@ def _text(kind: str, text: str, field: str) -> str:
 def _reject_unknown(value: dict[Any, Any], allowed: Iterable[str], field: str) -> None:
     unknown = sorted(str(key) for key in value if key not in allowed)
     if unknown:
+        shown = ", ".join(echo(name, 40) for name in unknown[:_UNKNOWN_SHOWN])
+        more = f" and {len(unknown) - _UNKNOWN_SHOWN} more" if len(unknown) > _UNKNOWN_SHOWN else ""
         raise BadRequestException(
-            field, f"has unknown fields {unknown}; allowed: {sorted(allowed)}"
+            field, f"has unknown fields [{shown}]{more}; allowed: {sorted(allowed)}"
         )
 
 
@@ -275,6 +313,4 @@ def _json_type(value: object) -> str:
 
 
 def _short(value: object) -> str:
-    if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:40] + "...")
-    return _json_type(value)
+    return echo(value, 40) if isinstance(value, str) else _json_type(value)

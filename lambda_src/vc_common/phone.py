@@ -33,3 +33,32 @@ def mask(value: object) -> str:
 def redact(text: str) -> str:
     """Mask every phone number in free text, such as an error message from the service."""
     return _NUMBER_IN_TEXT.sub(lambda match: mask(match.group()), text)
+
+
+# How much of a value from input an error message or a log line quotes.
+ECHO_LIMIT = 100
+# The longest text a log field or an error message may hold, whatever it quotes.
+TEXT_LIMIT = 1000
+
+
+def shorten(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` with every phone number masked, cut to ``limit`` characters (with a marker).
+
+    The masking runs over a little more than is kept, so a number at the cut is masked too.
+    """
+    if len(text) <= limit:
+        return redact(text)
+    kept = redact(text[: limit + 16])[: max(limit - 3, 0)]
+    return f"{kept}..."
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A value from input, safe to quote: ``repr`` of a string, masked and cut to ``limit``.
+
+    Lone surrogates and control characters come out escaped, never raw.
+    """
+    if isinstance(value, str):
+        return repr(shorten(value, limit))
+    if value is None or isinstance(value, bool | int | float):
+        return shorten(repr(value), limit)
+    return f"<{type(value).__name__}>"

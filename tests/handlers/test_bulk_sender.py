@@ -295,17 +295,17 @@ def test_fails_on_idempotency_key_without_a_state_table(
 def test_failed_send_with_a_key_can_be_retried_with_that_key(
     table: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, status=500)
+    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, status=429)
     event = plain(IdempotencyKey="retry-me")
 
-    with pytest.raises(index.InternalServiceErrorException):
+    with pytest.raises(index.TooManyRequestsException):
         index.handler(event, lambda_context)
     result = index.handler(event, lambda_context)
 
     [sent] = voice_mock.sent_messages()
     assert result == {"MessageId": sent.message_id}
     statuses = [c.status for c in voice_mock.calls("SendVoiceMessage")]
-    assert statuses == [500] * index.MAX_ATTEMPTS + [200]
+    assert statuses == [429] * index.MAX_ATTEMPTS + [200]
 
 
 def test_retries_are_paced_and_backed_off_on_the_clock(
@@ -505,7 +505,7 @@ def test_fails_v2_service_quota_to_the_dead_letter_queue_as_quota_exceeded(
 
 
 @pytest.mark.parametrize("receives", [1, 2, 3, 4])
-@pytest.mark.parametrize("fault", ["429", "500", "connect_timeout"])
+@pytest.mark.parametrize("fault", ["429", "connect_timeout"])
 def test_transient_failure_goes_back_to_the_queue_later(
     fault: str,
     receives: int,
@@ -596,6 +596,22 @@ def test_fails_read_timeout_as_outcome_unknown_and_never_calls_again(
     assert [a["SourceMessageId"] for _, a in letters] == [message_id, message_id]
     assert [a["ReceiveCount"] for _, a in letters] == ["1", "2"]
     assert "no answer came" in letters[0][1]["FailureReason"]
+
+
+def test_fails_internal_error_as_outcome_unknown_and_never_calls_again(
+    bulk: Bulk, sqs_time: SqsTime, voice_mock: VoiceMock, lambda_context: LambdaContext
+) -> None:
+    # A 5xx may follow a placed call: dead-lettered on its first delivery, never requeued.
+    voice_mock.fail_next("SendVoiceMessage", status=500)
+    bulk.send(body())
+
+    response = index.handler(bulk.deliver(), lambda_context)
+
+    assert failures(response) == []
+    assert [c.status for c in voice_mock.calls("SendVoiceMessage")] == [500]
+    [(_, attributes)] = bulk.dead_letters()
+    assert attributes["FailureType"] == "outcome_unknown"
+    assert "failed while handling it" in attributes["FailureReason"]
 
 
 def test_duplicate_delivery_of_the_same_body_places_one_call(
@@ -710,7 +726,7 @@ def test_transient_failure_gives_the_recipient_slot_back(
     bulk: Bulk, sqs_time: SqsTime, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     # Five failed attempts to one number must not use up its five daily slots.
-    voice_mock.fail_next("SendVoiceMessage", count=5, status=500)
+    voice_mock.fail_next("SendVoiceMessage", count=5, status=429)
     for n in range(5):
         bulk.send(body(f"message {n}"))
     first = index.handler(bulk.deliver(), lambda_context)
