@@ -24,10 +24,12 @@ Every call then takes a slot of the recipient's daily cap and of the sending quo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +52,7 @@ from send_voice_message.quota import (
     PacingTimeoutError,
     Quota,
     RecipientCapError,
+    RecipientSlot,
     SystemClock,
 )
 from send_voice_message.v2 import build_v2_request
@@ -414,27 +417,33 @@ def _handle_record(record: Any, context: Any) -> None:
         raise RuntimeError(f"the bulk path needs the state table ({ENV_STATE_TABLE})")
     owner = f"sqs:{record.message_id}"
     deadline = _deadline(context)
+    # A message a person redrove from the dead-letter queue carries the reason it was there.
+    redriven = "FailureType" in (record.message_attributes or {})
+    send = functools.partial(
+        _send_once,
+        ledger,
+        key,
+        request,
+        context,
+        owner=owner,
+        deadline=deadline,
+        attempts=1,
+        give_up=lambda error: _verdict(error, receive),
+        redriven=redriven,
+    )
     try:
-        result = _send_once(
-            ledger, key, request, context, owner=owner, deadline=deadline, attempts=1
-        )
+        result = send()
         if result.get("Conflict") and receive >= MAX_RECEIVES:
             # This very message is in flight in another invocation (SQS delivered it twice),
             # and this is its last delivery: wait here for that invocation's outcome.
-            result = _await_twin(ledger, key, request, context, owner=owner, deadline=deadline)
-    except (BadRequestException, LimitExceededException, AccessDeniedException) as error:
-        _give_up(record, _failure_type(error), str(error), source, log)
-        return
-    except ServiceException as error:
-        _give_up(record, "rejected", str(error), source, log)
-        return
+            result = _await_twin(ledger, key, send, deadline=deadline)
     except Exception as error:
+        verdict = _verdict(error, receive)
+        if verdict is not None:
+            _give_up(record, *verdict, source, log)
+            return
         # Nothing was placed: the message goes back to the queue, later each time, and to the
         # dead-letter queue with the last reason once its deliveries are used up.
-        if receive >= MAX_RECEIVES:
-            reason = f"still failing after {receive} deliveries: {_describe(error)}"
-            _give_up(record, "retries_exhausted", reason, source, log)
-            return
         delay = min(REQUEUE_BASE_SECONDS * 2 ** (receive - 1), REQUEUE_MAX_SECONDS)
         LOGGER.warning(
             "voice message will be retried",
@@ -467,23 +476,26 @@ def _handle_record(record: Any, context: Any) -> None:
 
 
 def _await_twin(
-    ledger: Ledger,
-    key: str,
-    request: dict[str, Any],
-    context: Any,
-    *,
-    owner: str,
-    deadline: float,
+    ledger: Ledger, key: str, send: Callable[[], dict[str, Any]], *, deadline: float
 ) -> dict[str, Any]:
     """Poll the ledger until the other delivery of this message ends, or until ``deadline``."""
     while CLOCK.now() + TWIN_POLL_SECONDS < deadline - CALL_BUDGET_SECONDS:
         CLOCK.sleep(TWIN_POLL_SECONDS)
         previous = ledger.look(key)
         if previous is None or previous.state != "in_progress":
-            return _send_once(
-                ledger, key, request, context, owner=owner, deadline=deadline, attempts=1
-            )
-    return {"Conflict": ledger.look(key) or Previous("in_progress", owner, lease_until=deadline)}
+            return send()
+    return {"Conflict": Previous("in_progress", None, lease_until=deadline)}
+
+
+def _verdict(error: Exception, receive: int) -> tuple[str, str] | None:
+    """The failure type and reason when a queued message is given up, or None to retry it."""
+    if isinstance(error, BadRequestException | LimitExceededException | AccessDeniedException):
+        return _failure_type(error), str(error)
+    if isinstance(error, ServiceException):
+        return "rejected", str(error)
+    if receive >= MAX_RECEIVES:
+        return "retries_exhausted", f"still failing after {receive} deliveries: {_describe(error)}"
+    return None
 
 
 def _describe(error: Exception) -> str:
@@ -544,8 +556,14 @@ def _send_once(
     owner: str,
     deadline: float,
     attempts: int,
+    give_up: Callable[[Exception], tuple[str, str] | None] | None = None,
+    redriven: bool = False,
 ) -> dict[str, Any]:
     """Send ``request`` at most once for ``key``: claim it, call, and record the outcome.
+
+    ``give_up`` tells, for an error that placed no call, whether the message goes to the
+    dead-letter queue (its failure type and reason): its claim is then kept as dead-lettered
+    rather than freed. ``redriven`` lets a message back from that queue take over such a claim.
 
     Returns ``{"MessageId": ...}`` (``"Replayed"`` when an earlier attempt sent it), or without
     a MessageId and with a ``"Reason"`` when the outcome is unknown, ``{"Duplicate": True}`` when
@@ -554,7 +572,9 @@ def _send_once(
     """
     request_id = getattr(context, "aws_request_id", None)
     try:
-        taken = ledger.claim(key, request, owner=owner, lease_until=_lease(context))
+        taken = ledger.claim(
+            key, request, owner=owner, lease_until=_lease(context), redriven=redriven
+        )
     except KeyReusedError:
         raise BadRequestException(
             "IdempotencyKey",
@@ -563,14 +583,25 @@ def _send_once(
     except LedgerError as error:
         raise InternalServiceErrorException(str(error)) from None
     if isinstance(taken, Previous):
-        return _answer_from(taken, owner, request, request_id)
+        return _answer_from(taken, owner, request, request_id, redriven=redriven)
     return _send_claimed(
-        ledger, taken, request, deadline=deadline, attempts=attempts, request_id=request_id
+        ledger,
+        taken,
+        request,
+        deadline=deadline,
+        attempts=attempts,
+        request_id=request_id,
+        give_up=give_up,
     )
 
 
 def _answer_from(
-    previous: Previous, owner: str, request: dict[str, Any], request_id: str | None
+    previous: Previous,
+    owner: str,
+    request: dict[str, Any],
+    request_id: str | None,
+    *,
+    redriven: bool = False,
 ) -> dict[str, Any]:
     """What a copy of a message gets when an earlier claim on its key exists."""
     log = {
@@ -578,6 +609,23 @@ def _answer_from(
         "destination": mask(request["DestinationPhoneNumber"]),
         "claimed_by": previous.owner,
     }
+    if previous.state == "dead_lettered":
+        if not owner.startswith("sqs:"):
+            raise BadRequestException(
+                "IdempotencyKey",
+                f"belongs to a queued message moved to the dead-letter queue "
+                f"({previous.failure_type}): redrive that message, or send again with a new "
+                "IdempotencyKey",
+            )
+        LOGGER.info("copy of a message in the dead-letter queue: no call", extra=log)
+        return {"Duplicate": True}
+    if previous.state == "unknown" and redriven:
+        reason = (
+            "redriving does not resend a message whose call may have been placed "
+            f"({previous.reason}); check the call's status, then send it with a new "
+            "IdempotencyKey if it was not placed"
+        )
+        return {"MessageId": None, "Reason": reason, "Previous": True}
     if previous.state == "sent":
         LOGGER.info(
             "voice message already handled: no second call",
@@ -613,14 +661,22 @@ def _send_claimed(
     deadline: float,
     attempts: int,
     request_id: str | None,
+    give_up: Callable[[Exception], tuple[str, str] | None] | None,
 ) -> dict[str, Any]:
     try:
         result = _send(request, deadline=deadline, attempts=attempts, request_id=request_id)
-    except Exception:
-        # _send raises only when no call was placed: free the claim for a retry.
-        if not ledger.release(claim):
+    except Exception as error:
+        # _send raises only when no call was placed: free the claim for a retry, or keep it as
+        # dead-lettered when the message goes to the dead-letter queue.
+        verdict = give_up(error) if give_up is not None else None
+        if verdict is not None:
+            done = ledger.record_dead_letter(claim, *verdict)
+        else:
+            done = ledger.release(claim)
+        if not done:
             LOGGER.error(
-                "could not release the message's claim: it will be reported as outcome unknown",
+                "could not free or close the message's claim: copies will be told its outcome "
+                "is unknown",
                 extra={"request_id": request_id},
             )
         raise
@@ -676,7 +732,7 @@ def _send(
     except Exception as error:
         failure = _failure(error, destination)
         if slot is not None and quota is not None:
-            quota.release_recipient(slot)
+            _give_back(quota, slot, log)
         LOGGER.error(
             "voice message not sent",
             extra={**log, "error_type": type(failure).__name__, "reason": str(failure)},
@@ -687,6 +743,16 @@ def _send(
     message_id = response["MessageId"]
     LOGGER.info("voice message sent", extra={**log, "message_id": message_id})
     return {"MessageId": message_id}
+
+
+def _give_back(quota: Quota, slot: RecipientSlot, log: dict[str, Any]) -> None:
+    try:
+        quota.release_recipient(slot)
+    except (BotoCoreError, ClientError) as error:
+        # The slot expires with its day; the failure that got here is what the caller sees.
+        LOGGER.warning(
+            "could not give the recipient's daily slot back", extra={**log, "reason": str(error)}
+        )
 
 
 class _Unanswered(Exception):  # noqa: N818 - internal signal, never seen by callers
@@ -774,6 +840,12 @@ def _failure(error: Exception, destination: str) -> Exception:
         return TooManyRequestsException(str(error))
     if isinstance(error, BotoCoreError):
         return InternalServiceErrorException(f"could not reach the SMS and Voice API: {error}")
+    if isinstance(error, ClientError):
+        # Only the state table answers before the request leaves (recipient slot, pacing).
+        return InternalServiceErrorException(
+            f"the sender's state table failed ({error_code(error)}); no call was placed, so "
+            "it is safe to try again"
+        )
     if not isinstance(error, _Attempts):
         return error
     last, tries = error.last, error.tries

@@ -13,6 +13,11 @@ ends in one of three ways:
   write). Its lease, the latest instant the claimant could still be running, then passes; from
   then on every copy is told the outcome is unknown, and nothing dials it again.
 
+A message the bulk path moves to the dead-letter queue without a call keeps its record as
+**dead-lettered** (with its failure type): a copy of it that comes later is acknowledged as a
+duplicate rather than called, so no message is both called and in the dead-letter queue. Only
+the dead-lettered message itself, redriven from that queue by a person, may claim it again.
+
 The items keep the layout Powertools idempotency gave them in 0.1 (``id``, ``status``,
 ``expiration``, ``in_progress_expiration``, ``validation``, ``data``), so records written before
 an upgrade are honoured after it. What differs is the meaning of an in-progress record whose
@@ -44,6 +49,7 @@ LEASE_ATTRIBUTE = "in_progress_expiration"  # milliseconds, as Powertools wrote 
 VALIDATION_ATTRIBUTE = "validation"
 DATA_ATTRIBUTE = "data"
 OWNER_ATTRIBUTE = "owner"
+DEAD_LETTER_ATTRIBUTE = "dead_letter"
 TOKEN_ATTRIBUTE = "token"  # noqa: S105 - an attribute name, no secret
 # Added to a claimant's own deadline: clocks of two Lambda hosts may disagree by this much.
 LEASE_MARGIN_SECONDS = 10.0
@@ -84,11 +90,12 @@ class Claim:
 class Previous:
     """What an earlier claim on the same key left: sent, in progress, or of unknown outcome."""
 
-    state: str  # "sent", "in_progress" or "unknown"
+    state: str  # "sent", "in_progress", "unknown" or "dead_lettered"
     owner: str | None
     message_id: str | None = None
     reason: str | None = None
     lease_until: float | None = None
+    failure_type: str | None = None
 
     def is_own(self, owner: str) -> bool:
         """Whether the earlier claim is this message's (a record without an owner counts)."""
@@ -125,10 +132,18 @@ class Ledger:
         self.clock = clock
 
     def claim(
-        self, key: str, request: dict[str, Any], *, owner: str, lease_until: float
+        self,
+        key: str,
+        request: dict[str, Any],
+        *,
+        owner: str,
+        lease_until: float,
+        redriven: bool = False,
     ) -> Claim | Previous:
         """Claim ``key`` for ``request``, or say what an earlier claim left.
 
+        ``redriven``: the message came back from the dead-letter queue, so it may take over a
+        dead-lettered record (one whose call was certainly not placed), and only such a one.
         Raises KeyReusedError when the key belongs to another request, and LedgerError when the
         table cannot be written: then nothing is claimed and no call may be placed.
         """
@@ -144,15 +159,22 @@ class Ledger:
             OWNER_ATTRIBUTE: {"S": owner},
             TOKEN_ATTRIBUTE: {"S": claim.token},
         }
+        # TTL deletes lazily: a record past its window is free again.
+        condition = "attribute_not_exists(#id) OR #exp <= :now"
+        names = {"#id": KEY_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE}
+        values: dict[str, Any] = {":now": {"N": str(int(now))}}
+        if redriven:
+            condition += " OR (attribute_exists(#dl) AND #validation = :validation)"
+            names.update({"#dl": DEAD_LETTER_ATTRIBUTE, "#validation": VALIDATION_ATTRIBUTE})
+            values[":validation"] = {"S": validation}
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 self._client.put_item(
                     TableName=self._table,
                     Item=item,
-                    # TTL deletes lazily: a record past its window is free again.
-                    ConditionExpression="attribute_not_exists(#id) OR #exp <= :now",
-                    ExpressionAttributeNames={"#id": KEY_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
-                    ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
                 )
                 return claim
             except ClientError as error:
@@ -179,6 +201,11 @@ class Ledger:
         """Store that the call may have been placed; False if it could not be stored."""
         return self._complete(claim, {"MessageId": None, "Reason": reason})
 
+    def record_dead_letter(self, claim: Claim, failure_type: str, reason: str) -> bool:
+        """Keep the claim as dead-lettered: no call was placed, and no copy may call now."""
+        result = {"MessageId": None, "DeadLettered": failure_type, "Reason": reason}
+        return self._complete(claim, result, dead_letter=failure_type)
+
     def release(self, claim: Claim) -> bool:
         """Delete the claim after an answer that proves no call was placed.
 
@@ -200,24 +227,33 @@ class Ledger:
         existing = self._get(item_id(key))
         return None if existing is None else self._previous(existing)
 
-    def _complete(self, claim: Claim, result: dict[str, Any]) -> bool:
+    def _complete(
+        self, claim: Claim, result: dict[str, Any], dead_letter: str | None = None
+    ) -> bool:
+        update = "SET #status = :done, #data = :data"
+        names = {
+            "#status": STATUS_ATTRIBUTE,
+            "#data": DATA_ATTRIBUTE,
+            "#lease": LEASE_ATTRIBUTE,
+            "#token": TOKEN_ATTRIBUTE,
+        }
+        values = {
+            ":done": {"S": COMPLETED},
+            ":data": {"S": json.dumps(result, sort_keys=True)},
+            ":token": {"S": claim.token},
+        }
+        if dead_letter is not None:
+            update += ", #dl = :dl"
+            names["#dl"] = DEAD_LETTER_ATTRIBUTE
+            values[":dl"] = {"S": dead_letter}
         return self._write(
             lambda: self._client.update_item(
                 TableName=self._table,
                 Key={KEY_ATTRIBUTE: {"S": claim.item_id}},
-                UpdateExpression="SET #status = :done, #data = :data REMOVE #lease",
+                UpdateExpression=f"{update} REMOVE #lease",
                 ConditionExpression="#token = :token",
-                ExpressionAttributeNames={
-                    "#status": STATUS_ATTRIBUTE,
-                    "#data": DATA_ATTRIBUTE,
-                    "#lease": LEASE_ATTRIBUTE,
-                    "#token": TOKEN_ATTRIBUTE,
-                },
-                ExpressionAttributeValues={
-                    ":done": {"S": COMPLETED},
-                    ":data": {"S": json.dumps(result, sort_keys=True)},
-                    ":token": {"S": claim.token},
-                },
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
         )
 
@@ -279,6 +315,11 @@ class Ledger:
             if message_id:
                 return Previous("sent", owner, message_id=str(message_id))
             reason = data.get("Reason") if isinstance(data, dict) else None
+            failure_type = item.get(DEAD_LETTER_ATTRIBUTE, {}).get("S")
+            if failure_type is not None:
+                return Previous(
+                    "dead_lettered", owner, reason=str(reason), failure_type=failure_type
+                )
             return Previous("unknown", owner, reason=str(reason or _UNKNOWN))
         lease = item.get(LEASE_ATTRIBUTE, {}).get("N")
         # A record without a lease (Powertools without a Lambda context) lasts its window.

@@ -42,7 +42,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from send_voice_message import index
+from send_voice_message import index, ledger
 from send_voice_message.validation import Defaults
 
 from tests.handlers.conftest import create_state_table
@@ -63,6 +63,9 @@ MAX_CONCURRENCY = 2
 MAX_RECEIVE_COUNT = 5
 # The construct's queue: six times the function's timeout.
 VISIBILITY_TIMEOUT_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS
+# The construct's redrive count is the handler's last delivery plus this many: a delivery killed
+# before it could act still leaves the message deliveries in which the handler gives a reason.
+REDRIVE_SLACK = 2
 # Stops a run that never drains (a bug would otherwise loop for ever).
 MAX_SIMULATED_SECONDS = 7 * 24 * 3600
 SEED = 20_240_611
@@ -77,11 +80,22 @@ class SimulationAborted(Exception):  # noqa: N818 - a signal to the invocation t
     """The scheduler stopped; a sleeping invocation must not go on."""
 
 
+class SimulatedKill(BaseException):  # noqa: N818 - like SystemExit, nothing may catch it
+    """The invocation's process dies here (a crash, an out-of-memory kill, Lambda's timeout).
+
+    A BaseException, so that no ``except Exception`` in the handler or in Powertools can turn
+    it into an orderly failure: like a real kill, it ends the invocation where it stands.
+    """
+
+
 class _Task:
     """One invocation running in its own thread, resumed only by the scheduler."""
 
-    def __init__(self, scheduler: Scheduler, name: str, work: Callable[[], Any]) -> None:
+    def __init__(
+        self, scheduler: Scheduler, name: str, work: Callable[[], Any], kill_at: float
+    ) -> None:
         self.name = name
+        self.kill_at = kill_at
         self.go = threading.Semaphore(0)
         self.done = False
         self.result: Any = None
@@ -115,9 +129,9 @@ class Scheduler:
         self.aborted = False
         self._order = itertools.count()
 
-    def start(self, name: str, work: Callable[[], Any]) -> _Task:
-        """Start ``work`` now and run it until it sleeps or ends."""
-        task = _Task(self, name, work)
+    def start(self, name: str, work: Callable[[], Any], kill_at: float = float("inf")) -> _Task:
+        """Start ``work`` now and run it until it sleeps or ends; it dies at ``kill_at``."""
+        task = _Task(self, name, work, kill_at)
         task.thread.start()
         self._resume(task)
         return task
@@ -141,11 +155,16 @@ class Scheduler:
             self.clock.advance_to(self.clock.t + max(seconds, 0.0))
             return
         wake = round(self.clock.t + max(seconds, 0.0), 6)
+        killed = wake >= task.kill_at
+        if killed:
+            wake = max(round(task.kill_at, 6), self.clock.t)
         heapq.heappush(self.sleepers, (wake, next(self._order), task))
         self.main.release()
         task.go.acquire()
         if self.aborted:
             raise SimulationAborted
+        if killed:
+            raise SimulatedKill(f"{task.name} killed at {wake}")
 
     def abort(self) -> None:
         """Let every sleeping task end (each raises SimulationAborted)."""
@@ -214,8 +233,13 @@ class SimQueue:
         visibility_timeout: float = VISIBILITY_TIMEOUT_SECONDS,
         max_receive_count: int = MAX_RECEIVE_COUNT,
         seed: int = 0,
+        duplicate_delivery_chance: float = 0.0,
     ) -> None:
         self.clock = clock
+        # A standard queue may deliver a message again while it is in flight (at least once).
+        self.duplicate_delivery_chance = duplicate_delivery_chance
+        self.duplicate_deliveries = 0
+        self._twice: set[str] = set()
         self.visibility_timeout = visibility_timeout
         self.max_receive_count = max_receive_count
         self.messages: dict[str, SimMessage] = {}
@@ -223,7 +247,7 @@ class SimQueue:
         self.dead_letters: list[DeadLetter] = []
         self.redriven_without_reason = 0
         self.stale_receipts = 0
-        self._arrivals: list[tuple[float, int, str]] = []
+        self._arrivals: list[tuple[float, int, str, int, bool]] = []
         self._order = itertools.count()
         self._ids = random.Random(seed)
 
@@ -236,17 +260,36 @@ class SimQueue:
             self._ids.getrandbits(48),
         )
 
-    def send(self, body: str, at: float | None = None) -> None:
-        """Send ``body`` now, or at ``at`` (a producer that sends later)."""
-        heapq.heappush(self._arrivals, (at if at is not None else self.clock.t, 0, body))
+    def send(
+        self,
+        body: str,
+        at: float | None = None,
+        *,
+        received: int = 0,
+        delivered_twice: bool = False,
+    ) -> None:
+        """Send ``body`` now, or at ``at`` (a producer that sends later).
+
+        ``received`` starts its receive count (a message that failed that often before);
+        ``delivered_twice`` makes its next receive a concurrent duplicate delivery.
+        """
+        when = at if at is not None else self.clock.t
+        heapq.heappush(self._arrivals, (when, 0, body, received, delivered_twice))
 
     def _arrive(self) -> None:
         while self._arrivals and self._arrivals[0][0] <= self.clock.t:
-            at, _, body = heapq.heappop(self._arrivals)
+            at, _, body, received, twice = heapq.heappop(self._arrivals)
             message_id = self._uuid()
             self.messages[message_id] = SimMessage(
-                message_id, body, sent_at=at, order=next(self._order), visible_at=at
+                message_id,
+                body,
+                sent_at=at,
+                order=next(self._order),
+                visible_at=at,
+                receive_count=received,
             )
+            if twice:
+                self._twice.add(message_id)
 
     def empty(self) -> bool:
         self._arrive()
@@ -256,7 +299,7 @@ class SimQueue:
         """When the next message can be received (arrivals included), or None if never."""
         self._arrive()
         times = [m.visible_at for m in self.messages.values()]
-        times += [at for at, _, _ in self._arrivals]
+        times += [arrival[0] for arrival in self._arrivals]
         return min(times, default=None)
 
     def receive(self, limit: int) -> list[SimMessage]:
@@ -278,6 +321,14 @@ class SimQueue:
                 continue
             message.receive_count += 1
             message.visible_at = now + self.visibility_timeout
+            if message.message_id in self._twice or (
+                self.duplicate_delivery_chance
+                and self._ids.random() < self.duplicate_delivery_chance
+            ):
+                # Left visible: the next receive delivers it again while this one is in flight.
+                self._twice.discard(message.message_id)
+                message.visible_at = now
+                self.duplicate_deliveries += 1
             if message.first_received_at is None:
                 message.first_received_at = now
             if message.receipt_handle is not None:
@@ -569,6 +620,11 @@ class SimulationResult:
     invalid_messages: int = 0
     fake_cap_refusals: int = 0
     dead_letters: list[DeadLetter] = field(default_factory=list, repr=False)
+    direct_invokes: int = 0
+    direct_sent: int = 0
+    direct_failed: int = 0
+    direct_lost: list[str] = field(default_factory=list)
+    direct_errors: Counter[str] = field(default_factory=Counter)
 
     def format_table(self) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.dead_letter_kinds.items()))
@@ -589,7 +645,10 @@ class SimulationResult:
             ("requeued (transient)", requeued or "-"),
             ("replayed (no second call)", f"{self.replayed}"),
             ("acknowledged as duplicates (no call)", f"{self.acknowledged}"),
-            ("lost", f"{len(self.lost)}"),
+            ("direct async invokes", f"{self.direct_invokes}"),
+            ("  sent / in the failure destination", f"{self.direct_sent} / {self.direct_failed}"),
+            ("  errors Lambda retried", _counts(self.direct_errors)),
+            ("lost", f"{len(self.lost) + len(self.direct_lost)}"),
             ("duplicates", f"{len(self.duplicates)}"),
             ("sent but dead-lettered otherwise", f"{len(self.contradictions)}"),
             ("redriven without reason", f"{self.redriven_without_reason}"),
@@ -609,6 +668,10 @@ DUPLICATE_EVENTS = (
     "duplicate of a message being sent: no second call",
     "duplicate of a message whose outcome is unknown: no second call",
 )
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items())) or "-"
 
 
 class _LogTally(logging.Handler):
@@ -660,9 +723,98 @@ class _PacingSideTable:
         return self._client.transact_write_items(**{**request, "TransactItems": items})
 
 
+@dataclass(frozen=True)
+class Harsh:
+    """The faults of the harsh run, each a chance per event named, on top of ``FAULTS``."""
+
+    crash_after_accept: float = 0.03  # per call the service accepted: the process dies
+    kill: float = 0.03  # per invocation: killed at an instant drawn within its run
+    throttle: float = 0.03  # per state-table operation (every one, the outcome write too)
+    outcome_outage: float = 0.03  # per outcome write: every attempt of it is throttled
+    duplicate_delivery: float = 0.02  # per receive: SQS delivers the message again at once
+    last_receive_twins: int = 20  # messages on their last receive, delivered twice at once
+    direct: int = 100  # direct asynchronous invokes without a key, retried as Lambda does
+    dynamodb_latency: float = 0.004  # seconds per state-table operation
+    service_latency: float = 0.15  # seconds before a request reaches the service
+
+
+# Lambda's asynchronous retries: two more tries, 1 and 2 minutes after a failed one.
+ASYNC_RETRY_DELAYS = (60.0, 120.0)
+OUTCOME_WRITE = "outcome write"
+
+
+class _HarshTable:
+    """The state table's client with latency (each operation yields) and throttling."""
+
+    def __init__(self, client: Any, clock: SimClock, rng: random.Random, harsh: Harsh) -> None:
+        self._client = client
+        self._clock = clock
+        self._rng = rng
+        self._harsh = harsh
+        self._outages: dict[str, int] = {}
+        self.throttled: Counter[str] = Counter()
+        self.outages = 0
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+
+        def call(**request: Any) -> Any:
+            self._clock.sleep(self._harsh.dynamodb_latency)
+            operation = name
+            key = request.get("Key", {}).get("id", {}).get("S", "")
+            if name == "update_item" and key.startswith("send#"):
+                operation = OUTCOME_WRITE
+                if key not in self._outages and self._rng.random() < self._harsh.outcome_outage:
+                    self._outages[key] = ledger.WRITE_ATTEMPTS
+                    self.outages += 1
+                if self._outages.get(key, 0) > 0:
+                    self._outages[key] -= 1
+                    self.throttled[operation] += 1
+                    raise _throttled(name)
+            if self._rng.random() < self._harsh.throttle:
+                self.throttled[operation] += 1
+                raise _throttled(name)
+            return real(**request)
+
+        return call
+
+
+def _throttled(operation: str) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}},
+        operation,
+    )
+
+
+class _HarshVoice:
+    """The SMS and Voice client: latency before the service, and crashes right after it."""
+
+    def __init__(self, client: Any, clock: SimClock, rng: random.Random, harsh: Harsh) -> None:
+        self._client = client
+        self._clock = clock
+        self._rng = rng
+        self._harsh = harsh
+        self.crashes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def send_voice_message(self, **request: Any) -> Any:
+        self._clock.sleep(self._harsh.service_latency)
+        response = self._client.send_voice_message(**request)
+        if self._rng.random() < self._harsh.crash_after_accept:
+            self.crashes += 1
+            raise SimulatedKill("crashed after the service accepted the call")
+        return response
+
+
 @contextmanager
 def _handler_configured(
-    voice_mock: VoiceMock, clock: SimClock, queues: SimQueues, tally: _LogTally
+    voice_mock: VoiceMock,
+    clock: SimClock,
+    queues: SimQueues,
+    tally: _LogTally,
+    wrap: Callable[[Any, Any], tuple[Any, Any]] = lambda voice, table: (voice, table),
 ) -> Iterator[None]:
     """Point the handler and the fake at the simulation; put everything back afterwards."""
     saved = (index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client)
@@ -674,12 +826,15 @@ def _handler_configured(
         index.LOGGER.setLevel(logging.INFO)
         index.LOGGER.propagate = False
         index.LOGGER.addHandler(tally)
-        index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
-        index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
         table = create_state_table()
-        dynamodb = _PacingSideTable(
-            boto3.client("dynamodb"), table, create_state_table(f"{table}-pacing")
+        voice, dynamodb = wrap(
+            boto3.client("pinpoint-sms-voice", config=index.CONFIG),
+            _PacingSideTable(
+                boto3.client("dynamodb"), table, create_state_table(f"{table}-pacing")
+            ),
         )
+        index.set_client(voice)
+        index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
         index.configure(
             table_name=table,
             calls_per_minute=CALLS_PER_MINUTE,
@@ -696,6 +851,39 @@ def _handler_configured(
         index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client = saved
 
 
+@dataclass
+class DirectInvoke:
+    """A direct asynchronous invoke without a key, and what Lambda made of it."""
+
+    event: dict[str, Any]
+    text: str
+    request_id: str
+    tries: int = 0
+    failures: list[str] = field(default_factory=list)
+    succeeded: bool = False
+
+    @property
+    def in_failure_destination(self) -> bool:
+        """Every try failed: Lambda sends the event to the failure queue with the last error."""
+        return not self.succeeded and self.tries == 1 + len(ASYNC_RETRY_DELAYS)
+
+
+def _direct_invokes(
+    count: int, rng: random.Random, start: float, spread: float
+) -> list[tuple[float, DirectInvoke]]:
+    numbers = [f"+1425555{n:04d}" for n in rng.sample(range(0, 10_000), count)]
+    invokes = []
+    for n, destination in enumerate(numbers):
+        text = f"Direct {n:05d}: your code is {rng.randint(100_000, 999_999)}. Goodbye."
+        event = {
+            "DestinationPhoneNumber": destination,
+            "Content": {"PlainTextMessage": {"Text": text}},
+        }
+        invoke = DirectInvoke(event, text, f"{rng.getrandbits(128):032x}")
+        invokes.append((start + rng.uniform(0, spread), invoke))
+    return invokes
+
+
 def run_simulation(
     voice_mock: VoiceMock | None = None,
     *,
@@ -703,11 +891,15 @@ def run_simulation(
     seed: int = SEED,
     batch_size: int = BATCH_SIZE,
     max_concurrency: int = MAX_CONCURRENCY,
+    harsh: Harsh | None = None,
 ) -> SimulationResult:
     """Simulate ``messages`` logical messages through the bulk path and measure the outcome.
 
     Pass the ``voice_mock`` of an active moto mock (the pytest fixture), or None to run under a
-    mock of its own. The run is the same for the same arguments.
+    mock of its own. The run is the same for the same arguments. With ``harsh``, invocations
+    also crash after the service accepted, are killed mid-batch and at their timeout, the state
+    table throttles, SQS delivers messages twice at once, and direct asynchronous invokes are
+    retried the way Lambda retries them.
     """
     if voice_mock is None:
         with mock_voice(REGION) as mock:
@@ -717,21 +909,58 @@ def run_simulation(
                 seed=seed,
                 batch_size=batch_size,
                 max_concurrency=max_concurrency,
+                harsh=harsh,
             )
     real_start = time.perf_counter()
     rng = random.Random(seed)
     clock = SimClock(START)
-    queue = SimQueue(clock, seed=seed + 1)
+    queue = SimQueue(
+        clock,
+        seed=seed + 1,
+        # The construct's redrive count leaves room for deliveries after a killed last one.
+        max_receive_count=MAX_RECEIVE_COUNT + (REDRIVE_SLACK if harsh else 0),
+        duplicate_delivery_chance=harsh.duplicate_delivery if harsh else 0.0,
+    )
     workload = build_workload(messages, rng, START)
     for at, body in workload.sends:
         queue.send(body, at)
     faults: Counter[str] = Counter()
+    direct: list[DirectInvoke] = []
+    pending_direct: list[tuple[float, int, DirectInvoke]] = []
+    if harsh is not None:
+        for message in rng.sample(
+            [m for m in workload.messages if m.kind == "normal"], harsh.last_receive_twins
+        ):
+            # A message on its last delivery (it failed 4 times before), delivered twice at once.
+            queue.send(message.body, START, received=MAX_RECEIVE_COUNT - 1, delivered_twice=True)
+            workload.sends.append((START, message.body))
+        spread = 0.8 * messages * 60 / CALLS_PER_MINUTE
+        for n, (at, invoke) in enumerate(_direct_invokes(harsh.direct, rng, START, spread)):
+            direct.append(invoke)
+            heapq.heappush(pending_direct, (at, n, invoke))
     invocations, deliveries = 0, 0
     errors: list[str] = []
     durations: list[float] = []
     scheduler = clock.scheduler
     free_at = [START] * max_concurrency
     running: dict[int, tuple[_Task, list[SimMessage], float]] = {}
+    running_direct: dict[str, tuple[DirectInvoke, float]] = {}
+    wrappers: dict[str, Any] = {}
+
+    def wrap(voice: Any, table: Any) -> tuple[Any, Any]:
+        if harsh is None:
+            return voice, table
+        wrappers["voice"] = _HarshVoice(voice, clock, rng, harsh)
+        wrappers["table"] = _HarshTable(table, clock, rng, harsh)
+        return wrappers["voice"], wrappers["table"]
+
+    def kill_time(started: float) -> float:
+        # Lambda stops every invocation at its timeout; some die earlier, mid-batch.
+        end = started + FUNCTION_TIMEOUT_SECONDS
+        if harsh is not None and rng.random() < harsh.kill:
+            faults["kill mid-invocation"] += 1
+            return started + rng.uniform(0, 12.0)
+        return end
 
     def finish(poller: int) -> None:
         task, batch, started = running.pop(poller)
@@ -739,22 +968,55 @@ def run_simulation(
         free_at[poller] = clock.t
         if task.error is not None:
             # A failed invocation: the whole batch comes back after the visibility timeout.
-            errors.append(f"{task.name}: {type(task.error).__name__}: {task.error}")
+            if not isinstance(task.error, SimulatedKill):
+                errors.append(f"{task.name}: {type(task.error).__name__}: {task.error}")
             return
         failed = {item["itemIdentifier"] for item in task.result.get("batchItemFailures", [])}
         for message in batch:
             if message.message_id not in failed and message.receipt_handle is not None:
                 queue.delete(message.receipt_handle)
 
+    def finish_direct(task: _Task) -> None:
+        invoke, started = running_direct.pop(task.name)
+        durations.append(clock.t - started)
+        if task.error is None:
+            invoke.succeeded = True
+            return
+        invoke.failures.append(type(task.error).__name__)
+        if invoke.tries <= len(ASYNC_RETRY_DELAYS):
+            faults["lambda async retry"] += 1
+            retry_at = clock.t + ASYNC_RETRY_DELAYS[invoke.tries - 1]
+            heapq.heappush(pending_direct, (retry_at, direct.index(invoke), invoke))
+
+    def start_direct(invoke: DirectInvoke) -> None:
+        invoke.tries += 1
+        fault = _inject_fault(voice_mock, rng)
+        if fault is not None:
+            faults[fault] += 1
+        # Lambda's retries of one asynchronous invocation carry its request id.
+        context = SimLambdaContext(clock, clock.t, invoke.request_id, FUNCTION_TIMEOUT_SECONDS)
+        name = f"direct-{direct.index(invoke)}-{invoke.tries}"
+        running_direct[name] = (invoke, clock.t)
+        task = scheduler.start(
+            name,
+            functools.partial(index.handler, dict(invoke.event), context),
+            kill_at=kill_time(clock.t),
+        )
+        if task.done:
+            finish_direct(task)
+
     tally = _LogTally()
-    with _handler_configured(voice_mock, clock, SimQueues(queue), tally):
+    with _handler_configured(voice_mock, clock, SimQueues(queue), tally, wrap):
         try:
             while True:
-                # Every candidate event: a sleeping invocation waking, or a free poller polling.
+                # Every candidate event: a sleeping invocation waking, a free poller polling,
+                # or a direct invoke (or Lambda's retry of one) arriving.
                 events: list[tuple[float, int, int]] = []
                 wake = scheduler.next_wake()
                 if wake is not None:
                     events.append((wake, 0, 0))
+                if pending_direct:
+                    events.append((pending_direct[0][0], 2, 0))
                 visible = queue.next_visible()
                 if visible is not None:
                     for poller in range(max_concurrency):
@@ -769,7 +1031,13 @@ def run_simulation(
                 if what == 0:
                     task = scheduler.wake_next()
                     if task.done:
-                        finish(int(task.name.split("-")[1]))
+                        if task.name in running_direct:
+                            finish_direct(task)
+                        else:
+                            finish(int(task.name.split("-")[1]))
+                    continue
+                if what == 2:
+                    start_direct(heapq.heappop(pending_direct)[2])
                     continue
                 batch = queue.receive(batch_size)
                 if not batch:
@@ -787,6 +1055,7 @@ def run_simulation(
                 task = scheduler.start(
                     f"poller-{poller}-{invocations}",
                     functools.partial(index.handler, event, context),
+                    kill_at=kill_time(clock.t),
                 )
                 running[poller] = (task, batch, context.started_at)
                 if task.done:
@@ -794,6 +1063,12 @@ def run_simulation(
         finally:
             scheduler.abort()
 
+    if harsh is not None:
+        faults["crash after accept"] = wrappers["voice"].crashes
+        faults["duplicate delivery"] = queue.duplicate_deliveries
+        faults["outcome write outage"] = wrappers["table"].outages
+        for operation, count in wrappers["table"].throttled.items():
+            faults[f"throttled {operation}"] = count
     return _measure(
         voice_mock,
         workload,
@@ -805,6 +1080,7 @@ def run_simulation(
         durations=durations,
         tally=tally,
         real_seconds=time.perf_counter() - real_start,
+        direct=direct,
     )
 
 
@@ -829,6 +1105,7 @@ def _measure(
     durations: list[float],
     tally: _LogTally,
     real_seconds: float,
+    direct: list[DirectInvoke],
 ) -> SimulationResult:
     calls = voice_mock.calls("SendVoiceMessage")
     sent = voice_mock.sent_messages()
@@ -925,6 +1202,15 @@ def _measure(
             1 for call in calls if call.status == 429 and call.body and _is_cap_refusal(call, sent)
         ),
         dead_letters=list(queue.dead_letters),
+        direct_invokes=len(direct),
+        direct_sent=sum(1 for invoke in direct if sent_texts[invoke.text] == 1),
+        direct_failed=sum(1 for invoke in direct if invoke.in_failure_destination),
+        direct_lost=[
+            f"direct {invoke.request_id}: not sent, not in the failure destination"
+            for invoke in direct
+            if not sent_texts[invoke.text] and not invoke.in_failure_destination
+        ],
+        direct_errors=Counter(error for invoke in direct for error in invoke.failures),
     )
 
 
@@ -997,3 +1283,43 @@ def test_bulk_simulation_loses_nothing_duplicates_nothing_and_keeps_the_quota(
     # call ledger, or acknowledged as a duplicate of its twin, never with a second call.
     assert result.replayed + result.acknowledged == result.enqueued - result.messages
     assert result.throughput >= 0.95
+
+
+def test_harsh_simulation_never_calls_twice_and_loses_nothing(
+    voice_mock: VoiceMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_simulation(voice_mock, messages=1000, seed=SEED, harsh=Harsh())
+    with capsys.disabled():
+        print("\nharsh simulation")
+        print(result.format_table())
+
+    # Every fault the run is about happened, more than a handful of times.
+    for fault in (
+        "crash after accept",
+        "kill mid-invocation",
+        "duplicate delivery",
+        "outcome write outage",
+        "throttled outcome write",
+        "throttled put_item",
+        "throttled get_item",
+        "throttled transact_write_items",
+        "throttled delete_item",
+        "timeout_after_accept",
+        "lambda async retry",
+    ):
+        assert result.faults_injected[fault] >= 5, fault
+    assert result.invocation_errors == []
+    assert result.duplicates == []  # no second call, bulk or direct
+    assert result.lost == []
+    assert result.direct_lost == []
+    assert result.contradictions == []  # nothing both called and dead-lettered as a failure
+    assert result.invalid_called == []
+    assert result.redriven_without_reason == 0
+    assert result.max_calls_in_window <= CALLS_PER_MINUTE
+    assert result.min_gap_per_number >= 1.0
+    assert result.longest_invocation_seconds <= FUNCTION_TIMEOUT_SECONDS
+    assert result.dead_letter_kinds["invalid"] == result.invalid_messages
+    for recipient, (count, sent, refused) in result.capped.items():
+        assert sent <= 5, recipient
+    assert result.direct_sent + result.direct_failed >= result.direct_invokes
+    assert all(letter.reason for letter in result.dead_letters)
