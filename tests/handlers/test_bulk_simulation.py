@@ -80,7 +80,7 @@ class SimulationAborted(Exception):  # noqa: N818 - a signal to the invocation t
     """The scheduler stopped; a sleeping invocation must not go on."""
 
 
-class SimulatedKill(BaseException):  # noqa: N818 - like SystemExit, nothing may catch it
+class SimulatedKill(BaseException):
     """The invocation's process dies here (a crash, an out-of-memory kill, Lambda's timeout).
 
     A BaseException, so that no ``except Exception`` in the handler or in Powertools can turn
@@ -1319,7 +1319,8 @@ def test_harsh_simulation_never_calls_twice_and_loses_nothing(
     assert result.min_gap_per_number >= 1.0
     assert result.longest_invocation_seconds <= FUNCTION_TIMEOUT_SECONDS
     assert result.dead_letter_kinds["invalid"] == result.invalid_messages
-    for recipient, (count, sent, refused) in result.capped.items():
+    # Never more than the daily cap (a throttled give-back may cost a slot, never add one).
+    for recipient, (_, sent, _) in result.capped.items():
         assert sent <= 5, recipient
     assert result.direct_sent + result.direct_failed >= result.direct_invokes
     assert all(letter.reason for letter in result.dead_letters)
