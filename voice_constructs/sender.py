@@ -46,6 +46,9 @@ _MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
 # The items the handler reads and writes one at a time (Powertools idempotency records, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
+# SQS redrives a message on its own only this many deliveries after the function's last one: a
+# delivery that dies (crash, timeout) never leaves a message in the dead-letter queue unexplained.
+REDRIVE_SLACK = 2
 STATE_TABLE_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -159,8 +162,11 @@ class VoiceMessageSender(Construct):
             :default: - as many as fit in ``timeout`` at the quota's pace, at most 10
         :param queue_max_concurrency: Most invocations draining the queue at once (2-1000).
             :default: 2
-        :param max_receive_count: Deliveries of a queued message before it goes to the
-            dead-letter queue. :default: 5
+        :param max_receive_count: Deliveries of a queued message before the function moves it
+            to the dead-letter queue with its reason. The queue's own redrive count is
+            ``REDRIVE_SLACK`` more, so that a delivery killed before it could act (a crash, a
+            timeout) still leaves the function a delivery in which to give the reason.
+            :default: 5
         :param oldest_message_alarm_age: The age of the oldest queued message that raises
             ``oldest_message_alarm``. :default: Duration.hours(1) (1,200 calls at 20 a minute)
         :param powertools_layer: The Powertools for AWS Lambda (Python) layer.
@@ -387,7 +393,7 @@ class VoiceMessageSender(Construct):
             # AWS's advice for a Lambda event source: six times the function's timeout.
             visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
             dead_letter_queue=sqs.DeadLetterQueue(
-                queue=dead_letters, max_receive_count=max_receive_count
+                queue=dead_letters, max_receive_count=max_receive_count + REDRIVE_SLACK
             ),
         )
         self.queue_mapping = lambda_.EventSourceMapping(

@@ -46,6 +46,7 @@ from send_voice_message import index, ledger
 from send_voice_message.validation import Defaults
 
 from tests.handlers.conftest import create_state_table
+from voice_constructs.sender import REDRIVE_SLACK
 from voice_constructs.testing import CONNECT_TIMEOUT, TIMEOUT_AFTER_ACCEPT, VoiceMock, mock_voice
 
 START = 1_800_000_000.0
@@ -63,9 +64,6 @@ MAX_CONCURRENCY = 2
 MAX_RECEIVE_COUNT = 5
 # The construct's queue: six times the function's timeout.
 VISIBILITY_TIMEOUT_SECONDS = 6 * FUNCTION_TIMEOUT_SECONDS
-# The construct's redrive count is the handler's last delivery plus this many: a delivery killed
-# before it could act still leaves the message deliveries in which the handler gives a reason.
-REDRIVE_SLACK = 2
 # Stops a run that never drains (a bug would otherwise loop for ever).
 MAX_SIMULATED_SECONDS = 7 * 24 * 3600
 SEED = 20_240_611

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
-from vc_common.phone import is_e164, mask, redact
+from vc_common.logs import SafeFields
+from vc_common.phone import TEXT_LIMIT, echo, is_e164, mask, redact, shorten
 
 
 @pytest.mark.parametrize(
@@ -38,3 +41,52 @@ def test_e164_needs_a_plus_and_2_to_15_digits_without_a_trailing_newline() -> No
     assert not is_e164("+12065550142\n")
     assert not is_e164("12065550142")
     assert not is_e164("+1234567890123456")
+
+
+def test_shorten_masks_and_cuts_including_a_number_at_the_cut() -> None:
+    text = "x" * 95 + "+12065550142" + "y" * 1000
+
+    short = shorten(text, 100)
+
+    assert len(short) == 100
+    assert short.endswith("...")
+    assert "2065550" not in short
+    assert shorten("call +12065550142 now") == "call +1******0142 now"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+12065550142", "'+1******0142'"),
+        ("\ud800x", "'\\ud800x'"),
+        ("a" * 500, repr("a" * 97 + "...")),
+        (42, "42"),
+        ({"a": 1}, "<dict>"),
+    ],
+    ids=["number", "lone surrogate", "long", "int", "object"],
+)
+def test_echo_quotes_input_masked_escaped_and_short(value: object, expected: str) -> None:
+    assert echo(value) == expected
+
+
+def test_safe_fields_mask_and_cut_every_extra_text_but_keep_aws_ids() -> None:
+    logger = logging.getLogger("tests.safe_fields")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    logger.addFilter(SafeFields())
+    request_id = "00000000-0000-4000-8000-000000000000"
+
+    logger.warning(
+        "rejected %s",
+        "+12065550142",
+        extra={"reason": "+12065550142 " * 10_000, "request_id": request_id, "n": 5},
+    )
+
+    [record] = records
+    assert record.getMessage() == "rejected +1******0142"
+    assert len(record.reason) == TEXT_LIMIT
+    assert "+12065550142" not in record.reason
+    assert record.request_id == request_id
+    assert record.n == 5

@@ -28,7 +28,7 @@ from tests.infra.templates import (
 from tests.review import cdk_nag, cfn_lint
 from voice_constructs import VoiceMessageSender
 from voice_constructs._powertools import POWERTOOLS_VERSION
-from voice_constructs.sender import seconds_per_queued_message
+from voice_constructs.sender import REDRIVE_SLACK, seconds_per_queued_message
 
 ORIGINATION = "+12065550100"
 HANDLER = SENDER_HANDLER
@@ -404,7 +404,7 @@ def test_queue_is_encrypted_and_redrives_to_the_dead_letter_queue(
     assert properties["SqsManagedSseEnabled"] is True
     assert properties["RedrivePolicy"] == {
         "deadLetterTargetArn": arn_of(dead_letters),
-        "maxReceiveCount": 5,
+        "maxReceiveCount": 5 + REDRIVE_SLACK,
     }
     assert properties["VisibilityTimeout"] == 6 * 30
 
@@ -449,7 +449,7 @@ def test_custom_max_receive_count(stacks: Stacks, custom: Template) -> None:
     properties = custom.find_resources("AWS::SQS::Queue")[queue]["Properties"]
     assert properties["RedrivePolicy"] == {
         "deadLetterTargetArn": arn_of(dead_letters),
-        "maxReceiveCount": 3,
+        "maxReceiveCount": 3 + REDRIVE_SLACK,
     }
 
 

@@ -1,0 +1,539 @@
+"""At most one call per message: retries, duplicates, redrives and poison input, on one clock.
+
+Everything the handler, its ledger and the SMS and Voice fake read as time is one SimClock.
+SQS is modelled by hand here (records built as Lambda's poller builds them, dead letters
+collected by an ``index.Queues`` of the test's own), so each example costs no moto SQS calls.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from send_voice_message import index
+from send_voice_message.ledger import LEASE_MARGIN_SECONDS
+from send_voice_message.validation import BadRequestException, Defaults
+
+from tests.conftest import LambdaContext
+from tests.handlers.conftest import SimClock, create_state_table
+from tests.handlers.test_send_voice_message_properties import events as direct_events
+from voice_constructs.testing import VoiceMock
+
+ORIGIN = "+12065550100"
+DEST = "+12065550142"
+DAY = 24 * 3600
+# The most a log record may weigh, whatever the input (CloudWatch Logs takes 256 KB).
+MAX_LOG_RECORD_BYTES = 16 * 1024
+
+
+class Letters(index.Queues):
+    """Dead letters and requeue delays, kept in lists instead of SQS."""
+
+    def __init__(self) -> None:
+        super().__init__(queue_url="test://queue", dead_letter_queue_url="test://dlq")
+        self.letters: list[tuple[str, str, str]] = []  # (body, kind, reason)
+        self.delays: list[int] = []
+
+    def dead_letter(self, body: str, reason: str, kind: str, source: dict[str, str]) -> None:
+        self.letters.append((body, kind, reason))
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        self.delays.append(seconds)
+
+
+class Logs(logging.Handler):
+    """Every record the handler's logger writes, formatted as Lambda's JSON logs would."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = {k: v for k, v in vars(record).items() if k not in ("args", "exc_info")}
+        self.lines.append(json.dumps({**fields, "message": record.getMessage()}, default=str))
+
+
+class Context(LambdaContext):
+    """A Lambda context on the simulated clock, with its own request id."""
+
+    def __init__(self, clock: SimClock, request_id: str, timeout: float = 30.0) -> None:
+        super().__init__(aws_request_id=request_id)
+        self._clock = clock
+        self._ends = clock.now() + timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._ends - self._clock.now()) * 1000))
+
+
+class Crash(BaseException):
+    """The process dies (nothing in the handler may catch it)."""
+
+
+class CrashingClient:
+    """The SMS and Voice client; with ``crash`` set, the process dies right after a send."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.crash = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def send_voice_message(self, **request: Any) -> Any:
+        response = self.client.send_voice_message(**request)
+        if self.crash:
+            self.crash = False
+            raise Crash
+        return response
+
+
+@pytest.fixture
+def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
+    sim = SimClock()
+    monkeypatch.setattr(voice_mock.sms_voice(), "clock", sim.now)
+    return sim
+
+
+@pytest.fixture
+def letters(voice_mock: VoiceMock, clock: SimClock, monkeypatch: pytest.MonkeyPatch) -> Letters:
+    for name in ("_client", "DEFAULTS", "QUEUES", "_state", "CLOCK"):
+        monkeypatch.setattr(index, name, getattr(index, name))
+    index.set_client(CrashingClient(boto3.client("pinpoint-sms-voice", config=index.CONFIG)))
+    index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
+    queues = Letters()
+    index.configure(table_name=create_state_table(), clock=clock, queues=queues)
+    return queues
+
+
+@pytest.fixture
+def logs() -> Iterator[Logs]:
+    handler = Logs()
+    index.LOGGER.addHandler(handler)
+    yield handler
+    index.LOGGER.removeHandler(handler)
+
+
+def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
+    return {
+        "DestinationPhoneNumber": DEST,
+        "Content": {"PlainTextMessage": {"Text": text}},
+        **extra,
+    }
+
+
+def record(
+    body: str, message_id: str = "m-1", receive: int = 1, attributes: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "messageId": message_id,
+        "receiptHandle": f"rh-{message_id}-{receive}",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive),
+            "SentTimestamp": "1800000000000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1800000000000",
+        },
+        "messageAttributes": {
+            name: {"stringValue": value, "dataType": "String"}
+            for name, value in (attributes or {}).items()
+        },
+        "md5OfBody": "0" * 32,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:voice-bulk",
+        "awsRegion": "us-east-1",
+    }
+
+
+def batch(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"Records": list(records)}
+
+
+def failures(response: dict[str, Any]) -> list[str]:
+    return [item["itemIdentifier"] for item in response["batchItemFailures"]]
+
+
+def calls(voice_mock: VoiceMock) -> list[int]:
+    return [call.status for call in voice_mock.calls("SendVoiceMessage")]
+
+
+# --- Lambda's asynchronous retries of a direct invoke without a key ----------------------------
+
+
+def test_async_retry_after_a_read_timeout_places_no_second_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    voice_mock.time_out_next("SendVoiceMessage")
+    with pytest.raises(index.OutcomeUnknownException, match="no answer came"):
+        index.handler(plain(), Context(clock, "invoke-1"))
+    clock.advance(60)  # Lambda's first retry, with the same request id
+
+    with pytest.raises(index.OutcomeUnknownException, match="may have placed the call"):
+        index.handler(plain(), Context(clock, "invoke-1"))
+
+    assert calls(voice_mock) == [200]
+    assert len(voice_mock.sent_messages()) == 1
+
+
+def test_async_retry_after_a_crash_past_the_service_places_no_second_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(plain(), Context(clock, "invoke-1"))
+    # Lambda retries a crashed invocation after a minute, once the first one has surely ended.
+    clock.advance(30 + LEASE_MARGIN_SECONDS)
+
+    with pytest.raises(index.OutcomeUnknownException, match="stopped before it could record"):
+        index.handler(plain(), Context(clock, "invoke-1"))
+
+    assert calls(voice_mock) == [200]
+
+
+def test_async_retry_while_the_first_try_runs_is_a_conflict(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(plain(), Context(clock, "invoke-1"))
+
+    with pytest.raises(index.ConflictException):
+        index.handler(plain(), Context(clock, "invoke-1"))
+
+    assert calls(voice_mock) == [200]
+
+
+def test_async_retry_after_a_throttle_sends_once(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, status=429)
+    with pytest.raises(index.TooManyRequestsException):
+        index.handler(plain(), Context(clock, "invoke-1"))
+    clock.advance(60)
+
+    result = index.handler(plain(), Context(clock, "invoke-1"))
+    again = index.handler(plain(), Context(clock, "invoke-1"))
+
+    [sent] = voice_mock.sent_messages()
+    assert result == again == {"MessageId": sent.message_id}
+
+
+def test_two_invocations_of_the_same_event_place_two_calls(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    first = index.handler(plain(), Context(clock, "invoke-1"))
+    clock.advance(3)
+    second = index.handler(plain(), Context(clock, "invoke-2"))
+
+    assert first != second
+    assert len(voice_mock.sent_messages()) == 2
+
+
+def test_fails_direct_send_when_the_claim_cannot_be_written(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = index._current_state().ledger
+    assert ledger is not None
+
+    class Throttled:
+        def __getattr__(self, name: str) -> Any:
+            def call(**request: Any) -> Any:
+                raise index.ClientError(
+                    {"Error": {"Code": "ProvisionedThroughputExceededException"}}, name
+                )
+
+            return call
+
+    monkeypatch.setattr(ledger, "_client", Throttled())
+
+    with pytest.raises(index.InternalServiceErrorException, match="no call was placed"):
+        index.handler(plain(), Context(clock, "invoke-1"))
+    assert calls(voice_mock) == []
+
+
+# --- Duplicates on the bulk path ----------------------------------------------------------------
+
+
+def test_copy_of_a_message_being_sent_is_acknowledged_even_on_its_last_delivery(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(batch(record(body, "first")), Context(clock, "invoke-1"))
+
+    response = index.handler(
+        batch(record(body, "copy", receive=index.MAX_RECEIVES)), Context(clock, "invoke-2")
+    )
+
+    assert failures(response) == []
+    assert letters.letters == []
+    assert calls(voice_mock) == [200]
+
+
+def test_same_message_delivered_twice_comes_back_after_the_first_delivery_ends(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(batch(record(body, "m-1")), Context(clock, "invoke-1"))
+
+    response = index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "invoke-2"))
+
+    assert failures(response) == ["m-1"]
+    assert letters.letters == []
+    # Back once the first delivery's lease (its timeout and the clock margin) has passed.
+    assert letters.delays == [int(30 + LEASE_MARGIN_SECONDS)]
+    clock.advance(letters.delays[0])
+    last = index.handler(batch(record(body, "m-1", receive=3)), Context(clock, "invoke-3"))
+    assert failures(last) == []
+    [(_, kind, reason)] = letters.letters
+    assert kind == "outcome_unknown"
+    assert "stopped before it could record an outcome" in reason
+    assert calls(voice_mock) == [200]
+
+
+def test_same_message_on_its_last_delivery_waits_for_the_other_delivery(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(plain())
+    ledger = index._current_state().ledger
+    assert ledger is not None
+    key = index.request_key(index.build(plain()))
+    held = ledger.claim(key, index.build(plain()), owner="sqs:m-1", lease_until=clock.now() + 40)
+    assert not isinstance(held, index.Previous)
+    # The other delivery records its call while this one waits.
+    sleep = clock.sleep
+
+    def finish_twin(seconds: float) -> None:
+        sleep(seconds)
+        ledger.record_sent(held, "twin-message-id")
+
+    monkeypatch.setattr(clock, "sleep", finish_twin)
+
+    response = index.handler(
+        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "invoke-2")
+    )
+
+    assert failures(response) == []
+    assert letters.letters == []
+    assert calls(voice_mock) == []
+
+
+def test_copy_of_a_dead_lettered_message_is_acknowledged_not_called(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.fail_next("SendVoiceMessage", status=429)
+    first = index.handler(
+        batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "invoke-1")
+    )
+    clock.advance(60)
+
+    copy = index.handler(batch(record(body, "copy")), Context(clock, "invoke-2"))
+
+    assert failures(first) == failures(copy) == []
+    assert [kind for _, kind, _ in letters.letters] == ["retries_exhausted"]
+    assert calls(voice_mock) == [429]
+
+
+def test_redriven_message_is_sent_after_a_failure_that_placed_no_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.fail_next("SendVoiceMessage", status=429)
+    index.handler(batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "i-1"))
+    clock.advance(3600)
+    redriven = {"FailureType": "retries_exhausted", "FailureReason": "throttled"}
+
+    response = index.handler(
+        batch(record(body, "back", attributes=redriven)), Context(clock, "invoke-2")
+    )
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [429, 200]
+    assert len(letters.letters) == 1
+
+
+def test_redriven_message_whose_call_may_have_been_placed_is_not_called(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.time_out_next("SendVoiceMessage")
+    index.handler(batch(record(body, "first")), Context(clock, "invoke-1"))
+    clock.advance(3600)
+    redriven = {"FailureType": "outcome_unknown", "FailureReason": "timed out"}
+
+    index.handler(batch(record(body, "back", attributes=redriven)), Context(clock, "invoke-2"))
+
+    assert calls(voice_mock) == [200]
+    kinds = [kind for _, kind, _ in letters.letters]
+    assert kinds == ["outcome_unknown", "outcome_unknown"]
+    assert "redriving does not resend" in letters.letters[1][2]
+
+
+def test_fails_direct_send_with_the_key_of_a_dead_lettered_message(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain(IdempotencyKey="order-9"))
+    voice_mock.fail_next("SendVoiceMessage", status=429)
+    index.handler(batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "i-1"))
+
+    with pytest.raises(BadRequestException, match="dead-letter queue") as failure:
+        index.handler(plain(IdempotencyKey="order-9"), Context(clock, "invoke-2"))
+
+    assert failure.value.field == "IdempotencyKey"
+    assert calls(voice_mock) == [429]
+
+
+# --- Poison input, both paths ------------------------------------------------------------------
+
+
+def nested(depth: int) -> Any:
+    value: Any = "deep"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+POISON_BODIES = {
+    "deep array": "[" * 5000 + "]" * 5000,
+    "deep object": '{"a":' * 5000 + "1" + "}" * 5000,
+    "lone surrogate": '{"DestinationPhoneNumber": "+12065550142", '
+    '"Content": {"PlainTextMessage": {"Text": "hi \\ud800"}}}',
+    "array": "[1, 2]",
+    "null": "null",
+    "number": "42",
+    "string": '"call me"',
+    "not json": "{'DestinationPhoneNumber': 1}",
+    "empty": "",
+    "huge configuration set": json.dumps(plain(ConfigurationSetName="+12065550142" * 80_000)),
+    "number in unknown fields": json.dumps({**plain(), "+12065550142": 1, "x" * 100_000: 2}),
+}
+
+
+@pytest.mark.parametrize("body", POISON_BODIES.values(), ids=POISON_BODIES.keys())
+def test_fails_poison_body_into_the_dead_letter_queue_on_its_first_delivery(
+    body: str, letters: Letters, clock: SimClock, voice_mock: VoiceMock, logs: Logs
+) -> None:
+    response = index.handler(batch(record(body)), Context(clock, "invoke-1"))
+
+    assert failures(response) == []
+    [(_, kind, reason)] = letters.letters
+    assert kind == "invalid"
+    assert 0 < len(reason) <= 1000
+    assert "+12065550142" not in reason
+    assert calls(voice_mock) == []
+    assert max(len(line) for line in logs.lines) <= MAX_LOG_RECORD_BYTES
+    assert not any("+12065550142" in line for line in logs.lines)
+
+
+POISON_EVENTS: dict[str, tuple[Any, str]] = {
+    "deep": ({**plain(), "Context": nested(5000)}, "Context.a.a.a"),
+    "lone surrogate": (plain("hi \ud800"), "Content.PlainTextMessage.Text"),
+    "surrogate key": ({**plain(), "\udfff": 1}, "event"),
+    "list": ([plain()], "event"),
+    "string": ("call me", "event"),
+    "records without ids": ({"Records": [{"eventSource": "aws:sqs"}]}, "Records[0].messageId"),
+    "records mixed": (
+        {"Records": [record("{}"), {"eventSource": "aws:sns"}]},
+        "Records[1]",
+    ),
+    "records without count": (
+        {"Records": [{**record("{}"), "attributes": {}}]},
+        "Records[0].attributes.ApproximateReceiveCount",
+    ),
+    "huge configuration set": (
+        plain(ConfigurationSetName="+12065550142" * 80_000),
+        "ConfigurationSetName",
+    ),
+    "number in key": (plain(IdempotencyKey="call +12065550142"), "IdempotencyKey"),
+}
+
+
+@pytest.mark.parametrize(("event", "field"), POISON_EVENTS.values(), ids=POISON_EVENTS.keys())
+def test_fails_poison_event_with_a_named_bad_request(
+    event: Any, field: str, letters: Letters, clock: SimClock, voice_mock: VoiceMock, logs: Logs
+) -> None:
+    with pytest.raises(BadRequestException) as failure:
+        index.handler(event, Context(clock, "invoke-1"))
+
+    assert failure.value.field.startswith(field)
+    assert len(str(failure.value)) <= 1000
+    assert "+12065550142" not in str(failure.value)
+    assert calls(voice_mock) == []
+    assert max(len(line) for line in logs.lines) <= MAX_LOG_RECORD_BYTES
+    assert not any("+12065550142" in line for line in logs.lines)
+
+
+# --- Property: arbitrary SQS bodies -------------------------------------------------------------
+
+BULK_EXAMPLES = 1_500
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+bodies = st.one_of(
+    direct_events.map(lambda event: json.dumps(event, allow_nan=True)),
+    json_values.map(json.dumps),
+    st.text(max_size=60),
+    st.builds(lambda n, open_, close: open_ * n + close * n, st.integers(0, 3000),
+              st.sampled_from(["[", '{"a":[']), st.sampled_from(["]", "]}"])),
+    st.builds(
+        lambda event, junk: json.dumps(event)[:-1] + junk,
+        direct_events, st.sampled_from(["", "\\ud800\"}", ',"x":\\udfff}', "}}", "\x00"]),
+    ),
+)  # fmt: skip
+
+
+def test_every_queued_body_is_sent_once_or_dead_lettered_as_invalid_on_its_first_delivery(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, logs: Logs
+) -> None:
+    voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "calls"})
+    tried = {"bodies": 0, "sent": 0, "replayed": 0, "invalid": 0}
+
+    @settings(
+        max_examples=BULK_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(body=bodies)
+    def check(body: str) -> None:
+        tried["bodies"] += 1
+        # Two days on: the recipient cap and every ledger record of earlier examples are gone.
+        clock.advance(2 * DAY)
+        sent_before = len(voice_mock.sent_messages())
+        lines_before = len(logs.lines)
+        letters.letters.clear()
+        response = index.handler(batch(record(body, f"m-{tried['bodies']}")), Context(clock, "i"))
+
+        assert failures(response) == [], "a body went back to the queue without a fault"
+        new_lines = logs.lines[lines_before:]
+        assert all(len(line) <= MAX_LOG_RECORD_BYTES for line in new_lines)
+        sent = len(voice_mock.sent_messages()) - sent_before
+        if letters.letters:
+            [(_, kind, reason)] = letters.letters
+            assert (kind, sent) == ("invalid", 0)
+            assert 0 < len(reason) <= 1000
+            tried["invalid"] += 1
+        else:
+            assert sent <= 1
+            tried["sent" if sent else "replayed"] += 1
+
+    check()
+    print(f"generated SQS bodies tried: {tried}")
+    assert tried["bodies"] >= BULK_EXAMPLES
+    assert tried["sent"] > 0
+    assert tried["invalid"] > 0
