@@ -16,6 +16,9 @@ _PROVIDER_ID = "VoiceConstructsProvider"
 VOICE_CHANNEL_TYPE = "Custom::PinpointVoiceChannel"
 CONFIGURATION_SET_TYPE = "Custom::VoiceConfigurationSet"
 
+# The custom resource handler's timeout; tests hold it against each request's worst case.
+HANDLER_TIMEOUT = Duration.minutes(14)
+
 
 class ResourceProvider(Construct):
     """The custom resource provider, one per stack, shared by every custom resource of the library.
@@ -48,8 +51,9 @@ class ResourceProvider(Construct):
             role=handler_role,
             log_group=handler_logs,
             memory_size=256,
-            # Bounds each handler's botocore retries (4 attempts, 13 s each, plus backoff).
-            timeout=Duration.minutes(2),
+            # Above the longest request with every retry (a configuration set update with 10
+            # destinations: about 800 s), below the provider framework's own 15 minutes.
+            timeout=HANDLER_TIMEOUT,
             description="voice-constructs: custom resources (voice channel, configuration set)",
         )
         framework_role, framework_logs = role_with_logs(

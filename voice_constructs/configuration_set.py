@@ -61,6 +61,9 @@ CONFIGURATION_SET_ACTIONS = (
 )
 MAX_DESTINATIONS = 10
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# The longest generated prefix: the handler adds "-" and 8 hexadecimal digits (a test holds this
+# equal to configuration_set.index.NAME_PREFIX_MAX).
+NAME_PREFIX_MAX = 55
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,10 @@ class VoiceConfigurationSet(Construct):
             Messaging SMS and Voice) with the same destinations and the v2 event names, and no
             custom resource. :default: SmsVoiceApi.V1
 
-        :param configuration_set_name: 1-64 letters, digits, ``-`` or ``_``.
-            :default: - a name unique to this construct's path
+        :param configuration_set_name: 1-64 letters, digits, ``-`` or ``_``. A set of this name
+            that already exists is never adopted.
+            :default: - a name unique to this construct's path and to the deployment that
+            creates it (a prefix of up to 55 characters, ``-`` and 8 hexadecimal digits)
         :param destinations: Where call events go; more with ``add_destination``. :default: none
         :param removal_policy: :default: - RemovalPolicy.DESTROY: the set is deleted
         """
@@ -179,7 +184,7 @@ class VoiceConfigurationSet(Construct):
             "1-64 letters, digits, - or _",
         )
         self._name = configuration_set_name or Names.unique_resource_name(
-            self, max_length=64, separator="-"
+            self, max_length=64 if api is SmsVoiceApi.V2 else NAME_PREFIX_MAX, separator="-"
         )
         self._destinations: list[tuple[str, EventDestination]] = []
         self._delivery_role: iam.Role | None = None
@@ -208,7 +213,9 @@ class VoiceConfigurationSet(Construct):
             service_token=provider.service_token,
             resource_type=CONFIGURATION_SET_TYPE,
             properties={
-                "ConfigurationSetName": self._name,
+                # Without a name of the user's, the handler adds a suffix made from the request,
+                # which proves the set it finds after an unanswered create is its own.
+                ("ConfigurationSetName" if configuration_set_name else "NamePrefix"): self._name,
                 "EventDestinations": Lazy.uncached_any(_Producer(self)),
             },
             removal_policy=removal_policy,

@@ -3,33 +3,42 @@
 CloudFormation has no resource for v1 configuration sets. This handler runs behind
 ``aws_cdk.custom_resources.Provider``:
 
-- **Create** makes the set and each event destination.
+- **Create** makes the set and each event destination. Without a ``ConfigurationSetName`` the
+  set is named ``NamePrefix`` and a suffix made from the CloudFormation request id, so a
+  create that follows its own unanswered attempt (the set exists, with that very name) can
+  prove the set is its own and adopt it, and a later deployment never meets an orphan of an
+  earlier one. A set named by the user is never adopted: nothing proves whose it is.
 - **Update** with the same name applies the destinations as a diff against what the service
-  holds: new names are created, missing ones deleted, changed ones updated in place. A new name
-  is a replacement: the new set is created, and CloudFormation deletes the old one afterwards.
+  holds: new names are created, missing ones deleted, changed ones updated in place. A set
+  deleted out of band is made again, so an update (or a rollback) never fails on its absence.
+  A new name is a replacement: the new set is created, and CloudFormation deletes the old one.
 - **Delete** removes the set; a set that is already gone counts as deleted.
 
-The service allows one change to a set's destinations per second, so writes are spaced by
+Every call is retried here, on an injectable clock, within the invocation's deadline
+(:mod:`vc_common.retry`); ``worst_case_seconds`` bounds each request type. The service allows
+one change to a set's destinations per second, so writes are spaced by
 ``DESTINATION_WRITE_INTERVAL_SECONDS``.
 """
 
 from __future__ import annotations
 
-import logging
+import hashlib
 import os
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from vc_common.aws import client, client_config, error_code, error_message
+from vc_common.aws import client, error_code, error_message
+from vc_common.clock import Clock, SystemClock
+from vc_common.logs import safe_logger
+from vc_common.phone import echo
+from vc_common.retry import OutOfTimeError, Retrying, RetryPolicy, deadline_of
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice import PinpointSMSVoiceClient
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get("LOG_LEVEL", "INFO"))
 
 EVENT_TYPES = (
     "INITIATED_CALL",
@@ -44,6 +53,10 @@ DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", 
 MAX_DESTINATIONS = 10
 DESTINATION_WRITE_INTERVAL_SECONDS = 1.0
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# A generated name: the prefix, "-", and this many hexadecimal digits of the request's hash.
+SUFFIX_LENGTH = 8
+NAME_PREFIX_MAX = 64 - 1 - SUFFIX_LENGTH
+_NAME_PREFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{NAME_PREFIX_MAX}}}")
 _PARTITION = r"arn:aws[a-z-]*"
 _ARNS = {
     "LogGroupArn": (
@@ -73,27 +86,55 @@ _REQUIRED = {
     "SnsDestination": ("TopicArn",),
 }
 
-# Deployments wait for this handler: bounded retries, well inside the function's timeout.
-_CONFIG = client_config(max_attempts=4, connect_timeout=3, read_timeout=10)
-_client: PinpointSMSVoiceClient = client("pinpoint-sms-voice", _CONFIG)
-_sleep: Callable[[float], None] = time.sleep
+# Deployments wait for this handler: bounded retries on every call (see worst_case_seconds).
+RETRY = RetryPolicy()
+# Kept back from the function's timeout for the answer to reach the provider framework.
+SAFETY_SECONDS = 10.0
+_client: PinpointSMSVoiceClient = client("pinpoint-sms-voice", RETRY.config())
+_clock: Clock = SystemClock()
 
 
 class ConfigurationSetError(Exception):
     """A failure the stack's status reason shows as it is: an actionable text."""
 
 
-def set_client(
-    client: PinpointSMSVoiceClient, sleep: Callable[[float], None] | None = None
-) -> None:
-    """Replace the client (and the pause between destination writes) in tests."""
-    global _client, _sleep
+def set_client(client: PinpointSMSVoiceClient, clock: Clock | None = None) -> None:
+    """Replace the client, and the clock its retries and pauses use, in tests."""
+    global _client, _clock
     _client = client
-    _sleep = sleep or time.sleep
+    _clock = clock or SystemClock()
+
+
+def worst_case_seconds(request_type: str) -> float:
+    """The longest a request can take, every call using all its attempts and every pause.
+
+    Create: the set, each destination (a create that meets its own earlier attempt turns into
+    an update), and the removal of a half-made set. Update: reading the set (or making it
+    again), deleting every destination held and writing every destination wanted.
+    """
+    call, pause = RETRY.worst_case_seconds(), DESTINATION_WRITE_INTERVAL_SECONDS
+    # Each destination create may turn into an update, after a pause of its own.
+    puts, put_pauses = 2 * MAX_DESTINATIONS, MAX_DESTINATIONS
+    if request_type == "Create":
+        # The set, reading it back when adopted, the destinations, removing a half-made set.
+        return (2 + puts + 1) * call + (MAX_DESTINATIONS - 1 + put_pauses) * pause
+    if request_type == "Update":
+        # Reading the set (and making it again), deleting all it holds, writing all wanted.
+        writes = 2 * MAX_DESTINATIONS
+        return (2 + MAX_DESTINATIONS + puts) * call + (writes - 1 + put_pauses) * pause
+    return call
 
 
 def on_event(event: dict[str, Any], context: object) -> dict[str, Any]:
     """Handle a CloudFormation Create, Update or Delete of the configuration set."""
+    retrying = Retrying(RETRY, _clock, deadline_of(context, _clock, SAFETY_SECONDS))
+    try:
+        return _on_event(event, retrying)
+    except OutOfTimeError as error:
+        raise ConfigurationSetError(str(error)) from None
+
+
+def _on_event(event: dict[str, Any], retrying: Retrying) -> dict[str, Any]:
     request_type = event.get("RequestType")
     props = event.get("ResourceProperties") or {}
     # The fields an audit needs, never ResponseURL (pre-signed) or the whole event.
@@ -105,28 +146,53 @@ def on_event(event: dict[str, Any], context: object) -> dict[str, Any]:
             "logical_resource_id": event.get("LogicalResourceId"),
             "physical_resource_id": event.get("PhysicalResourceId"),
             "configuration_set_name": props.get("ConfigurationSetName"),
+            "name_prefix": props.get("NamePrefix"),
         },
     )
     if request_type == "Delete":
-        _delete_set(str(event.get("PhysicalResourceId", "")))
+        _delete_set(str(event.get("PhysicalResourceId", "")), retrying)
         return {"PhysicalResourceId": event.get("PhysicalResourceId")}
     if request_type not in ("Create", "Update"):
-        raise ConfigurationSetError(f"unsupported RequestType {request_type!r}")
-    name = _name(props.get("ConfigurationSetName"))
+        raise ConfigurationSetError(f"unsupported RequestType {echo(request_type)}")
     wanted = _destinations(props.get("EventDestinations"))
-    if request_type == "Update" and event.get("PhysicalResourceId") == name:
-        _apply_diff(name, wanted)
+    physical_id = str(event.get("PhysicalResourceId", ""))
+    if "ConfigurationSetName" in props or "NamePrefix" not in props:
+        name = _name(props.get("ConfigurationSetName"))
+        generated = False
+    elif request_type == "Update" and _NAME.fullmatch(physical_id):
+        name, generated = physical_id, True  # a generated name stays the set's name
     else:
-        _create_set(name, wanted)
+        name, generated = _generated_name(props.get("NamePrefix"), event), True
+    if request_type == "Update" and physical_id == name:
+        _apply_diff(name, wanted, retrying, recreate=True)
+    else:
+        _create_set(name, wanted, retrying, own_name=generated)
     return {"PhysicalResourceId": name, "Data": {"ConfigurationSetName": name}}
 
 
 def _name(value: object) -> str:
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ConfigurationSetError(
-            f"ConfigurationSetName must be 1-64 letters, digits, - or _, got {value!r}"
+            f"ConfigurationSetName must be 1-64 letters, digits, - or _, got {echo(value)}"
         )
     return value
+
+
+def _generated_name(prefix: object, event: dict[str, Any]) -> str:
+    """``prefix``-``suffix``: the suffix comes from this request alone, so the name is proof.
+
+    A set with this name exists only if this very request (CloudFormation's ``RequestId``, with
+    the stack and the resource) made it: nobody else can know the name before it is made.
+    """
+    if not isinstance(prefix, str) or not _NAME_PREFIX.fullmatch(prefix):
+        raise ConfigurationSetError(
+            f"NamePrefix must be 1-{NAME_PREFIX_MAX} letters, digits, - or _, got {echo(prefix)}"
+        )
+    request = "/".join(
+        str(event.get(field, "")) for field in ("StackId", "LogicalResourceId", "RequestId")
+    )
+    suffix = hashlib.sha256(request.encode()).hexdigest()[:SUFFIX_LENGTH]
+    return f"{prefix}-{suffix}"
 
 
 def _destinations(value: object) -> dict[str, dict[str, Any]]:
@@ -147,10 +213,10 @@ def _destinations(value: object) -> dict[str, dict[str, Any]]:
         name = item.get("Name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ConfigurationSetError(
-                f"{where}.Name must be 1-64 letters, digits, - or _, got {name!r}"
+                f"{where}.Name must be 1-64 letters, digits, - or _, got {echo(name)}"
             )
         if name in result:
-            raise ConfigurationSetError(f"{where}.Name {name!r} is used twice")
+            raise ConfigurationSetError(f"{where}.Name {echo(name)} is used twice")
         result[name] = _destination(item, f"{where} ({name})")
     return result
 
@@ -167,12 +233,12 @@ def _destination(item: dict[str, Any], where: str) -> dict[str, Any]:
         value = target.get(field)
         pattern, form = _ARNS[field]
         if not isinstance(value, str) or not pattern.fullmatch(value):
-            raise ConfigurationSetError(f"{where}.{kind}.{field} must be {form}, got {value!r}")
+            raise ConfigurationSetError(f"{where}.{kind}.{field} must be {form}, got {echo(value)}")
     events = item.get("MatchingEventTypes") or list(EVENT_TYPES)
     unknown = sorted(set(events) - set(EVENT_TYPES)) if isinstance(events, list) else events
     if unknown or not isinstance(events, list):
         raise ConfigurationSetError(
-            f"{where}.MatchingEventTypes must be among {list(EVENT_TYPES)}, got {unknown!r}"
+            f"{where}.MatchingEventTypes must be among {list(EVENT_TYPES)}, got {echo(unknown)}"
         )
     return {
         "Enabled": _bool(item.get("Enabled", True), f"{where}.Enabled"),
@@ -188,37 +254,50 @@ def _bool(value: object, where: str) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
-    raise ConfigurationSetError(f"{where} must be true or false, got {value!r}")
+    raise ConfigurationSetError(f"{where} must be true or false, got {echo(value)}")
 
 
-def _create_set(name: str, wanted: dict[str, dict[str, Any]]) -> None:
+def _create_set(
+    name: str, wanted: dict[str, dict[str, Any]], retrying: Retrying, *, own_name: bool
+) -> None:
+    current: dict[str, dict[str, Any]] | None = {}
     try:
-        _client.create_configuration_set(ConfigurationSetName=name)
+        retrying.call(lambda: _client.create_configuration_set(ConfigurationSetName=name))
     except ClientError as error:
-        if error_code(error) == "AlreadyExistsException":
+        if error_code(error) != "AlreadyExistsException":
+            raise _failure("CreateConfigurationSet", name, error) from None
+        if not own_name:
             raise ConfigurationSetError(
-                f"configuration set {name!r} already exists in this account and region; "
-                "give the construct another configuration_set_name, or delete the old set"
+                f"configuration set {name!r} already exists in this account and region, and "
+                "nothing proves this resource made it (an earlier create of it may have gone "
+                "unanswered): delete it if it is an orphan (aws pinpoint-sms-voice "
+                "delete-configuration-set), or give the construct another "
+                "configuration_set_name"
             ) from None
-        raise _failure("CreateConfigurationSet", name, error) from None
+        # The name holds this request's suffix: an earlier, unanswered attempt made the set.
+        LOGGER.info("adopting the set this request made", extra={"configuration_set_name": name})
+        current = None
     except BotoCoreError as error:
         raise ConfigurationSetError(f"could not reach the SMS and Voice API: {error}") from None
     try:
-        _apply_diff(name, wanted, current={})
-    except ConfigurationSetError:
+        _apply_diff(name, wanted, retrying, current=current)
+    except (ConfigurationSetError, OutOfTimeError):
         # A failed Create gets no Delete from the provider framework: remove the half-made set,
-        # so that the next deployment can create it again.
-        _delete_set(name)
+        # so that nothing of it is left behind.
+        _delete_set(name, retrying)
         raise
 
 
 def _apply_diff(
     name: str,
     wanted: dict[str, dict[str, Any]],
+    retrying: Retrying,
     current: dict[str, dict[str, Any]] | None = None,
+    *,
+    recreate: bool = False,
 ) -> None:
     if current is None:
-        current = _current(name)
+        current = _current(name, retrying, recreate=recreate)
     # Deletes first: a set holds at most 10 destinations, also while a change is under way.
     writes: list[tuple[str, str, Callable[[], object]]] = [
         ("DeleteConfigurationSetEventDestination", dest, _deleter(name, dest))
@@ -236,9 +315,20 @@ def _apply_diff(
             )
     for index, (operation, dest, write) in enumerate(writes):
         if index:
-            _sleep(DESTINATION_WRITE_INTERVAL_SECONDS)
+            retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
         try:
-            write()
+            try:
+                retrying.call(write)
+            except ClientError as error:
+                if operation != "CreateConfigurationSetEventDestination" or (
+                    error_code(error) != "AlreadyExistsException"
+                ):
+                    raise
+                # An earlier attempt of this create went through unanswered: make sure the
+                # destination is as wanted.
+                operation = "UpdateConfigurationSetEventDestination"
+                retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
+                retrying.call(_updater(name, dest, wanted[dest]))
         except ClientError as error:
             raise _failure(operation, f"{name}/{dest}", error) from None
         except BotoCoreError as error:
@@ -268,10 +358,23 @@ def _deleter(name: str, dest: str) -> Callable[[], object]:
     )
 
 
-def _current(name: str) -> dict[str, dict[str, Any]]:
+def _current(name: str, retrying: Retrying, *, recreate: bool) -> dict[str, dict[str, Any]]:
     try:
-        response = _client.get_configuration_set_event_destinations(ConfigurationSetName=name)
+        response = retrying.call(
+            lambda: _client.get_configuration_set_event_destinations(ConfigurationSetName=name)
+        )
     except ClientError as error:
+        if recreate and error_code(error) == "NotFoundException":
+            # Deleted out of band: made again, so that neither this update nor a rollback to
+            # the previous properties fails on its absence.
+            LOGGER.warning(
+                "configuration set was gone: made again", extra={"configuration_set_name": name}
+            )
+            try:
+                retrying.call(lambda: _client.create_configuration_set(ConfigurationSetName=name))
+            except ClientError as again:
+                raise _failure("CreateConfigurationSet", name, again) from None
+            return {}
         raise _failure("GetConfigurationSetEventDestinations", name, error) from None
     result: dict[str, dict[str, Any]] = {}
     for item in response.get("EventDestinations", []):
@@ -286,13 +389,13 @@ def _current(name: str) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _delete_set(physical_id: str) -> None:
+def _delete_set(physical_id: str, retrying: Retrying) -> None:
     if not _NAME.fullmatch(physical_id):
         # A create that failed before the set existed leaves the provider's own id: nothing to do.
         LOGGER.info("no configuration set to delete", extra={"physical_resource_id": physical_id})
         return
     try:
-        _client.delete_configuration_set(ConfigurationSetName=physical_id)
+        retrying.call(lambda: _client.delete_configuration_set(ConfigurationSetName=physical_id))
     except ClientError as error:
         if error_code(error) == "NotFoundException":
             LOGGER.info(

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from vc_common.aws import client, client_config, error_code, error_message
+from vc_common.clock import Clock, SystemClock
 from vc_common.logs import safe_logger
 from vc_common.phone import mask, redact
 
@@ -48,12 +49,10 @@ from send_voice_message.ledger import (
     Previous,
 )
 from send_voice_message.quota import (
-    Clock,
     PacingTimeoutError,
     Quota,
     RecipientCapError,
     RecipientSlot,
-    SystemClock,
 )
 from send_voice_message.v2 import build_v2_request
 from send_voice_message.validation import (

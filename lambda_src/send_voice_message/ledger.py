@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from vc_common.aws import error_code
+from vc_common.clock import Clock
 
-from send_voice_message.quota import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE, Clock
+from send_voice_message.quota import EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -18,14 +18,14 @@ table's TTL attribute (the same ``expiration`` attribute Powertools idempotency 
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from vc_common.aws import error_code
+from vc_common.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,29 +35,6 @@ KEY_ATTRIBUTE = "id"
 EXPIRY_ATTRIBUTE = "expiration"
 _NEXT = "next_ms"
 _MAX_CONFLICTS = 20
-
-
-class Clock(Protocol):
-    """Where the quota reads the time and waits (replaced by a simulated clock in tests)."""
-
-    def now(self) -> float:
-        """Seconds since the epoch."""
-
-    def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``."""
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> float:
-        """Seconds since the epoch."""
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        """Wait ``seconds``."""
-        if seconds > 0:
-            time.sleep(seconds)
 
 
 class PacingTimeoutError(Exception):

@@ -47,9 +47,3 @@ def error_code(error: ClientError) -> str:
 def error_message(error: ClientError) -> str:
     """Return the service's error message of a botocore ``ClientError``."""
     return str(error.response.get("Error", {}).get("Message", "")).strip()
-
-
-def attempts(error: ClientError) -> int:
-    """Return how many attempts botocore made before giving up (1 when it did not retry)."""
-    retry = error.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
-    return int(retry) + 1

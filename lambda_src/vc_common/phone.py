@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import reprlib
 
 E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 # A phone number inside free text (a service's error message): 7 to 15 digits, with or without
 # the "+". Other long digit runs get masked too, which costs nothing in an error message.
-_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\+?[0-9]{7,15}(?![0-9])")
+# An ARN's account id (":123456789012:") is left alone: it is no phone number.
+_NUMBER_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?!(?<=:)[0-9]{12}:)\+?[0-9]{7,15}(?![0-9])")
 
 
 def is_e164(value: str) -> bool:
@@ -37,6 +39,9 @@ def redact(text: str) -> str:
 
 # How much of a value from input an error message or a log line quotes.
 ECHO_LIMIT = 100
+_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict = 3, 6, 6, 6
+_REPR.maxstring = _REPR.maxother = 60
 # The longest text a log field or an error message may hold, whatever it quotes.
 TEXT_LIMIT = 1000
 
@@ -59,6 +64,7 @@ def echo(value: object, limit: int = ECHO_LIMIT) -> str:
     """
     if isinstance(value, str):
         return repr(shorten(value, limit))
-    if value is None or isinstance(value, bool | int | float):
-        return shorten(repr(value), limit)
+    if value is None or isinstance(value, bool | int | float | list | tuple | dict):
+        # reprlib stops early, so a huge container costs no more than a small one.
+        return shorten(_REPR.repr(value), limit)
     return f"<{type(value).__name__}>"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
+import types
+from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 from configuration_set import index as config_set
 
 from tests.conftest import LambdaContext
+from tests.handlers.conftest import SIM_START, RecordingClock, SimClock
+from voice_constructs._provider import HANDLER_TIMEOUT
 from voice_constructs.testing import VoiceMock
 
 ACCOUNT_ID = "123456789012"
@@ -39,7 +45,7 @@ def sleeps(voice_mock: VoiceMock, retry_sleeps: list[float]) -> list[float]:
     """The handler's pauses between destination writes, recorded instead of slept."""
     recorded: list[float] = []
     # A client created under the mock, as the container would create it at start-up.
-    config_set.set_client(boto3.client("pinpoint-sms-voice"), sleep=recorded.append)
+    config_set.set_client(boto3.client("pinpoint-sms-voice"), clock=RecordingClock(recorded))
     return recorded
 
 
@@ -353,14 +359,16 @@ def test_update_to_a_new_name_creates_a_new_set_and_leaves_the_old_until_delete(
     assert set(sets) == {"voice-events-v2"}
 
 
-def test_fails_update_when_the_set_is_gone(
+def test_update_recreates_a_set_deleted_out_of_band(
     voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
 ) -> None:
-    with pytest.raises(
-        config_set.ConfigurationSetError,
-        match=r"^GetConfigurationSetEventDestinations failed for 'voice-events': NotFoundException",
-    ):
-        config_set.on_event(event("Update", [sns()]), lambda_context)
+    # The set is gone (deleted by hand): the update, or a rollback to the old properties, makes
+    # it again rather than failing into UPDATE_ROLLBACK_FAILED.
+    result = config_set.on_event(event("Update", [sns(), logs()]), lambda_context)
+
+    assert result["PhysicalResourceId"] == SET_NAME
+    assert sorted(stored(voice_mock)) == ["Logs", "Sns"]
+    assert len(voice_mock.calls("CreateConfigurationSet")) == 1
 
 
 # --- Delete ---------------------------------------------------------------------------------
@@ -661,6 +669,160 @@ def test_fails_create_cleanly_so_a_retry_can_succeed(
     result = create([sns()], lambda_context)
 
     assert result["PhysicalResourceId"] == SET_NAME
+
+
+# --- Generated names: an unanswered create, adopted only with proof ---------------------------
+
+
+def generated(request_id: str = "11111111-1111-4111-8111-111111111111") -> dict[str, Any]:
+    data = event("Create", [sns()])
+    data["RequestId"] = request_id
+    props = data["ResourceProperties"]
+    props["NamePrefix"] = props.pop("ConfigurationSetName")
+    return data
+
+
+def test_create_adopts_the_set_its_own_unanswered_attempt_made(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    voice_mock.time_out_next("CreateConfigurationSet")  # made, and the answer lost
+
+    result = config_set.on_event(generated(), lambda_context)
+
+    name = result["PhysicalResourceId"]
+    assert re.fullmatch(rf"{SET_NAME}-[0-9a-f]{{{config_set.SUFFIX_LENGTH}}}", name)
+    assert [c.status for c in voice_mock.calls("CreateConfigurationSet")] == [200, 409]
+    assert sorted(stored(voice_mock, name)) == ["Sns"]
+
+
+def test_each_create_request_gets_a_name_of_its_own(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    first = config_set.on_event(generated("request-1"), lambda_context)
+    # The first deployment failed after its set was made; the next one never meets that set.
+    second = config_set.on_event(generated("request-2"), lambda_context)
+    again = config_set.on_event(generated("request-2"), lambda_context)
+
+    assert first["PhysicalResourceId"] != second["PhysicalResourceId"]
+    assert again == second
+
+
+def test_update_keeps_a_generated_name(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    name = config_set.on_event(generated(), lambda_context)["PhysicalResourceId"]
+    update = generated("request-2")
+    update.update(RequestType="Update", PhysicalResourceId=name)
+    update["ResourceProperties"]["EventDestinations"] = [logs()]
+
+    result = config_set.on_event(update, lambda_context)
+
+    assert result["PhysicalResourceId"] == name
+    assert sorted(stored(voice_mock, name)) == ["Logs"]
+
+
+def test_fails_create_of_a_named_set_that_exists_and_leaves_it_alone(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    # Named by the user: nothing proves whose the existing set is, even after an unanswered
+    # create of this very request, so it is neither adopted nor removed.
+    voice_mock.time_out_next("CreateConfigurationSet")
+
+    with pytest.raises(config_set.ConfigurationSetError, match="nothing proves this resource"):
+        create([sns()], lambda_context)
+
+    assert SET_NAME in voice_mock.sms_voice().configuration_sets
+    assert voice_mock.calls("DeleteConfigurationSet") == []
+    assert write_counts(voice_mock)["CreateConfigurationSetEventDestination"] == 0
+
+
+def test_destination_create_after_its_own_unanswered_attempt_makes_it_as_wanted(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    voice_mock.time_out_next("CreateConfigurationSetEventDestination")
+
+    create([sns()], lambda_context)
+
+    assert write_counts(voice_mock) == {
+        "CreateConfigurationSetEventDestination": 2,
+        "UpdateConfigurationSetEventDestination": 1,
+        "DeleteConfigurationSetEventDestination": 0,
+    }
+    assert sorted(stored(voice_mock)) == ["Sns"]
+
+
+# --- Worst case: every call uses all its attempts, on the simulated clock ---------------------
+
+
+class SlowestClient:
+    """Every call times out until its last attempt; creates of destinations meet themselves."""
+
+    def __init__(self, clock: SimClock, existing: list[dict[str, Any]]) -> None:
+        self.clock = clock
+        self.existing = existing
+        self.tries: Counter[str] = Counter()
+        self.meta = types.SimpleNamespace(region_name=REGION)
+
+    def __getattr__(self, operation: str) -> Any:
+        policy = config_set.RETRY
+
+        def call(**request: Any) -> Any:
+            self.tries[operation] += 1
+            self.clock.sleep(policy.attempt_seconds)
+            if self.tries[operation] % policy.attempts:
+                raise ReadTimeoutError(endpoint_url="https://sms-voice.example")
+            if operation == "create_configuration_set_event_destination":
+                raise ClientError(
+                    {"Error": {"Code": "AlreadyExistsException", "Message": "exists"}}, operation
+                )
+            if operation == "get_configuration_set_event_destinations":
+                return {"EventDestinations": self.existing}
+            return {}
+
+        return call
+
+
+class TimedContext(LambdaContext):
+    """A context whose remaining time runs on the simulated clock."""
+
+    def __init__(self, clock: SimClock, seconds: float) -> None:
+        super().__init__()
+        self.clock, self.ends = clock, clock.now() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.ends - self.clock.now()) * 1000)
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_worst_case_of_every_request_fits_the_handler_timeout(request_type: str) -> None:
+    clock = SimClock()
+    held = [
+        {"Name": f"Old{n}", "Enabled": True, "MatchingEventTypes": ["BUSY"], **sns()}
+        for n in range(config_set.MAX_DESTINATIONS)
+    ]
+    slow = SlowestClient(clock, held)
+    config_set.set_client(slow, clock=clock)  # type: ignore[arg-type]
+    wanted = [sns(f"New{n}") for n in range(config_set.MAX_DESTINATIONS)]
+
+    config_set.on_event(
+        event(request_type, wanted), TimedContext(clock, HANDLER_TIMEOUT.to_seconds())
+    )
+
+    took = clock.now() - SIM_START
+    worst = config_set.worst_case_seconds(request_type)
+    assert sum(slow.tries.values()) >= 3 * (1 if request_type == "Delete" else 21)
+    assert took <= worst
+    assert worst + config_set.SAFETY_SECONDS <= HANDLER_TIMEOUT.to_seconds()
+
+
+def test_fails_when_the_deadline_comes_before_the_service_could_answer() -> None:
+    clock = SimClock()
+    config_set.set_client(SlowestClient(clock, []), clock=clock)  # type: ignore[arg-type]
+    context = TimedContext(clock, config_set.SAFETY_SECONDS + 30)
+
+    with pytest.raises(config_set.ConfigurationSetError, match="run out of time"):
+        config_set.on_event(event("Create", [sns(f"D{n}") for n in range(10)]), context)
+    assert clock.now() - SIM_START <= 30
 
 
 # --- Logging --------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from custom_resource import index as dispatch
 from voice_channel import index as voice_channel
 
 from tests.conftest import LambdaContext, load_event
+from tests.handlers.conftest import RecordingClock
 from voice_constructs.testing import VoiceMock
 
 ACCOUNT_ID = "123456789012"
@@ -25,7 +26,7 @@ def sleeps(voice_mock: VoiceMock, retry_sleeps: list[float]) -> list[float]:
     """Both handlers' clients created under the mock; pauses recorded instead of slept."""
     recorded: list[float] = []
     voice_channel.set_client(boto3.client("pinpoint", config=voice_channel._CONFIG))
-    config_set.set_client(boto3.client("pinpoint-sms-voice"), sleep=recorded.append)
+    config_set.set_client(boto3.client("pinpoint-sms-voice"), clock=RecordingClock(recorded))
     return recorded
 
 

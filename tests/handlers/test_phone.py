@@ -61,9 +61,11 @@ def test_shorten_masks_and_cuts_including_a_number_at_the_cut() -> None:
         ("\ud800x", "'\\ud800x'"),
         ("a" * 500, repr("a" * 97 + "...")),
         (42, "42"),
-        ({"a": 1}, "<dict>"),
+        ({"a": "+12065550142"}, "{'a': '+1******0142'}"),
+        (list(range(10_000)), "[0, 1, 2, 3, 4, 5, ...]"),
+        (object(), "<object>"),
     ],
-    ids=["number", "lone surrogate", "long", "int", "object"],
+    ids=["number", "lone surrogate", "long", "int", "object", "long list", "other"],
 )
 def test_echo_quotes_input_masked_escaped_and_short(value: object, expected: str) -> None:
     assert echo(value) == expected

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import logging
+import types
+from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from voice_channel import index
 
 from tests.conftest import LambdaContext, load_event
+from tests.handlers.conftest import SIM_START, RecordingClock, SimClock
+from voice_constructs._provider import HANDLER_TIMEOUT
 from voice_constructs.testing import VoiceMock
 
 
 @pytest.fixture(autouse=True)
 def client(voice_mock: VoiceMock, retry_sleeps: list[float]) -> None:
     # A client created under the mock, as the container would create it at start-up.
-    index.set_client(boto3.client("pinpoint", config=index._CONFIG))
+    index.set_client(boto3.client("pinpoint", config=index._CONFIG), RecordingClock(retry_sleeps))
 
 
 def event(request_type: str, app_id: str, enabled: bool = True, **extra: Any) -> dict[str, Any]:
@@ -148,11 +153,11 @@ def test_retries_transient_errors_and_succeeds(
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (429, "pinpoint throttled UpdateVoiceChannel for application '{app}' 4 times in a row"),
+        (429, "pinpoint throttled UpdateVoiceChannel for application '{app}' 3 times in a row"),
         (
             500,
             "pinpoint failed UpdateVoiceChannel for application '{app}' "
-            "with an internal error 4 times",
+            "with an internal error 3 times",
         ),
     ],
 )
@@ -169,10 +174,10 @@ def test_fails_after_bounded_retries(
     with pytest.raises(index.VoiceChannelError, match="^" + expected.format(app=pinpoint_app)):
         index.on_event(event("Create", pinpoint_app), lambda_context)
 
-    # 4 attempts, then a clear failure: the provider framework answers CloudFormation in time.
-    assert len(voice_mock.calls("UpdateVoiceChannel")) == 4
-    assert len(retry_sleeps) == 3
-    assert sum(retry_sleeps) <= 3 * 20
+    # 3 attempts, then a clear failure: the provider framework answers CloudFormation in time.
+    assert len(voice_mock.calls("UpdateVoiceChannel")) == index.RETRY.attempts
+    assert len(retry_sleeps) == index.RETRY.attempts - 1
+    assert sum(retry_sleeps) <= index.RETRY.worst_case_seconds()
 
 
 def test_fails_with_access_denied_message(
@@ -238,3 +243,40 @@ def test_never_logs_the_response_url_or_credentials(
     assert "ResponseURL" not in logged
     assert "cloudformation-custom-resource-response" not in logged
     assert "testing" not in logged.replace("voice-test", "")  # fake credential values
+
+
+class SlowestPinpoint:
+    """Every call times out until its last attempt, which succeeds."""
+
+    def __init__(self, clock: SimClock) -> None:
+        self.clock = clock
+        self.tries: Counter[str] = Counter()
+        self.meta = types.SimpleNamespace(region_name="us-east-1")
+
+    def __getattr__(self, operation: str) -> Any:
+        def call(**request: Any) -> Any:
+            self.tries[operation] += 1
+            self.clock.sleep(index.RETRY.attempt_seconds)
+            if self.tries[operation] % index.RETRY.attempts:
+                raise ReadTimeoutError(endpoint_url="https://pinpoint.example")
+            return {"VoiceChannelResponse": {"ApplicationId": "app", "Enabled": True}}
+
+        return call
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_worst_case_of_every_request_fits_the_handler_timeout(request_type: str) -> None:
+    clock = SimClock()
+    slow = SlowestPinpoint(clock)
+    index.set_client(slow, clock)  # type: ignore[arg-type]
+
+    class Context(LambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return int((SIM_START + HANDLER_TIMEOUT.to_seconds() - clock.now()) * 1000)
+
+    index.on_event(event(request_type, "0123456789abcdef0123456789abcdef"), Context())
+
+    worst = index.worst_case_seconds(request_type)
+    assert sum(slow.tries.values()) == index.RETRY.attempts * (1 if request_type == "Delete" else 2)
+    assert clock.now() - SIM_START <= worst
+    assert worst + index.SAFETY_SECONDS <= HANDLER_TIMEOUT.to_seconds()

@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
+from configuration_set import index as config_set_handler
 from constructs import Construct
 
 import app as sample
@@ -28,7 +29,7 @@ from voice_constructs import (
     VoiceConfigurationSet,
     VoiceMessageSender,
 )
-from voice_constructs.configuration_set import CALL_EVENT_TYPES
+from voice_constructs.configuration_set import CALL_EVENT_TYPES, NAME_PREFIX_MAX
 
 ORIGINATION = "+12065550100"
 ADOPTED_ID = "0123456789abcdef0123456789abcdef"
@@ -57,7 +58,8 @@ CONFIGURATION_SET_ACTIONS = [
 ]
 SOURCE_ACCOUNT = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
 PASSED_TO_SERVICE = {"StringEquals": {"iam:PassedToService": SERVICE}}
-GENERATED_NAME = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+# A generated prefix: the handler adds "-" and 8 hexadecimal digits from the request.
+GENERATED_NAME = re.compile(rf"\A[A-Za-z0-9_-]{{1,{NAME_PREFIX_MAX}}}\Z")
 DEEP_SCOPE = "Deeply.Nested Scope_" * 5
 
 
@@ -311,11 +313,12 @@ def test_generated_names_fit_the_service(stacks: Stacks) -> None:
     names = []
     for cs in (stacks.generated, stacks.deep):
         resource = set_properties(stack, template, cs)
-        name = resource["Properties"]["ConfigurationSetName"]
+        assert "ConfigurationSetName" not in resource["Properties"]
+        name = resource["Properties"]["NamePrefix"]
         assert GENERATED_NAME.match(name), name
         names.append(name)
     assert names[0].startswith("SnsOnly-Generated-")
-    assert len(names[1]) == 64
+    assert 50 <= len(names[1]) <= NAME_PREFIX_MAX == config_set_handler.NAME_PREFIX_MAX
     assert len(set(names)) == 2
     assert (
         set_properties(stack, template, stacks.generated)["Properties"]["EventDestinations"] == []
@@ -328,7 +331,7 @@ def test_logs_firehose_and_sns_destinations(stacks: Stacks) -> None:
     [role_id] = delivery_role_ids(template)
     role_arn = {"Fn::GetAtt": [role_id, "Arn"]}
     resource = set_properties(stack, template, stacks.mixed)
-    name = resource["Properties"]["ConfigurationSetName"]
+    name = resource["Properties"]["NamePrefix"]
     assert GENERATED_NAME.match(name), name
     assert resource["Properties"]["EventDestinations"] == [
         {

@@ -15,6 +15,7 @@ import app as sample
 from tests.conftest import ROOT, cdk_context
 from tests.review import cdk_nag, cfn_lint
 from voice_constructs import PinpointVoice, VoiceChannel
+from voice_constructs._provider import HANDLER_TIMEOUT
 
 ADOPTED_ID = "0123456789abcdef0123456789abcdef"
 OTHER_ID = "fedcba9876543210fedcba9876543210"
@@ -151,7 +152,7 @@ def test_handler_function_settings(sample_template: Template) -> None:
             "Runtime": "python3.14",
             "Architectures": ["arm64"],
             "MemorySize": 256,
-            "Timeout": 120,
+            "Timeout": int(HANDLER_TIMEOUT.to_seconds()),
             "LoggingConfig": Match.object_like({"LogFormat": "JSON"}),
         },
     )
