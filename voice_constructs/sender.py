@@ -44,11 +44,11 @@ _CONNECT_TIMEOUT_SECONDS = 2
 _READ_TIMEOUT_SECONDS = 5
 _MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
-# The items the handler reads and writes one at a time (Powertools idempotency records, pacing
-# and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 # SQS redrives a message on its own only this many deliveries after the function's last one: a
 # delivery that dies (crash, timeout) never leaves a message in the dead-letter queue unexplained.
 REDRIVE_SLACK = 2
+# The items the handler reads and writes one at a time (call ledger claims, pacing
+# and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
@@ -97,7 +97,7 @@ class VoiceMessageSender(Construct):
 
     IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``; with
     ``api=SmsVoiceApi.V2``, only on the origination identity's and the configuration set's ARNs.
-    Item actions on its own state table (idempotency records, the quota, the recipient cap).
+    Item actions on its own state table (the call ledger, the quota, the recipient cap).
     """
 
     def __init__(
@@ -364,7 +364,7 @@ class VoiceMessageSender(Construct):
         return requested
 
     def _state_table(self) -> dynamodb.Table:
-        # Short-lived state only (idempotency records, pacing, recipient slots), all expiring
+        # Short-lived state only (call ledger claims, pacing, recipient slots), all expiring
         # through TTL within the idempotency window: deleting it with the stack loses nothing
         # a person needs.
         return expiring_table(

@@ -12,7 +12,7 @@ Two limits, both shared by every invocation of one sender through its state tabl
   and is refused before the service is asked.
 
 Items are keyed by a hash of the phone number, never the number itself, and expire through the
-table's TTL attribute (the same ``expiration`` attribute Powertools idempotency uses).
+table's TTL attribute (the same ``expiration`` attribute the call ledger uses).
 """
 
 from __future__ import annotations
