@@ -10,6 +10,8 @@ import botocore.endpoint
 import pytest
 from send_voice_message import index
 
+from voice_constructs.testing import VoiceMock
+
 
 class RecordingClock:
     """The real time, but sleeps are recorded instead of waited through."""
@@ -44,6 +46,14 @@ class SimClock:
 
     def advance(self, seconds: float) -> None:
         self.time += seconds
+
+
+@pytest.fixture
+def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
+    """One simulated clock, which the SMS and Voice fake reads too (pass it to the handler)."""
+    sim = SimClock()
+    monkeypatch.setattr(voice_mock.sms_voice(), "clock", sim.now)
+    return sim
 
 
 @pytest.fixture

@@ -94,13 +94,6 @@ class CrashingClient:
 
 
 @pytest.fixture
-def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
-    sim = SimClock()
-    monkeypatch.setattr(voice_mock.sms_voice(), "clock", sim.now)
-    return sim
-
-
-@pytest.fixture
 def letters(voice_mock: VoiceMock, clock: SimClock, monkeypatch: pytest.MonkeyPatch) -> Letters:
     for name in ("_client", "DEFAULTS", "QUEUES", "_state", "CLOCK"):
         monkeypatch.setattr(index, name, getattr(index, name))

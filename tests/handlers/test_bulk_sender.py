@@ -140,13 +140,6 @@ def sender(
 
 
 @pytest.fixture
-def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
-    sim = SimClock()
-    monkeypatch.setattr(voice_mock.sms_voice(), "clock", sim.now)
-    return sim
-
-
-@pytest.fixture
 def sqs_time(monkeypatch: pytest.MonkeyPatch) -> SqsTime:
     sim = SqsTime()
     monkeypatch.setattr(moto.sqs.models, "unix_time", sim.unix_time)
