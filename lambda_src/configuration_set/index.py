@@ -278,7 +278,7 @@ def _create_set(
         LOGGER.info("adopting the set this request made", extra={"configuration_set_name": name})
         current = None
     except BotoCoreError as error:
-        raise ConfigurationSetError(f"could not reach the SMS and Voice API: {error}") from None
+        raise _unreachable(error) from None
     try:
         _apply_diff(name, wanted, retrying, current=current)
     except (ConfigurationSetError, OutOfTimeError):
@@ -332,7 +332,7 @@ def _apply_diff(
         except ClientError as error:
             raise _failure(operation, f"{name}/{dest}", error) from None
         except BotoCoreError as error:
-            raise ConfigurationSetError(f"could not reach the SMS and Voice API: {error}") from None
+            raise _unreachable(error) from None
         LOGGER.info("event destination %s", operation, extra={"destination": dest})
 
 
@@ -374,8 +374,12 @@ def _current(name: str, retrying: Retrying, *, recreate: bool) -> dict[str, dict
                 retrying.call(lambda: _client.create_configuration_set(ConfigurationSetName=name))
             except ClientError as again:
                 raise _failure("CreateConfigurationSet", name, again) from None
+            except BotoCoreError as again:
+                raise _unreachable(again) from None
             return {}
         raise _failure("GetConfigurationSetEventDestinations", name, error) from None
+    except BotoCoreError as error:
+        raise _unreachable(error) from None
     result: dict[str, dict[str, Any]] = {}
     for item in response.get("EventDestinations", []):
         kind = next((k for k in DESTINATION_KINDS if item.get(k)), None)
@@ -404,7 +408,11 @@ def _delete_set(physical_id: str, retrying: Retrying) -> None:
             return
         raise _failure("DeleteConfigurationSet", physical_id, error) from None
     except BotoCoreError as error:
-        raise ConfigurationSetError(f"could not reach the SMS and Voice API: {error}") from None
+        raise _unreachable(error) from None
+
+
+def _unreachable(error: BotoCoreError) -> ConfigurationSetError:
+    return ConfigurationSetError(f"could not reach the SMS and Voice API: {error}")
 
 
 def _failure(operation: str, what: str, error: ClientError) -> ConfigurationSetError:

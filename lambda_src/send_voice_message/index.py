@@ -33,12 +33,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    HTTPClientError,
+)
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from vc_common.aws import client, client_config, error_code, error_message
 from vc_common.clock import Clock, SystemClock
 from vc_common.logs import safe_logger
-from vc_common.phone import mask, redact
+from vc_common.phone import mask, redact, shorten
 
 from send_voice_message.ledger import (
     LEASE_MARGIN_SECONDS,
@@ -200,7 +206,7 @@ class Queues:
         """Put ``body`` on the dead-letter queue with why it is there."""
         if not self.dead_letter_queue_url:
             raise RuntimeError(f"no dead-letter queue is configured ({ENV_DEAD_LETTER_QUEUE_URL})")
-        attributes = {"FailureReason": reason[:1000], "FailureType": kind, **source}
+        attributes = {"FailureReason": shorten(reason, 1000), "FailureType": kind, **source}
         self._sqs().send_message(
             QueueUrl=self.dead_letter_queue_url,
             MessageBody=body,
@@ -357,15 +363,18 @@ def _handle_direct(event: Any, context: Any) -> dict[str, str]:
         # (and of the request) is the same for those retries, and new for a new invocation.
         key = key or f"invocation:{request_id}:{request_key(request)}"
         owner = f"invocation:{request_id}"
-        result = _send_once(
-            state.ledger,
-            key,
-            request,
-            context,
-            owner=owner,
-            deadline=deadline,
-            attempts=MAX_ATTEMPTS,
-        )
+        try:
+            result = _send_once(
+                state.ledger,
+                key,
+                request,
+                context,
+                owner=owner,
+                deadline=deadline,
+                attempts=MAX_ATTEMPTS,
+            )
+        except LedgerError as error:
+            raise InternalServiceErrorException(str(error)) from None
         if result.get("Previous") and result.get("MessageId") is None:
             raise OutcomeUnknownException(
                 f"an earlier attempt with this key may have placed the call: {result['Reason']}"
@@ -417,7 +426,17 @@ def _handle_record(record: Any, context: Any) -> None:
     owner = f"sqs:{record.message_id}"
     deadline = _deadline(context)
     # A message a person redrove from the dead-letter queue carries the reason it was there.
-    redriven = "FailureType" in (record.message_attributes or {})
+    failure_type = (record.message_attributes or {}).get("FailureType") or {}
+    redriven = bool(failure_type)
+    if failure_type.get("stringValue") == "outcome_unknown":
+        # Whatever the ledger still holds (its records expire), a call that may have been
+        # placed is never dialled again by a redrive.
+        reason = (
+            "redriving does not resend a message whose call may have been placed; check the "
+            "call's status, then send it with a new IdempotencyKey if it was not placed"
+        )
+        _give_up(record, "outcome_unknown", reason, source, log)
+        return
     send = functools.partial(
         _send_once,
         ledger,
@@ -452,6 +471,9 @@ def _handle_record(record: Any, context: Any) -> None:
         raise
     if result.get("Duplicate"):
         return
+    if result.get("DeadLettered"):
+        _give_up(record, str(result["DeadLettered"]), str(result.get("Reason")), source, log)
+        return
     if result.get("Conflict"):
         twin = result["Conflict"]
         if receive >= MAX_RECEIVES:
@@ -480,7 +502,10 @@ def _await_twin(
     """Poll the ledger until the other delivery of this message ends, or until ``deadline``."""
     while CLOCK.now() + TWIN_POLL_SECONDS < deadline - CALL_BUDGET_SECONDS:
         CLOCK.sleep(TWIN_POLL_SECONDS)
-        previous = ledger.look(key)
+        try:
+            previous = ledger.look(key)
+        except LedgerError:
+            break  # the other delivery may still be sending: not knowing is not a failure
         if previous is None or previous.state != "in_progress":
             return send()
     return {"Conflict": Previous("in_progress", None, lease_until=deadline)}
@@ -488,6 +513,13 @@ def _await_twin(
 
 def _verdict(error: Exception, receive: int) -> tuple[str, str] | None:
     """The failure type and reason when a queued message is given up, or None to retry it."""
+    if isinstance(error, LedgerError) and receive >= MAX_RECEIVES:
+        # Without the ledger, nothing tells whether another delivery of this message holds
+        # its claim and is calling: at most once means reporting that as unknown.
+        return "outcome_unknown", (
+            f"{error}; on the last delivery nothing tells whether another delivery of this "
+            "message is sending it: check the call's status before sending it again"
+        )
     if isinstance(error, BadRequestException | LimitExceededException | AccessDeniedException):
         return _failure_type(error), str(error)
     if isinstance(error, ServiceException):
@@ -579,8 +611,6 @@ def _send_once(
             "IdempotencyKey",
             "was already used for a different request within the idempotency window",
         ) from None
-    except LedgerError as error:
-        raise InternalServiceErrorException(str(error)) from None
     if isinstance(taken, Previous):
         return _answer_from(taken, owner, request, request_id, redriven=redriven)
     return _send_claimed(
@@ -616,6 +646,10 @@ def _answer_from(
                 f"({previous.failure_type}): redrive that message, or send again with a new "
                 "IdempotencyKey",
             )
+        if previous.is_own(owner):
+            # This very message was to go to the dead-letter queue and is back (the send to
+            # that queue failed, or its delete did): it goes there again, never silently away.
+            return {"DeadLettered": previous.failure_type, "Reason": previous.reason}
         LOGGER.info("copy of a message in the dead-letter queue: no call", extra=log)
         return {"Duplicate": True}
     if previous.state == "unknown" and redriven:
@@ -631,7 +665,13 @@ def _answer_from(
             extra={**log, "message_id": previous.message_id},
         )
         return {"MessageId": previous.message_id, "Replayed": True}
-    queued_copy = owner.startswith("sqs:") and not previous.is_own(owner)
+    # A queued copy of another queued message: that message's own delivery reports its outcome.
+    # A copy of a direct invoke is not acknowledged: only that invoke's caller would hear of it.
+    queued_copy = (
+        owner.startswith("sqs:")
+        and not previous.is_own(owner)
+        and str(previous.owner).startswith("sqs:")
+    )
     if previous.state == "in_progress":
         if queued_copy:
             # Another queued message is being sent: its delivery owns the outcome.
@@ -757,6 +797,10 @@ def _give_back(quota: Quota, slot: RecipientSlot, log: dict[str, Any]) -> None:
 class _Unanswered(Exception):  # noqa: N818 - internal signal, never seen by callers
     """The request left, and no answer proved that the call was not placed."""
 
+    def __init__(self, detail: str) -> None:
+        # Masked and cut: botocore's errors can quote a response body.
+        super().__init__(shorten(detail, 500))
+
 
 class _Attempts(Exception):  # noqa: N818 - internal signal, never seen by callers
     """Every attempt failed in a way that placed no call; ``last`` is the final error."""
@@ -803,10 +847,11 @@ def _attempt(request: dict[str, Any]) -> tuple[dict[str, Any], bool, Exception |
             message = redact(error_message(error))
             raise _Unanswered(f"the service failed while handling it ({code}: {message})") from None
         return {}, code in RETRYABLE_CODES, error
-    except BotoConnectionError as error:
-        # Connecting failed, so the request never left: safe to try again.
+    except (EndpointConnectionError, ConnectTimeoutError) as error:
+        # Connecting failed, so the request never left: safe to try again. Other connection
+        # errors (TLS, proxy) can come after the request was written: those are unknown.
         return {}, True, error
-    except HTTPClientError as error:
+    except (BotoConnectionError, HTTPClientError) as error:
         raise _Unanswered(f"no answer came ({error})") from None
     except BotoCoreError as error:
         # botocore refused the request before sending it (parameters, credentials, ...).

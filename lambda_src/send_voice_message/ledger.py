@@ -54,6 +54,10 @@ DEAD_LETTER_ATTRIBUTE = "dead_letter"
 TOKEN_ATTRIBUTE = "token"  # noqa: S105 - an attribute name, no secret
 # Added to a claimant's own deadline: clocks of two Lambda hosts may disagree by this much.
 LEASE_MARGIN_SECONDS = 10.0
+# How long a claim without a known call is kept, whatever the idempotency window: as long as
+# SQS keeps a message (14 days, the bulk queue's and its dead-letter queue's retention), so that
+# no redelivery or redrive of a message whose call may have been placed finds the key free.
+UNSETTLED_RETENTION_SECONDS = 14 * 24 * 3600
 # A write of the ledger is tried this often, with doubling pauses from WRITE_BACKOFF_SECONDS.
 WRITE_ATTEMPTS = 4
 WRITE_BACKOFF_SECONDS = 0.1
@@ -154,7 +158,7 @@ class Ledger:
         item = {
             KEY_ATTRIBUTE: {"S": claim.item_id},
             STATUS_ATTRIBUTE: {"S": IN_PROGRESS},
-            EXPIRY_ATTRIBUTE: {"N": str(int(now) + self.window_seconds)},
+            EXPIRY_ATTRIBUTE: {"N": str(self._unsettled_expiry())},
             LEASE_ATTRIBUTE: {"N": str(int(lease_until * 1000))},
             VALIDATION_ATTRIBUTE: {"S": validation},
             OWNER_ATTRIBUTE: {"S": owner},
@@ -181,9 +185,9 @@ class Ledger:
             except ClientError as error:
                 if error_code(error) == "ConditionalCheckFailedException":
                     break
-                self._pause_or_raise(error, attempt, "claim the message")
+                self._pause_or_withdraw(error, attempt, claim)
             except BotoCoreError as error:
-                self._pause_or_raise(error, attempt, "claim the message")
+                self._pause_or_withdraw(error, attempt, claim)
         existing = self._get(claim.item_id)
         if existing is None:
             # Gone between the write and the read (expired and removed): not worth a loop.
@@ -195,17 +199,24 @@ class Ledger:
         return self._previous(existing)
 
     def record_sent(self, claim: Claim, message_id: str) -> bool:
-        """Store the service's answer; False if it could not be stored (the claim then stays)."""
-        return self._complete(claim, {"MessageId": message_id})
+        """Store the service's answer; False if it could not be stored (the claim then stays).
+
+        A sent message is answered for the idempotency window, and then its key is free.
+        """
+        expiry = int(self.clock.now()) + self.window_seconds
+        return self._complete(claim, {"MessageId": message_id}, expiry=expiry)
 
     def record_unknown(self, claim: Claim, reason: str) -> bool:
         """Store that the call may have been placed; False if it could not be stored."""
-        return self._complete(claim, {"MessageId": None, "Reason": reason})
+        result = {"MessageId": None, "Reason": reason}
+        return self._complete(claim, result, expiry=self._unsettled_expiry())
 
     def record_dead_letter(self, claim: Claim, failure_type: str, reason: str) -> bool:
         """Keep the claim as dead-lettered: no call was placed, and no copy may call now."""
         result = {"MessageId": None, "DeadLettered": failure_type, "Reason": reason}
-        return self._complete(claim, result, dead_letter=failure_type)
+        return self._complete(
+            claim, result, expiry=self._unsettled_expiry(), dead_letter=failure_type
+        )
 
     def release(self, claim: Claim) -> bool:
         """Delete the claim after an answer that proves no call was placed.
@@ -228,19 +239,30 @@ class Ledger:
         existing = self._get(item_id(key))
         return None if existing is None else self._previous(existing)
 
+    def _unsettled_expiry(self) -> int:
+        window = max(self.window_seconds, UNSETTLED_RETENTION_SECONDS)
+        return int(self.clock.now()) + window
+
     def _complete(
-        self, claim: Claim, result: dict[str, Any], dead_letter: str | None = None
+        self,
+        claim: Claim,
+        result: dict[str, Any],
+        *,
+        expiry: int,
+        dead_letter: str | None = None,
     ) -> bool:
-        update = "SET #status = :done, #data = :data"
+        update = "SET #status = :done, #data = :data, #exp = :exp"
         names = {
             "#status": STATUS_ATTRIBUTE,
             "#data": DATA_ATTRIBUTE,
+            "#exp": EXPIRY_ATTRIBUTE,
             "#lease": LEASE_ATTRIBUTE,
             "#token": TOKEN_ATTRIBUTE,
         }
         values = {
             ":done": {"S": COMPLETED},
             ":data": {"S": json.dumps(result, sort_keys=True)},
+            ":exp": {"N": str(expiry)},
             ":token": {"S": claim.token},
         }
         if dead_letter is not None:
@@ -281,6 +303,16 @@ class Ledger:
             return False
         self.clock.sleep(WRITE_BACKOFF_SECONDS * 2 ** (attempt - 1))
         return True
+
+    def _pause_or_withdraw(self, error: Exception, attempt: int, claim: Claim) -> None:
+        """Pause before the next attempt of a claim, or give up: then withdraw any claim an
+        unanswered attempt may have written, so that no copy is told of a call never made."""
+        try:
+            self._pause_or_raise(error, attempt, "claim the message")
+        except LedgerError:
+            # Nothing was written, or it goes now; if it stays, it counts as unknown: no call.
+            self.release(claim)
+            raise
 
     def _pause_or_raise(self, error: Exception, attempt: int, what: str) -> None:
         if not self._pause(error, attempt):

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -530,3 +531,163 @@ def test_every_queued_body_is_sent_once_or_dead_lettered_as_invalid_on_its_first
     assert tried["bodies"] >= BULK_EXAMPLES
     assert tried["sent"] > 0
     assert tried["invalid"] > 0
+
+
+# --- Found in review: each of these once lost a message or called twice -------------------------
+
+
+def test_message_whose_dead_letter_send_failed_goes_there_on_its_next_delivery(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.fail_next("SendVoiceMessage", status=400)
+
+    def unavailable(*args: Any) -> None:
+        raise index.ClientError({"Error": {"Code": "KMS.ThrottlingException"}}, "SendMessage")
+
+    with monkeypatch.context() as broken:
+        broken.setattr(letters, "dead_letter", unavailable)
+        first = index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
+    clock.advance(200)
+    second = index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "i-2"))
+
+    assert failures(first) == ["m-1"]
+    assert failures(second) == []
+    assert [kind for _, kind, _ in letters.letters] == ["invalid"]
+    assert calls(voice_mock) == [400]
+
+
+def test_redriven_outcome_unknown_is_not_called_even_after_the_window(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.time_out_next("SendVoiceMessage")
+    index.handler(batch(record(body, "first")), Context(clock, "i-1"))
+    clock.advance(10 * DAY)  # the dead-letter queue keeps messages 14 days
+    redriven = {"FailureType": "outcome_unknown", "FailureReason": "timed out"}
+
+    index.handler(batch(record(body, "back", attributes=redriven)), Context(clock, "i-2"))
+
+    assert calls(voice_mock) == [200]
+    assert [kind for _, kind, _ in letters.letters] == ["outcome_unknown", "outcome_unknown"]
+
+
+def test_crash_then_redelivery_after_a_short_window_places_no_second_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    index.configure(
+        table_name=create_state_table("short-window"),
+        idempotency_window_seconds=60,
+        clock=clock,
+        queues=letters,
+    )
+    body = json.dumps(plain())
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
+    clock.advance(6 * 30)  # the bulk queue's visibility timeout
+
+    index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "i-2"))
+
+    assert calls(voice_mock) == [200]
+    assert [kind for _, kind, _ in letters.letters] == ["outcome_unknown"]
+
+
+def test_last_delivery_that_cannot_read_the_ledger_reports_unknown_not_exhausted(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(plain())
+    ledger = index._current_state().ledger
+    assert ledger is not None
+    request = index.build(plain())
+    ledger.claim(index.request_key(request), request, owner="sqs:m-1", lease_until=clock.now() + 40)
+
+    def unreadable(key: str) -> None:
+        raise index.LedgerError("could not read the message's record in the state table")
+
+    monkeypatch.setattr(ledger, "look", unreadable)
+
+    response = index.handler(
+        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "i-2")
+    )
+
+    assert failures(response) == []
+    assert [kind for _, kind, _ in letters.letters] == ["outcome_unknown"]
+
+
+def test_last_delivery_that_cannot_claim_reports_unknown_not_exhausted(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = index._current_state().ledger
+    assert ledger is not None
+
+    def unwritable(*args: Any, **kwargs: Any) -> None:
+        raise index.LedgerError("could not claim the message in the state table")
+
+    monkeypatch.setattr(ledger, "claim", unwritable)
+    body = json.dumps(plain())
+
+    early = index.handler(batch(record(body, "m-1", receive=1)), Context(clock, "i-1"))
+    last = index.handler(
+        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "i-2")
+    )
+
+    assert failures(early) == ["m-1"]
+    assert failures(last) == []
+    assert [kind for _, kind, _ in letters.letters] == ["outcome_unknown"]
+    assert calls(voice_mock) == []
+
+
+def test_queued_copy_of_a_direct_invoke_in_flight_waits_instead_of_vanishing(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    index._client.crash = True
+    with pytest.raises(Crash):
+        index.handler(plain(IdempotencyKey="order-1"), Context(clock, "direct-1"))
+
+    response = index.handler(
+        batch(record(json.dumps(plain(IdempotencyKey="order-1")), "m-1")), Context(clock, "i")
+    )
+
+    assert failures(response) == ["m-1"]
+    assert letters.letters == []
+    assert letters.delays  # back when the direct invoke has surely ended
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        botocore.exceptions.SSLError(endpoint_url="https://sms-voice", error="EOF"),
+        botocore.exceptions.ProxyConnectionError(proxy_url="http://proxy", error="reset"),
+        botocore.exceptions.ConnectionClosedError(endpoint_url="https://sms-voice"),
+    ],
+    ids=["tls", "proxy", "closed"],
+)
+def test_connection_errors_after_the_request_may_have_left_are_unknown(
+    error: Exception, letters: Letters, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def send_voice_message(**request: Any) -> None:
+        sent.append(request)
+        raise error
+
+    monkeypatch.setattr(index._client, "send_voice_message", send_voice_message)
+
+    with pytest.raises(index.OutcomeUnknownException):
+        index.handler(plain(), Context(clock, "i-1"))
+    assert len(sent) == 1
+
+
+def test_unknown_reason_quoting_a_response_body_is_masked_and_cut(
+    letters: Letters, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def send_voice_message(**request: Any) -> None:
+        raise botocore.exceptions.ResponseParserError(f"body: {DEST} {'x' * 50_000}")
+
+    monkeypatch.setattr(index._client, "send_voice_message", send_voice_message)
+
+    with pytest.raises(index.OutcomeUnknownException) as failure:
+        index.handler(plain(), Context(clock, "i-1"))
+    assert DEST not in str(failure.value)
+    assert len(str(failure.value)) < 1000

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from configuration_set import index as config_set
 
 from tests.conftest import LambdaContext
@@ -847,3 +847,27 @@ def test_never_logs_the_response_url(
     assert "AKIAFAKEFAKEFAKE" not in logged
     assert "ResponseURL" not in logged
     assert "cloudformation-custom-resource-response" not in logged
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update"])
+def test_fails_with_a_clear_error_when_the_service_cannot_be_reached(
+    request_type: str, voice_mock: VoiceMock, lambda_context: LambdaContext
+) -> None:
+    clock = SimClock()
+
+    class Unreachable:
+        meta = types.SimpleNamespace(region_name=REGION)
+
+        def __getattr__(self, operation: str) -> Any:
+            def call(**request: Any) -> Any:
+                if operation == "create_configuration_set" and request_type == "Create":
+                    raise ClientError({"Error": {"Code": "AlreadyExistsException"}}, operation)
+                raise EndpointConnectionError(endpoint_url="https://sms-voice.example")
+
+            return call
+
+    config_set.set_client(Unreachable(), clock=clock)  # type: ignore[arg-type]
+    data = generated() if request_type == "Create" else event("Update", [sns()])
+
+    with pytest.raises(config_set.ConfigurationSetError, match="could not reach"):
+        config_set.on_event(data, TimedContext(clock, 600))

@@ -115,16 +115,33 @@ def test_claim_without_outcome_is_unknown_once_its_lease_passes(
     assert "stopped before it could record an outcome" in str(later.reason)
 
 
-def test_unknown_outcome_is_kept_for_the_window_then_the_key_is_free(
+def test_unknown_outcome_is_kept_as_long_as_sqs_keeps_a_message(
     ledger: Ledger, clock: SimClock
 ) -> None:
     first = claim(ledger, clock)
     assert ledger.record_unknown(first, "read timeout")
+    clock.advance(ledger_module.UNSETTLED_RETENTION_SECONDS - 1)
     assert claim(ledger, clock) == Previous("unknown", "sqs:a", reason="read timeout")
 
-    clock.advance(WINDOW)
+    clock.advance(1)
 
     assert isinstance(claim(ledger, clock), Claim)
+
+
+def test_sent_outcome_frees_the_key_after_the_window(ledger: Ledger, clock: SimClock) -> None:
+    first = claim(ledger, clock)
+    assert ledger.record_sent(first, "msg-1")
+    clock.advance(WINDOW)
+
+    assert isinstance(claim(ledger, clock, owner="sqs:b"), Claim)
+
+
+def test_claim_without_outcome_outlives_a_short_window(table: FaultyTable, clock: SimClock) -> None:
+    short = Ledger(table, "voice-constructs-state", window_seconds=60, clock=clock)  # type: ignore[arg-type]
+    claim(short, clock)  # the claimant crashes
+    clock.advance(6 * 30)  # SQS delivers the message again
+
+    assert claim(short, clock).state == "unknown"  # type: ignore[union-attr]
 
 
 def test_fails_key_reused_for_another_request(ledger: Ledger, clock: SimClock) -> None:
@@ -142,10 +159,23 @@ def test_fails_claim_when_the_table_throttles_every_attempt(
     with pytest.raises(LedgerError, match="no call was placed"):
         claim(ledger, clock)
 
-    assert table.calls == ["put_item"] * ledger_module.WRITE_ATTEMPTS
+    # Every attempt, then the withdrawal of any claim an unanswered attempt wrote.
+    assert table.calls == ["put_item"] * ledger_module.WRITE_ATTEMPTS + ["delete_item"]
     assert ledger.look("k") is None
     # The back-off ran on the given clock: 0.1 + 0.2 + 0.4 s.
     assert clock.sleeps == pytest.approx([0.1, 0.2, 0.4])
+
+
+def test_claim_whose_last_answer_was_lost_is_withdrawn(
+    ledger: Ledger, table: FaultyTable, clock: SimClock
+) -> None:
+    table.fail["put_item"] = ledger_module.WRITE_ATTEMPTS - 1
+    table.fail_after["put_item"] = 1  # the last attempt is written, and its answer lost
+
+    with pytest.raises(LedgerError):
+        claim(ledger, clock)
+
+    assert ledger.look("k") is None  # no copy is told of a call that was never made
 
 
 def test_claim_whose_answer_was_lost_is_recognised_as_its_own(
