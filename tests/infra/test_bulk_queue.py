@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Capture, Match, Template
+from send_voice_message import ledger
 
 from tests.conftest import cdk_context
 from tests.infra.templates import (
@@ -407,6 +408,8 @@ def test_queue_is_encrypted_and_redrives_to_the_dead_letter_queue(
         "maxReceiveCount": 5 + REDRIVE_SLACK,
     }
     assert properties["VisibilityTimeout"] == 6 * 30
+    # The ledger keeps a claim without an outcome as long as the queue may deliver its message.
+    assert properties["MessageRetentionPeriod"] == ledger.UNSETTLED_RETENTION_SECONDS
 
 
 def test_dead_letter_queue_is_encrypted_and_keeps_14_days(stacks: Stacks, queued: Template) -> None:
@@ -414,6 +417,7 @@ def test_dead_letter_queue_is_encrypted_and_keeps_14_days(stacks: Stacks, queued
     properties = queued.find_resources("AWS::SQS::Queue")[dead_letters]["Properties"]
     assert properties["SqsManagedSseEnabled"] is True
     assert properties["MessageRetentionPeriod"] == 1209600
+    assert properties["MessageRetentionPeriod"] == ledger.UNSETTLED_RETENTION_SECONDS
     assert "RedrivePolicy" not in properties
 
 
