@@ -12,15 +12,33 @@ export AWS_ACCESS_KEY_ID ?= testing
 export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export CDK_DISABLE_VERSION_CHECK := 1
-CDK := $(BIN)/npx -y aws-cdk@2
+# The CDK CLI, pinned: a new CLI release never changes what `make synth` does unannounced.
+CDK_CLI_VERSION := 2.1148.1
+CDK := $(BIN)/npx -y aws-cdk@$(CDK_CLI_VERSION)
+# Test processes: one per core of the project's 2-CPU machines.
+PYTEST_WORKERS ?= 2
 
-.PHONY: help venv synth test lint typecheck unit test-package bench clean
+.PHONY: help venv synth test lint typecheck unit test-deep test-package bench diagram clean
 
 help:
-	@echo "make synth         synthesize the sample app into cdk.out/ and print the review summary"
-	@echo "make test          ruff, mypy --strict and pytest"
-	@echo "make test-package  build the wheel, install it in a fresh venv, synthesize from it"
-	@echo "make bench         measure against same-run baselines, write bench/results.md"
+	@echo "Targets (each installs what it needs into .venv/ first):"
+	@echo "  make synth         synthesize the sample app into cdk.out/ and print the review summary"
+	@echo "  make test          ruff, mypy --strict and pytest (fast pass of the deep tests)"
+	@echo "  make lint          ruff check and ruff format --check"
+	@echo "  make typecheck     mypy --strict on voice_constructs/ and lambda_src/"
+	@echo "  make unit          pytest without the package tests"
+	@echo "  make test-deep     property tests and simulations at full size (CI runs it)"
+	@echo "  make test-package  build the wheel, install it in a fresh venv, synthesize from it"
+	@echo "  make bench         benchmarks against same-run baselines, into bench/results.local.md"
+	@echo "  make diagram       regenerate docs/architecture.d2 and docs/architecture.svg"
+	@echo "  make clean         remove cdk.out/, build output and caches"
+	@echo "Variables:"
+	@echo "  CDK_ARGS=...       extra arguments for cdk synth, e.g. CDK_ARGS=\"-c api=v2 -c pinpoint=false\""
+	@echo "  PYTEST_ARGS=...    extra arguments for pytest, e.g. PYTEST_ARGS=\"-k ledger -x\""
+	@echo "  PYTEST_WORKERS=N   pytest processes (default $(PYTEST_WORKERS); 0 runs in one process)"
+	@echo "  BENCH_UPDATE=1     make bench also rewrites the committed bench/results.md"
+	@echo "  PYTHON=python3.12  the interpreter the venv is made from (default python3)"
+	@echo "  CDK CLI version:   $(CDK_CLI_VERSION) (CDK_CLI_VERSION in this Makefile)"
 
 venv: $(VENV)/.installed
 
@@ -44,15 +62,22 @@ typecheck: venv
 	$(BIN)/mypy
 
 unit: venv
-	$(BIN)/pytest -m "not package" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not package" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+test-deep: venv
+	# One process, so that the simulations' figures are printed.
+	VC_TEST_DEPTH=deep $(BIN)/pytest -m deep -s $(PYTEST_ARGS)
 
 test-package: venv
 	$(BIN)/pytest -m package $(PYTEST_ARGS)
 
 bench: venv
-	$(BIN)/python -m bench.run
+	BENCH_UPDATE=$(BENCH_UPDATE) $(BIN)/python -m bench.run
+
+diagram: venv
+	$(BIN)/python docs/generate_diagram.py
 
 clean:
 	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache

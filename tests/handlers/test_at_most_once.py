@@ -22,6 +22,7 @@ from send_voice_message.ledger import LEASE_MARGIN_SECONDS
 from send_voice_message.validation import BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
+from tests.depth import scale
 from tests.handlers.conftest import SimClock, create_state_table
 from tests.handlers.test_send_voice_message_properties import events as direct_events
 from voice_constructs.testing import VoiceMock
@@ -469,7 +470,7 @@ def test_fails_poison_event_with_a_named_bad_request(
 
 # --- Property: arbitrary SQS bodies -------------------------------------------------------------
 
-BULK_EXAMPLES = 1_500
+BULK_EXAMPLES = scale(300, 5_000)
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
     lambda children: st.one_of(
@@ -490,6 +491,7 @@ bodies = st.one_of(
 )  # fmt: skip
 
 
+@pytest.mark.deep
 def test_every_queued_body_is_sent_once_or_dead_lettered_as_invalid_on_its_first_delivery(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock, logs: Logs
 ) -> None:

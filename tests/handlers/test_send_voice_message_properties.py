@@ -20,10 +20,11 @@ from send_voice_message import index
 from send_voice_message.validation import CONTENT_KINDS, BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
+from tests.depth import scale
 from voice_constructs.testing import VoiceMock
 
-# Per API: both APIs together run as many examples as v1 alone used to.
-EXAMPLES = 5_000
+# Per API: a fast pass in `make test`, at least 10,000 events per API in `make test-deep`.
+EXAMPLES = scale(400, 10_000)
 APIS = {"v1": "pinpoint-sms-voice", "v2": "pinpoint-sms-voice-v2"}
 HEX32 = "0123456789abcdef" * 2
 
@@ -226,6 +227,7 @@ def accepted(mock: VoiceMock, api: str) -> list[Any]:
     return mock.sent_messages()
 
 
+@pytest.mark.deep
 def test_every_event_is_a_named_bad_request_or_one_valid_send(
     api: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
