@@ -22,6 +22,7 @@ PYTEST_WORKERS ?= 2
 
 help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
+	@echo "  make venv          create .venv/ and install the project with its dev extra"
 	@echo "  make synth         synthesize the sample app into cdk.out/ and print the review summary"
 	@echo "  make test          ruff, mypy --strict and pytest (fast pass of the deep tests)"
 	@echo "  make lint          ruff check and ruff format --check"

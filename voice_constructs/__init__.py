@@ -14,13 +14,14 @@ if TYPE_CHECKING:
     from voice_constructs.call_status import CallStatusTracker
     from voice_constructs.configuration_set import EventDestination, VoiceConfigurationSet
     from voice_constructs.pinpoint_voice import PinpointVoice
-    from voice_constructs.sender import VoiceMessageSender
+    from voice_constructs.sender import SenderOptions, VoiceMessageSender
     from voice_constructs.voice_channel import VoiceChannel
 
 __all__ = [
     "CallStatusTracker",
     "EventDestination",
     "PinpointVoice",
+    "SenderOptions",
     "SmsVoiceApi",
     "VoiceChannel",
     "VoiceConfigurationSet",
@@ -33,6 +34,7 @@ _MODULES = {
     "EventDestination": "voice_constructs.configuration_set",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
+    "SenderOptions": "voice_constructs.sender",
     "VoiceChannel": "voice_constructs.voice_channel",
     "VoiceMessageSender": "voice_constructs.sender",
 }

@@ -9,7 +9,7 @@ from constructs import Construct
 from voice_constructs.api import SmsVoiceApi
 from voice_constructs.call_status import CallStatusTracker
 from voice_constructs.configuration_set import VoiceConfigurationSet
-from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, VoiceMessageSender
+from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, SenderOptions, VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
 
 
@@ -39,6 +39,7 @@ class PinpointVoice(Construct):
         application: bool = True,
         api: SmsVoiceApi = SmsVoiceApi.V1,
         tracing: bool = True,
+        sender_options: SenderOptions | None = None,
     ) -> None:
         """Create or adopt the application and enable its voice channel.
 
@@ -64,6 +65,8 @@ class PinpointVoice(Construct):
             ``api=SmsVoiceApi.V2``). :default: True
         :param api: The API the sender and the configuration set use. :default: SmsVoiceApi.V1
         :param tracing: X-Ray tracing of the sender and the tracker. :default: True
+        :param sender_options: Every other option of the sender (``SenderOptions``: its timeout,
+            memory, queue sizing, retention, ...). :default: - the sender's defaults
         """
         super().__init__(scope, id)
         if application_name is not None and application_id is not None:
@@ -118,15 +121,22 @@ class PinpointVoice(Construct):
                 configuration_set=self.configuration_set,
                 api=api,
                 tracing=tracing,
-                max_calls_per_minute=max_calls_per_minute or DEFAULT_CALLS_PER_MINUTE,
+                max_calls_per_minute=(
+                    DEFAULT_CALLS_PER_MINUTE
+                    if max_calls_per_minute is None
+                    else max_calls_per_minute
+                ),
+                **(sender_options.given() if sender_options is not None else {}),
             )
         elif (
             caller_id is not None
             or default_voice_id is not None
             or enable_queue
             or max_calls_per_minute is not None
+            or sender_options is not None
         ):
             raise ValueError(
-                "caller_id, default_voice_id, enable_queue and max_calls_per_minute configure "
-                "the sender, which needs origination_number; got origination_number=None"
+                "caller_id, default_voice_id, enable_queue, max_calls_per_minute and "
+                "sender_options configure the sender, which needs origination_number; got "
+                "origination_number=None"
             )

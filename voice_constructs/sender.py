@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
@@ -58,6 +59,11 @@ STATE_TABLE_ACTIONS = (
 )
 # Service quota for voice messages in production (the sandbox allows 5).
 DEFAULT_CALLS_PER_MINUTE = 20
+# The highest quota the sender paces for.
+MAX_CALLS_PER_MINUTE = 6000
+# Lambda's longest timeout: a queued message that may wait longer cannot work.
+MAX_TIMEOUT_SECONDS = 900
+DEFAULT_TIMEOUT_SECONDS = 30
 MAX_BATCH_SIZE = 10
 
 
@@ -79,11 +85,57 @@ def max_attempts_for(timeout_seconds: int) -> int:
         attempts += 1
 
 
+def queue_timeout_seconds(calls_per_minute: int, max_concurrency: int) -> int:
+    """The default timeout with the queue: 30 s, or what one queued message may need.
+
+    At a low quota a message may wait behind every concurrent invocation for its slot (5 calls
+    a minute with 2 invocations: 31 s), so the timeout grows with it, up to Lambda's 15 minutes.
+    """
+    if not 1 <= calls_per_minute <= MAX_CALLS_PER_MINUTE or max_concurrency < 1:
+        return DEFAULT_TIMEOUT_SECONDS  # the prop checks report these
+    needed = math.ceil(seconds_per_queued_message(calls_per_minute, max_concurrency) + 1)
+    return min(max(DEFAULT_TIMEOUT_SECONDS, needed), MAX_TIMEOUT_SECONDS)
+
+
 def seconds_per_queued_message(calls_per_minute: int, max_concurrency: int) -> float:
     """Worst time one queued message takes: waiting for a free slot behind every concurrent
     invocation, then one attempt with its connect and read timeouts."""
     interval = 60 / calls_per_minute
     return max_concurrency * interval + _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    """Options of the sender that ``PinpointVoice`` creates, as ``VoiceMessageSender`` takes them.
+
+    Every field left at None keeps ``VoiceMessageSender``'s default. ``PinpointVoice`` sets the
+    sender's ``origination_number``, ``caller_id``, ``default_voice_id``, ``enable_queue``,
+    ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing`` itself.
+    """
+
+    configuration_set_name: str | None = None
+    default_language_code: str | None = None
+    memory_size: int | None = None
+    timeout: Duration | None = None
+    reserved_concurrent_executions: int | None = None
+    log_retention: logs.RetentionDays | None = None
+    architecture: lambda_.Architecture | None = None
+    async_retry_attempts: int | None = None
+    failure_queue: sqs.IQueue | None = None
+    idempotency_window: Duration | None = None
+    queue_batch_size: int | None = None
+    queue_max_concurrency: int | None = None
+    max_receive_count: int | None = None
+    oldest_message_alarm_age: Duration | None = None
+    powertools_layer: lambda_.ILayerVersion | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The options that were set, as keyword arguments of ``VoiceMessageSender``."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if getattr(self, field.name) is not None
+        }
 
 
 class VoiceMessageSender(Construct):
@@ -142,7 +194,8 @@ class VoiceMessageSender(Construct):
             :default: - the service's default voice for the language
         :param memory_size: MB of memory. :default: 256
         :param timeout: Function timeout; send retries are sized to fit in it.
-            :default: Duration.seconds(30)
+            :default: - 30 seconds, or with ``enable_queue`` what one queued message may need at
+            ``max_calls_per_minute`` (``queue_timeout_seconds``; 32 s at 5 a minute)
         :param reserved_concurrent_executions: Concurrency cap. :default: - unreserved
         :param log_retention: Retention of the function's log group.
             :default: RetentionDays.THREE_MONTHS
@@ -214,7 +267,12 @@ class VoiceMessageSender(Construct):
             _VOICE_ID,
             "an Amazon Polly voice name such as Joanna",
         )
-        timeout = timeout or Duration.seconds(30)
+        if timeout is None:
+            timeout = Duration.seconds(
+                queue_timeout_seconds(max_calls_per_minute, queue_max_concurrency)
+                if enable_queue
+                else DEFAULT_TIMEOUT_SECONDS
+            )
         timeout_seconds = timeout.to_seconds()
         attempts = max_attempts_for(int(timeout_seconds))
         if attempts < 1:
@@ -224,9 +282,12 @@ class VoiceMessageSender(Construct):
             )
         if not 0 <= async_retry_attempts <= 2:
             raise ValueError(f"async_retry_attempts must be 0, 1 or 2, got {async_retry_attempts}")
-        if not 1 <= max_calls_per_minute <= 6000:
+        if isinstance(max_calls_per_minute, bool) or not (
+            1 <= max_calls_per_minute <= MAX_CALLS_PER_MINUTE
+        ):
             raise ValueError(
-                f"max_calls_per_minute must be between 1 and 6000, got {max_calls_per_minute}"
+                f"max_calls_per_minute must be a whole number from 1 to {MAX_CALLS_PER_MINUTE}, "
+                f"got {max_calls_per_minute!r}"
             )
         window = idempotency_window or Duration.hours(24)
         window_seconds = int(window.to_seconds())
@@ -342,11 +403,20 @@ class VoiceMessageSender(Construct):
         per_message = seconds_per_queued_message(calls_per_minute, concurrency)
         fits = int((timeout_seconds - 1) // per_message)
         if enable_queue and fits < 1:
+            needed = math.ceil(per_message) + 1
+            if needed > MAX_TIMEOUT_SECONDS:
+                spare = MAX_TIMEOUT_SECONDS - 1 - _CONNECT_TIMEOUT_SECONDS - _READ_TIMEOUT_SECONDS
+                most = int(spare // (60 / calls_per_minute))
+                raise ValueError(
+                    f"queue_max_concurrency of {concurrency} cannot work at {calls_per_minute} "
+                    f"calls a minute: a queued message may wait {per_message:g} s for its slot, "
+                    f"more than Lambda's {MAX_TIMEOUT_SECONDS} s; give at most {max(most, 2)}"
+                )
             raise ValueError(
                 f"timeout of {timeout_seconds} s is too short for the queue: at "
                 f"{calls_per_minute} calls a minute with {concurrency} concurrent invocations, "
-                f"one message may take {per_message:g} s; give at least "
-                f"{math.ceil(per_message) + 1} seconds"
+                f"one message may take {per_message:g} s; give at least {needed} seconds "
+                "(or leave timeout out: it is then sized from the quota)"
             )
         if requested is None:
             return max(1, min(MAX_BATCH_SIZE, fits))

@@ -1,0 +1,196 @@
+"""The sample app's context is checked up front, and every quota synthesizes (issue: first hour)."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+import app as sample
+from tests.conftest import ROOT, cdk_context
+from tests.infra.templates import sender_function
+from voice_constructs import PinpointVoice, SenderOptions, VoiceMessageSender
+from voice_constructs.sender import (
+    MAX_CALLS_PER_MINUTE,
+    queue_timeout_seconds,
+    seconds_per_queued_message,
+)
+
+ORIGINATION = "+12065550100"
+
+BAD_CONTEXT = {
+    "maxCallsPerMinute=abc": (
+        {"maxCallsPerMinute": "abc"},
+        "-c maxCallsPerMinute=abc: must be a whole number of calls a minute from 1 to 6,000",
+    ),
+    "maxCallsPerMinute=0": (
+        {"maxCallsPerMinute": "0"},
+        "-c maxCallsPerMinute=0: must be a whole number of calls a minute from 1 to 6,000",
+    ),
+    "maxCallsPerMinute=-5": ({"maxCallsPerMinute": "-5"}, "-c maxCallsPerMinute=-5: must be"),
+    "maxCallsPerMinute=6001": ({"maxCallsPerMinute": 6001}, "-c maxCallsPerMinute=6001: must be"),
+    "api=v3": ({"api": "v3"}, "-c api=v3: must be v1 or v2"),
+    "queue=no": ({"queue": "no"}, "-c queue=no: must be true or false"),
+    "trackCallStatus=1": ({"trackCallStatus": "1"}, "-c trackCallStatus=1: must be true or false"),
+    "pinpoint=off": ({"pinpoint": "off"}, "-c pinpoint=off: must be true or false"),
+    "tracing=yes": ({"tracing": "yes"}, "-c tracing=yes: must be true or false"),
+    "stackName": ({"stackName": "1 bad name"}, "-c stackName=1 bad name: must be a letter"),
+}
+
+
+@pytest.mark.parametrize(("context", "message"), BAD_CONTEXT.values(), ids=BAD_CONTEXT.keys())
+def test_fails_bad_context_value_naming_its_key(context: dict[str, Any], message: str) -> None:
+    with pytest.raises(sample.ContextError) as failure:
+        sample.read_settings(context)
+
+    assert str(failure.value).startswith(message)
+    assert "\n" not in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("false", False), ("TRUE", True), (True, True), (False, False)],
+)
+def test_flags_accept_true_and_false_only(value: object, expected: bool) -> None:
+    assert sample.read_settings({"queue": value}).enable_queue is expected
+
+
+def test_defaults_without_context() -> None:
+    settings = sample.read_settings({})
+
+    assert (settings.enable_queue, settings.track_call_status, settings.application) == (
+        True,
+        True,
+        True,
+    )
+    assert settings.max_calls_per_minute == 20
+    assert settings.tracing is True
+    assert sample.read_settings({"api": "v2"}).tracing is False
+
+
+def test_every_context_key_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    missing = [key for key in sample.CONTEXT if f"`{key}`" not in readme]
+    assert missing == []
+
+
+def test_fails_synth_with_one_line_on_stderr_and_status_2(tmp_path: Any) -> None:
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_context(), "maxCallsPerMinute": "abc"}),
+        "CDK_OUTDIR": str(tmp_path),
+    }
+    run = subprocess.run(  # noqa: S603 - this repository's own app, no input
+        [sys.executable, str(ROOT / "app.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    ours = [line for line in run.stderr.splitlines() if line.startswith("app.py:")]
+    assert run.returncode == 2
+    assert ours == [
+        "app.py: -c maxCallsPerMinute=abc: must be a whole number of calls a minute from 1 to 6,000"
+    ]
+    assert "Traceback" not in run.stderr
+
+
+# --- Every quota synthesizes ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quotas() -> dict[str, Template]:
+    app = cdk.App(context=cdk_context())
+    for quota in (1, 5, 20, 1000, MAX_CALLS_PER_MINUTE):
+        stage = cdk.Stage(app, f"Quota{quota}")
+        stage.node.set_context("maxCallsPerMinute", str(quota))
+        sample.build(stage)  # type: ignore[arg-type]
+    options = cdk.Stack(app, "Options")
+    PinpointVoice(
+        options,
+        "Voice",
+        origination_number=ORIGINATION,
+        enable_queue=True,
+        sender_options=SenderOptions(memory_size=512, timeout=cdk.Duration.seconds(90)),
+    )
+    assembly = app.synth()
+    templates = {"options": Template.from_stack(options)}
+    for quota in (1, 5, 20, 1000, MAX_CALLS_PER_MINUTE):
+        stage_assembly = assembly.get_nested_assembly(f"assembly-Quota{quota}")
+        [stack] = stage_assembly.stacks
+        templates[str(quota)] = Template.from_json(stack.template)
+    return templates
+
+
+@pytest.mark.parametrize("quota", [1, 5, 20, 1000, MAX_CALLS_PER_MINUTE])
+def test_sample_synthesizes_at_every_quota_with_a_timeout_that_holds_a_message(
+    quotas: dict[str, Template], quota: int
+) -> None:
+    _, function = sender_function(quotas[str(quota)])
+
+    per_message = seconds_per_queued_message(quota, 2)
+    assert function["Timeout"] == queue_timeout_seconds(quota, 2)
+    assert function["Timeout"] >= per_message + 1
+    assert function["Environment"]["Variables"]["MAX_CALLS_PER_MINUTE"] == str(quota)
+
+
+def test_sandbox_quota_gets_a_timeout_of_32_seconds() -> None:
+    assert queue_timeout_seconds(5, 2) == 32
+    assert queue_timeout_seconds(20, 2) == 30
+    assert queue_timeout_seconds(1, 2) == 128
+
+
+def test_pinpoint_voice_passes_sender_options(quotas: dict[str, Template]) -> None:
+    _, function = sender_function(quotas["options"])
+
+    assert (function["MemorySize"], function["Timeout"]) == (512, 90)
+
+
+def test_every_sender_option_reaches_the_sender_from_pinpoint_voice() -> None:
+    sender = set(inspect.signature(VoiceMessageSender.__init__).parameters) - {
+        "self",
+        "scope",
+        "id",
+    }
+    pinpoint = set(inspect.signature(PinpointVoice.__init__).parameters)
+    options = set(SenderOptions.__dataclass_fields__)
+    # configuration_set: PinpointVoice's own prop of the same name feeds the sender.
+    assert sender - pinpoint - options == set()
+
+
+def _sender_stack(**props: Any) -> None:
+    VoiceMessageSender(cdk.Stack(cdk.App()), "Sender", origination_number=ORIGINATION, **props)
+
+
+@pytest.mark.parametrize("quota", [0, -1, MAX_CALLS_PER_MINUTE + 1])
+def test_fails_zero_and_negative_quotas_the_same_way_everywhere(quota: int) -> None:
+    message = f"max_calls_per_minute must be a whole number from 1 to 6000, got {quota}"
+    with pytest.raises(ValueError, match=message):
+        _sender_stack(max_calls_per_minute=quota)
+    with pytest.raises(ValueError, match=message):
+        PinpointVoice(
+            cdk.Stack(cdk.App()),
+            "Voice",
+            origination_number=ORIGINATION,
+            max_calls_per_minute=quota,
+        )
+
+
+def test_fails_a_concurrency_no_timeout_can_hold_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="queue_max_concurrency of 100 cannot work at 1 calls"):
+        _sender_stack(max_calls_per_minute=1, enable_queue=True, queue_max_concurrency=100)
+
+
+def test_fails_a_given_timeout_too_short_for_the_quota_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="give at least 32 seconds"):
+        _sender_stack(max_calls_per_minute=5, enable_queue=True, timeout=cdk.Duration.seconds(30))
