@@ -53,7 +53,7 @@ $(VENV)/.installed: pyproject.toml
 synth: venv
 	rm -rf cdk.out
 	$(CDK) synth --quiet --output cdk.out $(CDK_ARGS)
-	$(BIN)/python -m tests.review cdk.out
+	$(BIN)/python -m voice_constructs.review cdk.out
 
 lint: venv
 	$(BIN)/ruff check .

@@ -27,8 +27,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # `make bench` writes the local file (untracked); BENCH_UPDATE=1 rewrites the committed one.
-RESULTS = ROOT / "bench" / (
-    "results.md" if os.environ.get("BENCH_UPDATE") == "1" else "results.local.md"
+RESULTS = (
+    ROOT / "bench" / ("results.md" if os.environ.get("BENCH_UPDATE") == "1" else "results.local.md")
 )
 # Fake credentials and a fixed region: nothing here reaches AWS.
 ENV = {

@@ -1,6 +1,14 @@
-"""Review gates shared by the tests and ``make synth``: cdk-nag, cfn-lint and a template summary.
+"""Review gates for synthesized apps: cfn-lint, cdk-nag, checkov, and a summary of each template.
 
-Run ``python -m tests.review cdk.out`` to print the summary of a synthesized cloud assembly.
+The same gates this library's own tests and ``make synth`` run, for your app too::
+
+    pip install 'voice-constructs[review]'
+    cdk synth --output cdk.out && python -m voice_constructs.review cdk.out
+
+It prints, per template, the resources by type, every IAM action granted and on what, and the
+cfn-lint findings (open, or acknowledged with a reason), then every acknowledgement recorded in
+the assembly; with ``--checkov PATH`` (checkov in a virtual environment of its own: it pins an
+old boto3), checkov's failed checks too. It exits 1 when any finding is open.
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ from tests.infra.templates import (
     sender_function,
     sender_role_id,
 )
-from tests.review import cdk_nag, cfn_lint
 from voice_constructs import VoiceMessageSender
 from voice_constructs._powertools import POWERTOOLS_VERSION
+from voice_constructs.review import cdk_nag, cfn_lint
 from voice_constructs.sender import REDRIVE_SLACK, seconds_per_queued_message
 
 ORIGINATION = "+12065550100"
@@ -644,7 +644,7 @@ def test_fails_for_a_zero_max_receive_count() -> None:
 
 
 def test_fails_for_zero_calls_per_minute() -> None:
-    message = "max_calls_per_minute must be between 1 and 6000, got 0"
+    message = "max_calls_per_minute must be a whole number from 1 to 6000, got 0"
     with pytest.raises(ValueError, match=exactly(message)):
         _sender(max_calls_per_minute=0)
 

@@ -20,7 +20,6 @@ from constructs import Construct
 import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import as_list, exactly, role_statements, sender_function
-from tests.review import cdk_nag, cfn_lint
 from voice_constructs import (
     CallStatusTracker,
     EventDestination,
@@ -30,6 +29,7 @@ from voice_constructs import (
     VoiceMessageSender,
 )
 from voice_constructs.configuration_set import CALL_EVENT_TYPES, NAME_PREFIX_MAX
+from voice_constructs.review import cdk_nag, cfn_lint
 
 ORIGINATION = "+12065550100"
 ADOPTED_ID = "0123456789abcdef0123456789abcdef"

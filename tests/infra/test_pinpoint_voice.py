@@ -13,9 +13,9 @@ from aws_cdk.assertions import Capture, Match, Template
 
 import app as sample
 from tests.conftest import ROOT, cdk_context
-from tests.review import cdk_nag, cfn_lint
 from voice_constructs import PinpointVoice, VoiceChannel
 from voice_constructs._provider import HANDLER_TIMEOUT
+from voice_constructs.review import cdk_nag, cfn_lint
 
 ADOPTED_ID = "0123456789abcdef0123456789abcdef"
 OTHER_ID = "fedcba9876543210fedcba9876543210"

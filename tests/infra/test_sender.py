@@ -25,8 +25,8 @@ from tests.infra.templates import (
     sender_function,
     sender_role_id,
 )
-from tests.review import cdk_nag, cfn_lint
-from voice_constructs import PinpointVoice, VoiceMessageSender
+from voice_constructs import PinpointVoice, SenderOptions, VoiceMessageSender
+from voice_constructs.review import cdk_nag, cfn_lint
 from voice_constructs.sender import max_attempts_for
 
 ORIGINATION = "+12065550100"
@@ -547,16 +547,17 @@ def test_pinpoint_voice_without_origination_number_has_no_sender() -> None:
         {"default_voice_id": "Joanna"},
         {"enable_queue": True},
         {"max_calls_per_minute": 5},
+        {"sender_options": SenderOptions(memory_size=512)},
     ],
-    ids=["caller", "voice", "queue", "pace"],
+    ids=["caller", "voice", "queue", "pace", "options"],
 )
 def test_pinpoint_voice_fails_for_sender_options_without_origination_number(
     props: dict[str, Any],
 ) -> None:
     stack = cdk.Stack(cdk.App(), "NoOrigination")
     message = (
-        "caller_id, default_voice_id, enable_queue and max_calls_per_minute configure the "
-        "sender, which needs origination_number; got origination_number=None"
+        "caller_id, default_voice_id, enable_queue, max_calls_per_minute and sender_options "
+        "configure the sender, which needs origination_number; got origination_number=None"
     )
     with pytest.raises(ValueError, match=exactly(message)):
         PinpointVoice(stack, "Voice", **props)

@@ -13,8 +13,8 @@ from aws_cdk.assertions import Template
 import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import exactly, role_statements, sender_function, sender_role_id
-from tests.review import cdk_nag, cfn_lint
 from voice_constructs import PinpointVoice, SmsVoiceApi, VoiceConfigurationSet, VoiceMessageSender
+from voice_constructs.review import cdk_nag, cfn_lint
 
 PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
 POOL_ARN = "arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef"
