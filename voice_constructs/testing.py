@@ -6,12 +6,19 @@ Under moto's ``mock_aws``, boto3 then gets:
   (``GetVoiceChannel``, ``UpdateVoiceChannel``, ``DeleteVoiceChannel``), with state per account and
   region, and ``NotFoundException`` (404) for an unknown application or channel;
 - the Pinpoint SMS and Voice v1 service (``pinpoint-sms-voice``): ``SendVoiceMessage`` and the
-  configuration-set operations, validated as the API reference states.
+  configuration-set operations, validated as the API reference states;
+- AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``): ``SendVoiceMessage``,
+  validated as botocore's service model states (lengths, patterns, enums).
+
+Both ``SendVoiceMessage`` fakes refuse what the services refuse (phone numbers not in E.164
+form, empty or too long text), with the service's own error, so code under test meets the error
+it would meet in production.
 
 It plugs into moto's own routing (``moto.pinpoint.urls.url_paths`` and a backend registered in
 ``moto.backend_index``); boto3 clients are not patched. Tests read what was sent and inject faults
 through :class:`VoiceMock`; the ``voice_mock`` pytest fixture (``voice_constructs.pytest_plugin``)
-activates all of it.
+activates all of it, and :func:`mock_voice` does the same as a context manager. Both give their
+scope a region and fake credentials when the environment has none (see :func:`mock_voice`).
 
 moto's internals are not public API, so this module is pinned to ``moto>=5,<6`` and a canary test
 fails the day moto implements these operations itself.
@@ -19,6 +26,7 @@ fails the day moto implements these operations itself.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -35,6 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import botocore.session
 import moto.backend_index as backend_index
 import moto.pinpoint.urls as pinpoint_urls
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
@@ -117,6 +126,17 @@ _EVENT_TYPES = (
 )
 _FINAL_EVENT_TYPES = frozenset({"COMPLETED_CALL", "BUSY", "FAILED", "NO_ANSWER"})
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# E.164: "+" and 2 to 15 digits, the first not 0. v2's model documents DestinationPhoneNumber "in
+# E.164 format" (its pattern alone, \+?[1-9][0-9]{1,18}, also lets "12345" through); v1's reference
+# only recommends E.164, and the fake holds v1 to it as the project's handler does.
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+# Text limits. v2's model documents them (MessageBodyTextType: TEXT at most 3,000 characters, SSML
+# at most 6,000 including the markup). v1's reference and model state none, so the v1 fake keeps
+# what the handler (lambda_src/send_voice_message/validation.py) enforces: 3,000 spoken characters,
+# 6,000 with SSML markup.
+_MAX_TEXT_CHARACTERS = 3000
+_MAX_SSML_CHARACTERS = 6000
+_SSML_TAG = re.compile(r"<[^>]*>")
 
 
 class ServiceError(Exception):
@@ -405,13 +425,15 @@ _SMS_VOICE_V2_SERVICE = "voiceconstructs_smsvoicev2"
 sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, "pinpoint")
 # v2 lives at sms-voice.<region>.amazonaws.com (v1 at sms-voice.pinpoint.<region>...).
 _SMS_VOICE_V2_URL_BASE = r"https?://sms-voice\.([a-z0-9-]+)\.amazonaws\.com"
-# The constraints the v2 API reference (and botocore's model) give for SendVoiceMessage.
+# The constraints botocore's v2 model gives the string members of SendVoiceMessage: pattern,
+# shortest, longest (a test holds this table to the model).
 _V2_PATTERNS = {
-    "DestinationPhoneNumber": (re.compile(r"\+?[1-9][0-9]{1,18}"), 20),
-    "OriginationIdentity": (re.compile(r"[A-Za-z0-9_:/+-]+"), 256),
-    "ConfigurationSetName": (re.compile(r"[A-Za-z0-9_:/-]+"), 256),
-    "ProtectConfigurationId": (re.compile(r"[A-Za-z0-9_:/-]+"), 256),
-    "MaxPricePerMinute": (re.compile(r"[0-9]{0,2}\.[0-9]{1,5}"), 8),
+    "DestinationPhoneNumber": (re.compile(r"\+?[1-9][0-9]{1,18}"), 1, 20),
+    "OriginationIdentity": (re.compile(r"[A-Za-z0-9_:/\+-]+"), 1, 256),
+    "ConfigurationSetName": (re.compile(r"[A-Za-z0-9_:/-]+"), 1, 256),
+    "ProtectConfigurationId": (re.compile(r"[A-Za-z0-9_:/-]+"), 1, 256),
+    "MaxPricePerMinute": (re.compile(r"[0-9]{0,2}\.[0-9]{1,5}"), 2, 8),
+    "MessageBody": (re.compile(r"(?!\s*$)[\s\S]+"), 1, 6000),
 }
 
 
@@ -431,21 +453,27 @@ def _validate_send_v2(body: dict[str, Any]) -> None:
     for required in ("DestinationPhoneNumber", "OriginationIdentity"):
         if not isinstance(body.get(required), str):
             raise _invalid(required, "is required")
-    for name, (pattern, longest) in _V2_PATTERNS.items():
+    for name, (pattern, shortest, longest) in _V2_PATTERNS.items():
         value = body.get(name)
         if value is None:
             continue
-        if not isinstance(value, str) or not 1 <= len(value) <= longest:
-            raise _invalid(name, f"must be 1-{longest} characters")
+        if not isinstance(value, str) or not shortest <= len(value) <= longest:
+            raise _invalid(name, f"must be {shortest}-{longest} characters")
+        if name == "MessageBody" and not value.strip():
+            raise _invalid(name, "must not be blank")
         if not pattern.fullmatch(value):
             raise _invalid(name, f"must match {pattern.pattern}")
-    text = body.get("MessageBody")
-    if text is not None and (not isinstance(text, str) or not 1 <= len(text) <= 6000):
-        raise _invalid("MessageBody", "must be 1-6000 characters")
-    if isinstance(text, str) and not text.strip():
-        raise _invalid("MessageBody", "must not be blank")
-    if body.get("MessageBodyTextType", "TEXT") not in ("TEXT", "SSML"):
+    if not _E164.fullmatch(body["DestinationPhoneNumber"]):
+        raise _invalid("DestinationPhoneNumber", "must be in E.164 format (+ and 2 to 15 digits)")
+    text_type = body.get("MessageBodyTextType", "TEXT")
+    if text_type not in ("TEXT", "SSML"):
         raise _invalid("MessageBodyTextType", "must be TEXT or SSML")
+    text = body.get("MessageBody")
+    if text_type == "TEXT" and isinstance(text, str) and len(text) > _MAX_TEXT_CHARACTERS:
+        raise _invalid(
+            "MessageBody",
+            f"must be at most {_MAX_TEXT_CHARACTERS} characters when MessageBodyTextType is TEXT",
+        )
     voice = body.get("VoiceId")
     if voice is not None and voice not in V2_VOICE_IDS:
         raise _invalid("VoiceId", "must be one of the listed voices")
@@ -491,6 +519,12 @@ def _validate_send(body: dict[str, Any], configuration_sets: dict[str, Any]) -> 
         value = body.get(required)
         if not isinstance(value, str) or not value.strip():
             raise ServiceError(400, "BadRequestException", f"{required} is required")
+        if not _E164.fullmatch(value):
+            raise ServiceError(
+                400,
+                "BadRequestException",
+                f"{required} must be in E.164 format (+ and 2 to 15 digits)",
+            )
     content = body.get("Content")
     if not isinstance(content, dict):
         raise ServiceError(400, "BadRequestException", "Content is required")
@@ -502,9 +536,33 @@ def _validate_send(body: dict[str, Any], configuration_sets: dict[str, Any]) -> 
     message = content[kinds[0]]
     if not isinstance(message, dict) or not isinstance(message.get("Text"), str):
         raise ServiceError(400, "BadRequestException", f"Content.{kinds[0]}.Text is required")
+    problem = _v1_text_problem(message["Text"], ssml=kinds[0] == "SSMLMessage")
+    if problem:
+        raise ServiceError(400, "BadRequestException", f"Content.{kinds[0]}.Text {problem}")
     config = body.get("ConfigurationSetName")
     if config is not None and config not in configuration_sets:
         raise ServiceError(400, "BadRequestException", f"configuration set {config} not found")
+
+
+def _v1_text_problem(text: str, *, ssml: bool) -> str | None:
+    """What is wrong with the text of a v1 voice message (the model calls it NonEmptyString)."""
+    if not text.strip():
+        return "must not be empty"
+    if not ssml:
+        if len(text) > _MAX_TEXT_CHARACTERS:
+            return f"must be at most {_MAX_TEXT_CHARACTERS} characters, got {len(text)}"
+        return None
+    if len(text) > _MAX_SSML_CHARACTERS:
+        return (
+            f"must be at most {_MAX_SSML_CHARACTERS} characters including SSML markup, "
+            f"got {len(text)}"
+        )
+    # The spoken characters: the text without its tags, entities counted as the one they stand
+    # for (the handler parses the SSML; the fake need not, and does not check well-formedness).
+    spoken = html.unescape(_SSML_TAG.sub("", text))
+    if len(spoken) > _MAX_TEXT_CHARACTERS:
+        return f"must have at most {_MAX_TEXT_CHARACTERS} spoken characters, got {len(spoken)}"
+    return None
 
 
 def _valid_name(value: object, field_name: str) -> str:
@@ -977,9 +1035,98 @@ class VoiceMock:
             backend.patches[operation].extend(dict(fields) for _ in range(count))
 
 
+# The variables botocore reads for the profile, in its order.
+_PROFILE_VARIABLES = ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+# Keys of a shared config or credentials file profile that give botocore credentials.
+_PROFILE_CREDENTIAL_KEYS = (
+    "aws_access_key_id",
+    "credential_process",
+    "credential_source",
+    "role_arn",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+)
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+
+
+def _test_environment_changes(region: str | None) -> tuple[str, dict[str, str | None]]:
+    """The scope's region, and the variables to set (None: to remove) for a test scope."""
+    environ = os.environ
+    where = region or environ.get("AWS_DEFAULT_REGION") or environ.get("AWS_REGION") or "us-east-1"
+    changes: dict[str, str | None] = {
+        name: where
+        for name in ("AWS_DEFAULT_REGION", "AWS_REGION")
+        if environ.get(name) != where and (region or not environ.get(name))
+    }
+    named = [name for name in _PROFILE_VARIABLES if name in environ]
+    needs_credentials = not environ.get("AWS_ACCESS_KEY_ID")
+    if not named and not needs_credentials:
+        return where, changes
+    # Reads the shared config and credentials files only; asks no credential provider, so no
+    # instance metadata or container endpoint is ever contacted.
+    profiles: dict[str, dict[str, Any]] = botocore.session.Session().full_config["profiles"]
+    for name in named:
+        if environ[name] not in profiles:
+            # botocore refuses to create any client while a named profile is missing.
+            changes[name] = None
+    if needs_credentials:
+        active = next(
+            (environ[n] for n in _PROFILE_VARIABLES if n in environ and n not in changes),
+            "default",
+        )
+        if not any(key in profiles.get(active, {}) for key in _PROFILE_CREDENTIAL_KEYS):
+            changes.update(_FAKE_CREDENTIALS)
+    return where, changes
+
+
+@contextmanager
+def _test_environment(region: str | None) -> Iterator[str]:
+    """Apply :func:`_test_environment_changes` for the scope, then put back what was there."""
+    where, changes = _test_environment_changes(region)
+    previous = {name: os.environ.get(name) for name in changes}
+    try:
+        _set_environment(changes)
+        yield where
+    finally:
+        _set_environment(previous)
+
+
+def _set_environment(values: dict[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def mock_voice(region: str | None = None) -> Iterator[VoiceMock]:
-    """Start moto's ``mock_aws`` with both fakes registered, and yield a :class:`VoiceMock`."""
+    """Start moto's ``mock_aws`` with both fakes registered, and yield a :class:`VoiceMock`.
+
+    The scope works on a machine with no AWS configuration at all; for its duration:
+
+    - the region: ``region`` when given, which both ``AWS_DEFAULT_REGION`` (what boto3 reads)
+      and ``AWS_REGION`` are set to; otherwise ``AWS_DEFAULT_REGION``, ``AWS_REGION`` or
+      ``us-east-1``, whichever comes first, set in the variables that are unset, so clients
+      created without ``region_name`` and the :class:`VoiceMock` agree;
+    - the credentials: moto 5's ``mock_aws`` itself sets ``AWS_ACCESS_KEY_ID`` and
+      ``AWS_SECRET_ACCESS_KEY`` to fakes for its scope (unless moto's ``mock_credentials``
+      option is off), and this leaves them alone; only when none are then configured (no
+      ``AWS_ACCESS_KEY_ID``, and no credentials in the active profile of the shared files) are
+      ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_SESSION_TOKEN`` set to
+      ``"testing"``, so botocore never asks an instance metadata or container endpoint;
+    - ``AWS_PROFILE`` or ``AWS_DEFAULT_PROFILE`` naming a profile the shared files lack is
+      removed (botocore would refuse to create a client).
+
+    On exit every variable it changed is put back as it was, unset ones unset again. Clients
+    created inside the scope keep the region and credentials they were created with.
+    """
     install()
-    with mock_aws():
-        yield VoiceMock(region=region)
+    # moto first: its fake credentials are in place when the scope looks for credentials.
+    with mock_aws(), _test_environment(region) as where:
+        yield VoiceMock(region=where)

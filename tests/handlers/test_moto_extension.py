@@ -219,6 +219,143 @@ def test_fails_send_voice_message_on_an_invalid_request(
     assert voice_mock.calls("SendVoiceMessage")[0].body == request_body
 
 
+# --- What the service validates: E.164 numbers, non-empty text, text lengths -------------------
+
+E164_MESSAGE = "must be in E.164 format (+ and 2 to 15 digits)"
+
+
+def ssml(spoken: int, total: int) -> str:
+    """An SSML text of ``total`` characters, ``spoken`` of them outside the markup."""
+    words = "a" * spoken
+    padding = total - len(f"<speak>{words}<mark name=''/></speak>")
+    assert padding >= 0
+    return f"<speak>{words}<mark name='{'x' * padding}'/></speak>"
+
+
+def with_text(kind: str, text: str) -> dict[str, Any]:
+    return message(Content={kind: {"Text": text}})
+
+
+@pytest.mark.parametrize(
+    ("request_body", "expected_message"),
+    [
+        pytest.param(
+            message(destination="12345"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-short-digits",
+        ),
+        pytest.param(
+            message(destination="12065550142"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-without-plus",
+        ),
+        pytest.param(
+            message(destination="+1 206 555 0142"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-with-spaces",
+        ),
+        pytest.param(
+            message(destination="+0206555014"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-leading-zero",
+        ),
+        pytest.param(
+            message(destination="+1234567890123456"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-16-digits",
+        ),
+        pytest.param(
+            message(destination="+1"),
+            f"DestinationPhoneNumber {E164_MESSAGE}",
+            id="destination-1-digit",
+        ),
+        pytest.param(
+            message(OriginationPhoneNumber="12065550100"),
+            f"OriginationPhoneNumber {E164_MESSAGE}",
+            id="origination-without-plus",
+        ),
+        pytest.param(
+            with_text("PlainTextMessage", ""),
+            "Content.PlainTextMessage.Text must not be empty",
+            id="empty-plain-text",
+        ),
+        pytest.param(
+            with_text("SSMLMessage", ""),
+            "Content.SSMLMessage.Text must not be empty",
+            id="empty-ssml",
+        ),
+        pytest.param(
+            with_text("CallInstructionsMessage", ""),
+            "Content.CallInstructionsMessage.Text must not be empty",
+            id="empty-call-instructions",
+        ),
+        pytest.param(
+            with_text("PlainTextMessage", " \n\t "),
+            "Content.PlainTextMessage.Text must not be empty",
+            id="blank-plain-text",
+        ),
+        pytest.param(
+            with_text("PlainTextMessage", "a" * 3001),
+            "Content.PlainTextMessage.Text must be at most 3000 characters, got 3001",
+            id="plain-text-too-long",
+        ),
+        pytest.param(
+            with_text("CallInstructionsMessage", "a" * 3001),
+            "Content.CallInstructionsMessage.Text must be at most 3000 characters, got 3001",
+            id="call-instructions-too-long",
+        ),
+        pytest.param(
+            with_text("SSMLMessage", ssml(spoken=10, total=6001)),
+            "Content.SSMLMessage.Text must be at most 6000 characters including SSML markup, "
+            "got 6001",
+            id="ssml-too-long",
+        ),
+        pytest.param(
+            with_text("SSMLMessage", ssml(spoken=3001, total=3100)),
+            "Content.SSMLMessage.Text must have at most 3000 spoken characters, got 3001",
+            id="ssml-too-many-spoken-characters",
+        ),
+    ],
+)
+def test_fails_send_voice_message_the_service_would_refuse(
+    voice_mock: VoiceMock, request_body: dict[str, Any], expected_message: str
+) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        sms_voice().send_voice_message(**request_body)
+
+    assert error_of(excinfo) == ("BadRequestException", 400, expected_message)
+    # What the user's code prints or logs.
+    assert str(excinfo.value).startswith("An error occurred (BadRequestException) when calling")
+    assert str(excinfo.value).endswith(f": {expected_message}")
+    assert voice_mock.sent_messages() == []
+    assert [call.status for call in voice_mock.calls("SendVoiceMessage")] == [400]
+
+
+@pytest.mark.parametrize(
+    "request_body",
+    [
+        pytest.param(message(destination="+12"), id="destination-2-digits"),
+        pytest.param(message(destination="+123456789012345"), id="destination-15-digits"),
+        pytest.param(message(OriginationPhoneNumber="+442071838750"), id="origination-uk"),
+        pytest.param(with_text("PlainTextMessage", "a" * 3000), id="plain-text-3000"),
+        pytest.param(with_text("CallInstructionsMessage", "a" * 3000), id="call-instr-3000"),
+        pytest.param(with_text("SSMLMessage", ssml(spoken=3000, total=6000)), id="ssml-6000"),
+        # An entity is one spoken character, as the handler counts it.
+        pytest.param(
+            with_text("SSMLMessage", "<speak>" + "a" * 2999 + "&amp;</speak>"),
+            id="ssml-entity-counts-once",
+        ),
+    ],
+)
+def test_send_voice_message_accepts_the_limits(
+    voice_mock: VoiceMock, request_body: dict[str, Any]
+) -> None:
+    response = sms_voice().send_voice_message(**request_body)
+
+    assert [m.message_id for m in voice_mock.sent_messages()] == [response["MessageId"]]
+    assert voice_mock.sent_messages()[0].request == request_body
+
+
 # --- The per-recipient daily cap ---------------------------------------------------------------
 
 
