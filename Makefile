@@ -15,14 +15,19 @@ export CDK_DISABLE_VERSION_CHECK := 1
 # The CDK CLI, pinned: a new CLI release never changes what `make synth` does unannounced.
 CDK_CLI_VERSION := 2.1148.1
 CDK := $(BIN)/npx -y aws-cdk@$(CDK_CLI_VERSION)
+# checkov pins an old boto3, so it lives in a virtual environment of its own.
+CHECKOV_VENV := $(CURDIR)/.venv-checkov
+CHECKOV_VERSION := 3.3.30
+export CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # Test processes: one per core of the project's 2-CPU machines.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv synth test lint typecheck unit test-deep test-package bench diagram clean
+.PHONY: help venv checkov-venv synth test lint typecheck unit test-deep test-package bench diagram clean
 
 help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
 	@echo "  make venv          create .venv/ and install the project with its dev extra"
+	@echo "  make checkov-venv  install checkov into .venv-checkov/ (its pins conflict with ours)"
 	@echo "  make synth         synthesize the sample app into cdk.out/ and print the review summary"
 	@echo "  make test          ruff, mypy --strict and pytest (fast pass of the deep tests)"
 	@echo "  make lint          ruff check and ruff format --check"
@@ -50,10 +55,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/node --version
 	touch $@
 
-synth: venv
+checkov-venv: $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_VENV)/.installed: Makefile
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+synth: venv checkov-venv
 	rm -rf cdk.out
 	$(CDK) synth --quiet --output cdk.out $(CDK_ARGS)
-	$(BIN)/python -m voice_constructs.review cdk.out
+	$(BIN)/python -m voice_constructs.review cdk.out --checkov $(CHECKOV)
 
 lint: venv
 	$(BIN)/ruff check .
@@ -62,7 +75,7 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-unit: venv
+unit: venv checkov-venv
 	$(BIN)/pytest -m "not package" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck unit

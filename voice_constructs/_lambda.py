@@ -12,6 +12,13 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from voice_constructs._assets import handler_code
+from voice_constructs._review import (
+    ENVIRONMENT_ENCRYPTION,
+    LOGS_ENCRYPTION,
+    NO_VPC,
+    TABLE_ENCRYPTION,
+    skip_checkov,
+)
 
 # The newest Python runtime Lambda and aws-cdk-lib offer. The handlers use nothing newer than
 # Python 3.11, so the test suite exercises them on the local interpreter too.
@@ -29,6 +36,7 @@ def role_with_logs(
     """A function's own role and log group: the role may write to that log group and no other,
     and has no managed policy (unlike CDK's default role with AWSLambdaBasicExecutionRole)."""
     log_group = logs.LogGroup(scope, logs_id, retention=retention)
+    skip_checkov(log_group, "CKV_AWS_158", LOGS_ENCRYPTION)
     role = iam.Role(
         scope,
         role_id,
@@ -51,7 +59,7 @@ def handler_function(
     """A function running ``handler`` from the library's one handler asset, on the shared
     runtime, ARM64 unless ``architecture`` says otherwise, logging JSON to ``log_group``."""
     options.setdefault("architecture", lambda_.Architecture.ARM_64)
-    return lambda_.Function(
+    function = lambda_.Function(
         scope,
         id,
         runtime=HANDLER_RUNTIME,
@@ -62,6 +70,9 @@ def handler_function(
         logging_format=lambda_.LoggingFormat.JSON,
         **options,
     )
+    skip_checkov(function, "CKV_AWS_117", NO_VPC)
+    skip_checkov(function, "CKV_AWS_173", ENVIRONMENT_ENCRYPTION)
+    return function
 
 
 def expiring_table(
@@ -69,7 +80,7 @@ def expiring_table(
 ) -> dynamodb.Table:
     """An on-demand table whose items expire through the ``expiration`` attribute (TTL),
     encrypted with the AWS managed key and with point-in-time recovery."""
-    return dynamodb.Table(
+    table = dynamodb.Table(
         scope,
         id,
         partition_key=dynamodb.Attribute(name=partition_key, type=dynamodb.AttributeType.STRING),
@@ -81,3 +92,5 @@ def expiring_table(
         time_to_live_attribute="expiration",
         removal_policy=removal_policy,
     )
+    skip_checkov(table, "CKV_AWS_119", TABLE_ENCRYPTION)
+    return table

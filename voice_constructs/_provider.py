@@ -8,7 +8,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from voice_constructs._lambda import handler_function, role_with_logs
-from voice_constructs._review import acknowledge
+from voice_constructs._review import ENVIRONMENT_ENCRYPTION, NO_VPC, acknowledge, skip_checkov
 
 # Construct id of the provider in its stack (renaming it replaces the provider's resources).
 _PROVIDER_ID = "VoiceConstructsProvider"
@@ -108,4 +108,13 @@ class ResourceProvider(Construct):
                     function,
                     rule,
                     f"no asynchronous invocations to catch: the function {deploy_only}",
+                    checkov=["CKV_AWS_116"] if rule == "Serverless-LambdaDLQ" else [],
                 )
+            skip_checkov(
+                function,
+                "CKV_AWS_115",
+                f"one invocation per resource change: the function {deploy_only}",
+            )
+        # The framework function is aws-cdk-lib's, not built by handler_function.
+        skip_checkov(framework, "CKV_AWS_117", NO_VPC)
+        skip_checkov(framework, "CKV_AWS_173", ENVIRONMENT_ENCRYPTION)

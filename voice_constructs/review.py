@@ -13,7 +13,10 @@ old boto3), checkov's failed checks too. It exits 1 when any finding is open.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterable
@@ -118,6 +121,58 @@ def cdk_nag(scope: Any) -> list[Finding]:
     return findings
 
 
+@dataclass(frozen=True)
+class CheckovResult:
+    """checkov's verdict on one template: failed checks, and checks skipped with a reason."""
+
+    failed: list[Finding]
+    skipped: list[Finding]
+
+
+def checkov(template_path: Path, executable: str) -> CheckovResult:
+    """Run checkov (in its own virtual environment: it pins an old boto3) on one template.
+
+    checkov honours ``Metadata.checkov.skip`` in the template; a skip's comment is its reason.
+    """
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
+    run = subprocess.run(  # noqa: S603 - the checkov the caller names, on a local file
+        [
+            executable,
+            "--file",
+            str(template_path),
+            "--framework",
+            "cloudformation",
+            "--output",
+            "json",
+            "--compact",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    if run.returncode not in (0, 1) or not run.stdout.strip():
+        raise RuntimeError(f"checkov failed ({run.returncode}): {run.stderr.strip()[-500:]}")
+    report = json.loads(run.stdout)
+    reports = report if isinstance(report, list) else [report]
+    failed: list[Finding] = []
+    skipped: list[Finding] = []
+    for one in reports:
+        if one.get("summary", {}).get("parsing_errors"):
+            raise RuntimeError(f"checkov could not parse {template_path}")
+        results = one.get("results", {})
+        for check in results.get("failed_checks", []):
+            failed.append(
+                Finding("checkov", check["check_id"], check["resource"], check["check_name"])
+            )
+        for check in results.get("skipped_checks", []):
+            reason = str((check.get("check_result") or {}).get("suppress_comment") or "")
+            skipped.append(Finding("checkov", check["check_id"], check["resource"], reason))
+    return CheckovResult(failed, skipped)
+
+
 def acknowledgements(assembly_dir: Path) -> list[tuple[str, str, str]]:
     """Return (rule, construct path, reason) of every acknowledgement recorded in the assembly."""
     found: list[tuple[str, str, str]] = []
@@ -165,7 +220,9 @@ def _render(value: Any) -> str:
     return json.dumps(value)
 
 
-def summarize(assembly_dir: Path, out: Any = sys.stdout) -> int:
+def summarize(
+    assembly_dir: Path, out: Any = sys.stdout, checkov_executable: str | None = None
+) -> int:
     """Print the review summary of every stack template in a cloud assembly; return exit code."""
     templates = sorted(assembly_dir.glob("*.template.json"))
     if not templates:
@@ -187,6 +244,15 @@ def summarize(assembly_dir: Path, out: Any = sys.stdout) -> int:
         open_findings, acknowledged = cfn_lint(template)
         _print_findings("cfn-lint", open_findings, acknowledged, out)
         failed = failed or bool(open_findings)
+        if checkov_executable is not None:
+            result = checkov(path, checkov_executable)
+            print(
+                f"checkov: {len(result.failed)} open, {len(result.skipped)} skipped with a reason",
+                file=out,
+            )
+            for finding in result.failed:
+                print(f"  OPEN {finding.rule} {finding.where}: {finding.message}", file=out)
+            failed = failed or bool(result.failed)
     acks = acknowledgements(assembly_dir)
     print(f"cdk-nag and CDK validation: {len(acks)} acknowledged with a reason:", file=out)
     for rule, construct_path, reason in acks:
@@ -213,5 +279,19 @@ def _print_findings(
         print(f"  ack  {finding.rule} {finding.where}\n      {reason}", file=out)
 
 
+def main(argv: list[str] | None = None) -> int:
+    """``python -m voice_constructs.review [cdk.out] [--checkov PATH]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m voice_constructs.review",
+        description="Summarize and gate the templates of a synthesized CDK app.",
+    )
+    parser.add_argument("assembly", nargs="?", default="cdk.out", help="the cloud assembly")
+    parser.add_argument(
+        "--checkov", metavar="PATH", help="run this checkov executable on every template too"
+    )
+    args = parser.parse_args(argv)
+    return summarize(Path(args.assembly), checkov_executable=args.checkov)
+
+
 if __name__ == "__main__":
-    sys.exit(summarize(Path(sys.argv[1] if len(sys.argv) > 1 else "cdk.out")))
+    sys.exit(main())
