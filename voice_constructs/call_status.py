@@ -14,7 +14,7 @@ from constructs import Construct
 
 from voice_constructs._lambda import expiring_table, handler_function, role_with_logs
 from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
-from voice_constructs.configuration_set import SERVICE_PRINCIPAL, EventDestination
+from voice_constructs.configuration_set import EventDestination, service_principal
 
 READ_ACTIONS = ("dynamodb:GetItem",)
 
@@ -59,7 +59,7 @@ class CallStatusTracker(Construct):
             removal_policy=RemovalPolicy.DESTROY,
         )
         # The service publishes encrypted messages, so it needs the key's data-key actions.
-        key.grant(iam.ServicePrincipal(SERVICE_PRINCIPAL), "kms:GenerateDataKey*", "kms:Decrypt")
+        key.grant(service_principal(), "kms:GenerateDataKey*", "kms:Decrypt")
         self.topic = sns.Topic(
             self,
             "Topic",

@@ -51,6 +51,17 @@ V2_EVENT_TYPES = {
     "NO_ANSWER": "VOICE_NO_ANSWER",
 }
 SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
+
+
+def service_principal() -> iam.IPrincipal:
+    """The SMS and Voice service, acting for this account only (``aws:SourceAccount``): for
+    topic and key policies and the delivery role's trust, so that no other account's
+    configuration set can make the service publish here (the confused deputy)."""
+    return iam.ServicePrincipal(
+        SERVICE_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+    )
+
+
 CONFIGURATION_SET_ACTIONS = (
     "sms-voice:CreateConfigurationSet",
     "sms-voice:DeleteConfigurationSet",
@@ -268,28 +279,22 @@ class VoiceConfigurationSet(Construct):
     def _allow_publish(self, topic: sns.ITopic) -> None:
         result = topic.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(SERVICE_PRINCIPAL)],
+                principals=[service_principal()],
                 actions=["sns:Publish"],
                 resources=[topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
         if result.policy_dependable is not None:
             self._resource.node.add_dependency(result.policy_dependable)
         if topic.master_key is not None:
-            topic.master_key.grant(
-                iam.ServicePrincipal(SERVICE_PRINCIPAL), "kms:GenerateDataKey*", "kms:Decrypt"
-            )
+            topic.master_key.grant(service_principal(), "kms:GenerateDataKey*", "kms:Decrypt")
 
     def _role(self) -> iam.Role:
         if self._delivery_role is None:
             role = iam.Role(
                 self,
                 "DeliveryRole",
-                assumed_by=iam.ServicePrincipal(
-                    SERVICE_PRINCIPAL,
-                    conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
-                ),
+                assumed_by=service_principal(),
                 description="voice-constructs: delivers call events of a configuration set",
             )
             if self._provider is not None:

@@ -486,6 +486,8 @@ def test_encrypted_topic_key_lets_the_service_encrypt(stacks: Stacks) -> None:
     assert service == [
         {
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            # Only for this account's configuration sets: no confused deputy.
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
             "Effect": "Allow",
             "Principal": {"Service": SERVICE},
             "Resource": "*",
@@ -557,6 +559,8 @@ def test_tracker_key_lets_the_service_encrypt(stacks: Stacks) -> None:
     assert service == [
         {
             "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            # Only for this account's configuration sets: no confused deputy.
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
             "Effect": "Allow",
             "Principal": {"Service": SERVICE},
             "Resource": "*",
