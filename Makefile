@@ -22,7 +22,7 @@ export CHECKOV := $(CHECKOV_VENV)/bin/checkov
 # Test processes: one per core of the project's 2-CPU machines.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv checkov-venv synth test lint typecheck unit test-deep test-package bench diagram clean
+.PHONY: help venv checkov-venv synth test lint typecheck unit test-deep test-package bench diagram readme clean
 
 help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
@@ -37,6 +37,7 @@ help:
 	@echo "  make test-package  build the wheel, install it in a fresh venv, synthesize from it"
 	@echo "  make bench         benchmarks against same-run baselines, into bench/results.local.md"
 	@echo "  make diagram       regenerate docs/architecture.d2 and docs/architecture.svg"
+	@echo "  make readme        rewrite the README's resource and IAM tables from the templates"
 	@echo "  make clean         remove cdk.out/, build output and caches"
 	@echo "Variables:"
 	@echo "  CDK_ARGS=...       extra arguments for cdk synth, e.g. CDK_ARGS=\"-c api=v2 -c pinpoint=false\""
@@ -92,6 +93,9 @@ bench: venv
 
 diagram: venv
 	$(BIN)/python docs/generate_diagram.py
+
+readme: venv
+	$(BIN)/python -m tests.readme_tables
 
 clean:
 	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache
