@@ -16,23 +16,23 @@ Replays and duplicates change nothing. Phone numbers are not stored.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import os
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+from vc_common import contract
 from vc_common.aws import client, client_config, error_code
+from vc_common.logs import safe_logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-LOGGER = logging.getLogger(__name__)
-LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get(contract.ENV_LOG_LEVEL, "INFO"))
 
-ENV_TABLE_NAME = "CALL_STATUS_TABLE_NAME"
-ENV_RETENTION_DAYS = "CALL_STATUS_RETENTION_DAYS"
+ENV_TABLE_NAME = contract.ENV_CALL_STATUS_TABLE
+ENV_RETENTION_DAYS = contract.ENV_CALL_STATUS_RETENTION_DAYS
 # How far a call has got: later states outrank earlier ones; final states share the top rank.
 RANKS = {
     "INITIATED_CALL": 1,
@@ -45,17 +45,10 @@ RANKS = {
     # v2 only: the call was never placed because its TimeToLive ran out.
     "TTL_EXPIRED": 4,
 }
-# The same events under the v2 names (AWS End User Messaging SMS and Voice), as botocore's
-# pinpoint-sms-voice-v2 model lists them in EventType.
+# The same events under the v2 names (AWS End User Messaging SMS and Voice).
 V2_NAMES = {
-    "VOICE_INITIATED": "INITIATED_CALL",
-    "VOICE_RINGING": "RINGING",
-    "VOICE_ANSWERED": "ANSWERED",
-    "VOICE_COMPLETED": "COMPLETED_CALL",
-    "VOICE_BUSY": "BUSY",
-    "VOICE_FAILED": "FAILED",
-    "VOICE_NO_ANSWER": "NO_ANSWER",
-    "VOICE_TTL_EXPIRED": "TTL_EXPIRED",
+    **{v2: v1 for v1, v2 in contract.V2_EVENT_TYPES.items()},
+    contract.V2_TTL_EXPIRED[0]: contract.V2_TTL_EXPIRED[1],
 }
 FINAL_RANK = 4
 # The year 5138 in milliseconds: past it a timestamp is a bug, and datetime cannot hold it anyway.

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from vc_common import contract
 from vc_common.aws import client, error_code, error_message
 from vc_common.clock import Clock, SystemClock
 from vc_common.logs import safe_logger
@@ -38,24 +39,16 @@ from vc_common.retry import OutOfTimeError, Retrying, RetryPolicy, deadline_of
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice import PinpointSMSVoiceClient
 
-LOGGER = safe_logger(__name__, os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get(contract.ENV_LOG_LEVEL, "INFO"))
 
-EVENT_TYPES = (
-    "INITIATED_CALL",
-    "RINGING",
-    "ANSWERED",
-    "COMPLETED_CALL",
-    "BUSY",
-    "FAILED",
-    "NO_ANSWER",
-)
+EVENT_TYPES = contract.CALL_EVENT_TYPES
 DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 MAX_DESTINATIONS = 10
 DESTINATION_WRITE_INTERVAL_SECONDS = 1.0
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 # A generated name: the prefix, "-", and this many hexadecimal digits of the request's hash.
-SUFFIX_LENGTH = 8
-NAME_PREFIX_MAX = 64 - 1 - SUFFIX_LENGTH
+SUFFIX_LENGTH = contract.NAME_SUFFIX_LENGTH
+NAME_PREFIX_MAX = contract.NAME_PREFIX_MAX
 _NAME_PREFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{NAME_PREFIX_MAX}}}")
 _PARTITION = r"arn:aws[a-z-]*"
 _ARNS = {
@@ -173,7 +166,8 @@ def _on_event(event: dict[str, Any], retrying: Retrying) -> dict[str, Any]:
 def _name(value: object) -> str:
     if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ConfigurationSetError(
-            f"ConfigurationSetName must be 1-64 letters, digits, - or _, got {echo(value)}"
+            f"ConfigurationSetName must be {contract.CONFIGURATION_SET_NAME_FORM}, "
+            f"got {echo(value)}"
         )
     return value
 
@@ -213,7 +207,7 @@ def _destinations(value: object) -> dict[str, dict[str, Any]]:
         name = item.get("Name")
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise ConfigurationSetError(
-                f"{where}.Name must be 1-64 letters, digits, - or _, got {echo(name)}"
+                f"{where}.Name must be {contract.CONFIGURATION_SET_NAME_FORM}, got {echo(name)}"
             )
         if name in result:
             raise ConfigurationSetError(f"{where}.Name {echo(name)} is used twice")

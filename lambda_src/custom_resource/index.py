@@ -10,8 +10,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-VOICE_CHANNEL = "Custom::PinpointVoiceChannel"
-CONFIGURATION_SET = "Custom::VoiceConfigurationSet"
+from vc_common import contract
+
+VOICE_CHANNEL = contract.VOICE_CHANNEL_TYPE
+CONFIGURATION_SET = contract.CONFIGURATION_SET_TYPE
 _HANDLERS = {
     VOICE_CHANNEL: "voice_channel.index",
     CONFIGURATION_SET: "configuration_set.index",

@@ -43,6 +43,28 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from vc_common.aws import client, client_config, error_code, error_message
 from vc_common.clock import Clock, SystemClock
+from vc_common.contract import (
+    API_V1,
+    API_V2,
+    CONNECT_TIMEOUT_SECONDS,
+    ENV_API,
+    ENV_CALLER_ID,
+    ENV_CALLS_PER_MINUTE,
+    ENV_CONFIGURATION_SET_NAME,
+    ENV_DEAD_LETTER_QUEUE_URL,
+    ENV_DEFAULT_LANGUAGE_CODE,
+    ENV_DEFAULT_VOICE_ID,
+    ENV_IDEMPOTENCY_WINDOW,
+    ENV_LOG_LEVEL,
+    ENV_MAX_ATTEMPTS,
+    ENV_MAX_RECEIVES,
+    ENV_ORIGINATION_NUMBER,
+    ENV_QUEUE_URL,
+    ENV_STATE_TABLE,
+    MAX_BACKOFF_SECONDS,
+    READ_TIMEOUT_SECONDS,
+    SERVICE_BY_API,
+)
 from vc_common.logs import safe_logger
 from vc_common.phone import mask, redact, shorten
 
@@ -71,27 +93,9 @@ from send_voice_message.validation import (
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice import PinpointSMSVoiceClient
 
-ENV_ORIGINATION_NUMBER = "ORIGINATION_NUMBER"
-ENV_CALLER_ID = "CALLER_ID"
-ENV_CONFIGURATION_SET_NAME = "CONFIGURATION_SET_NAME"
-ENV_DEFAULT_LANGUAGE_CODE = "DEFAULT_LANGUAGE_CODE"
-ENV_DEFAULT_VOICE_ID = "DEFAULT_VOICE_ID"
-ENV_MAX_ATTEMPTS = "SEND_MAX_ATTEMPTS"
-ENV_STATE_TABLE = "STATE_TABLE_NAME"
-ENV_CALLS_PER_MINUTE = "MAX_CALLS_PER_MINUTE"
-ENV_IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_SECONDS"
-ENV_QUEUE_URL = "QUEUE_URL"
-ENV_DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
-ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
-ENV_API = "SMS_VOICE_API"
-V1, V2 = "v1", "v2"
-_SERVICES = {V1: "pinpoint-sms-voice", V2: "pinpoint-sms-voice-v2"}
-CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
 # Worst case of one attempt, and what is kept back from the function's timeout.
 CALL_BUDGET_SECONDS = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 SAFETY_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 20
 # A queued message that failed transiently comes back after 30 s, 60 s, 120 s, ... (15 min max).
 REQUEUE_BASE_SECONDS = 30
 REQUEUE_MAX_SECONDS = 900
@@ -120,7 +124,7 @@ DAILY_CAP_HINT = (
     "a 429 is often the per-recipient cap: at most 5 voice messages to the same number in 24 hours"
 )
 
-LOGGER = safe_logger(__name__, os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get(ENV_LOG_LEVEL, "INFO"))
 
 
 def _defaults() -> Defaults:
@@ -146,11 +150,11 @@ CONFIG = client_config(
     connect_timeout=CONNECT_TIMEOUT_SECONDS,
     read_timeout=READ_TIMEOUT_SECONDS,
 )
-API = os.environ.get(ENV_API, V1)
-if API not in _SERVICES:
-    raise RuntimeError(f"{ENV_API} must be {V1!r} or {V2!r}, got {API!r}")
+API = os.environ.get(ENV_API, API_V1)
+if API not in SERVICE_BY_API:
+    raise RuntimeError(f"{ENV_API} must be {API_V1!r} or {API_V2!r}, got {API!r}")
 # The v1 or the v2 client; both have send_voice_message.
-_client: PinpointSMSVoiceClient = client(_SERVICES[API], CONFIG)
+_client: PinpointSMSVoiceClient = client(SERVICE_BY_API[API], CONFIG)
 
 
 class TooManyRequestsException(Exception):  # noqa: N818 - callers see the service's error name
@@ -247,15 +251,15 @@ def set_client(client: Any, api: str | None = None) -> None:
     """Replace the SMS and Voice client, and with ``api`` the API it speaks (tests use this)."""
     global _client, API
     if api is not None:
-        if api not in _SERVICES:
-            raise ValueError(f"api must be {V1!r} or {V2!r}, got {api!r}")
+        if api not in SERVICE_BY_API:
+            raise ValueError(f"api must be {API_V1!r} or {API_V2!r}, got {api!r}")
         API = api
     _client = client
 
 
 def build(event: object) -> dict[str, Any]:
     """The service request for ``event`` in the configured API's shape, or BadRequestException."""
-    if API == V2:
+    if API == API_V2:
         return build_v2_request(event, DEFAULTS)
     return build_request(event, DEFAULTS)
 

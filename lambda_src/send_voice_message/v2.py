@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vc_common.contract import V2_IDENTITY_ARN, V2_IDENTITY_ID
+from vc_common.contract import V2_VOICE_IDS as VOICE_IDS
 from vc_common.phone import echo, is_e164, mask
 
 from send_voice_message.validation import (
@@ -30,77 +32,10 @@ from send_voice_message.validation import (
     destination,
 )
 
-# botocore's pinpoint-sms-voice-v2 model, VoiceId enum.
-VOICE_IDS = frozenset(
-    [
-        "AMY",
-        "ASTRID",
-        "BIANCA",
-        "BRIAN",
-        "CAMILA",
-        "CARLA",
-        "CARMEN",
-        "CELINE",
-        "CHANTAL",
-        "CONCHITA",
-        "CRISTIANO",
-        "DORA",
-        "EMMA",
-        "ENRIQUE",
-        "EWA",
-        "FILIZ",
-        "GERAINT",
-        "GIORGIO",
-        "GWYNETH",
-        "HANS",
-        "INES",
-        "IVY",
-        "JACEK",
-        "JAN",
-        "JOANNA",
-        "JOEY",
-        "JUSTIN",
-        "KARL",
-        "KENDRA",
-        "KIMBERLY",
-        "LEA",
-        "LIV",
-        "LOTTE",
-        "LUCIA",
-        "LUPE",
-        "MADS",
-        "MAJA",
-        "MARLENE",
-        "MATHIEU",
-        "MATTHEW",
-        "MAXIM",
-        "MIA",
-        "MIGUEL",
-        "MIZUKI",
-        "NAJA",
-        "NICOLE",
-        "PENELOPE",
-        "RAVEENA",
-        "RICARDO",
-        "RUBEN",
-        "RUSSELL",
-        "SALLI",
-        "SEOYEON",
-        "TAKUMI",
-        "TATYANA",
-        "VICKI",
-        "VITORIA",
-        "ZEINA",
-        "ZHIYU",
-    ]
-)
 TEXT_TYPES = {"PlainTextMessage": "TEXT", "SSMLMessage": "SSML"}
 MIN_TTL_SECONDS, MAX_TTL_SECONDS = 5, 259_200
 MAX_CONTEXT_ENTRIES = 5
-_IDENTITY = re.compile(
-    r"(phone|pool)-[0-9A-Za-z]{32}"
-    r"|arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
-)
+_IDENTITY = re.compile(f"{V2_IDENTITY_ID}|{V2_IDENTITY_ARN}")
 _CONFIGURATION_SET = re.compile(r"[A-Za-z0-9_:/-]{1,256}")
 _PROTECT_CONFIGURATION = re.compile(r"[A-Za-z0-9_:/-]{1,256}")
 _PRICE = re.compile(r"[0-9]{0,2}\.[0-9]{1,5}")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from vc_common import contract
 from vc_common.phone import TEXT_LIMIT, echo, is_e164, mask, shorten
 
 MAX_SPOKEN_CHARACTERS = 3000
@@ -39,9 +40,9 @@ _MESSAGE_FIELDS = {
     "SSMLMessage": frozenset({"Text", "LanguageCode", "VoiceId"}),
 }
 # Amazon Polly's forms: "en-US", "cmn-CN", or a bare language such as "arb"; voices are ASCII names.
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
-VOICE_ID = re.compile(r"^[A-Z][A-Za-z]{1,31}$")
-CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LANGUAGE_CODE = re.compile(contract.LANGUAGE_CODE)
+VOICE_ID = re.compile(contract.VOICE_ID)
+CONFIGURATION_SET_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 _SPEAK = re.compile(r"^(\{[^}]*\})?speak$")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 _FORBIDDEN_MARKUP = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -103,7 +104,7 @@ def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
     if caller_id is not None:
         request["CallerId"] = caller_id
     config = configuration_set(
-        event, defaults, CONFIGURATION_SET_NAME, "1-64 letters, digits, - or _"
+        event, defaults, CONFIGURATION_SET_NAME, contract.CONFIGURATION_SET_NAME_FORM
     )
     if config is not None:
         request["ConfigurationSetName"] = config

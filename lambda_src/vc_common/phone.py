@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import reprlib
 
-E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+from vc_common import contract
+
+E164 = re.compile(contract.E164)
 # A phone number inside free text (a service's error message): 7 to 15 digits, with or without
 # the "+". Other long digit runs get masked too, which costs nothing in an error message.
 # An ARN's account id (":123456789012:") is left alone: it is no phone number.

@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from vc_common import contract
 from vc_common.aws import client, error_code, error_message
 from vc_common.clock import Clock, SystemClock
 from vc_common.logs import safe_logger
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_pinpoint import PinpointClient
     from mypy_boto3_pinpoint.type_defs import VoiceChannelResponseTypeDef
 
-LOGGER = safe_logger(__name__, os.environ.get("LOG_LEVEL", "INFO"))
+LOGGER = safe_logger(__name__, os.environ.get(contract.ENV_LOG_LEVEL, "INFO"))
 
 # Every call is retried on _clock within the invocation's deadline (see worst_case_seconds), so
 # the provider framework always gets an answer and the stack never waits for a timeout.

@@ -1,0 +1,195 @@
+"""The contract between the constructs and the handlers: one definition of every shared name.
+
+The handlers import this module; the constructs load it from the packaged runtime folder
+(``voice_constructs._contract``), so a name, pattern or limit that both sides use is defined
+here and nowhere else. Pure Python, standard library only: the constructs load it at synth time.
+A contract test (``tests/infra/test_contract.py``) synthesizes every construct and checks that
+each function gets exactly the environment its handler reads.
+"""
+
+from __future__ import annotations
+
+# --- Environment variables, by the function that reads them -----------------------------------
+
+ENV_LOG_LEVEL = "LOG_LEVEL"
+
+# The sender (send_voice_message).
+ENV_ORIGINATION_NUMBER = "ORIGINATION_NUMBER"
+ENV_CALLER_ID = "CALLER_ID"
+ENV_CONFIGURATION_SET_NAME = "CONFIGURATION_SET_NAME"
+ENV_DEFAULT_LANGUAGE_CODE = "DEFAULT_LANGUAGE_CODE"
+ENV_DEFAULT_VOICE_ID = "DEFAULT_VOICE_ID"
+ENV_MAX_ATTEMPTS = "SEND_MAX_ATTEMPTS"
+ENV_STATE_TABLE = "STATE_TABLE_NAME"
+ENV_CALLS_PER_MINUTE = "MAX_CALLS_PER_MINUTE"
+ENV_IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_SECONDS"
+ENV_QUEUE_URL = "QUEUE_URL"
+ENV_DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
+ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
+ENV_API = "SMS_VOICE_API"
+SENDER_ENVIRONMENT = frozenset(
+    {
+        ENV_ORIGINATION_NUMBER,
+        ENV_CALLER_ID,
+        ENV_CONFIGURATION_SET_NAME,
+        ENV_DEFAULT_LANGUAGE_CODE,
+        ENV_DEFAULT_VOICE_ID,
+        ENV_MAX_ATTEMPTS,
+        ENV_STATE_TABLE,
+        ENV_CALLS_PER_MINUTE,
+        ENV_IDEMPOTENCY_WINDOW,
+        ENV_QUEUE_URL,
+        ENV_DEAD_LETTER_QUEUE_URL,
+        ENV_MAX_RECEIVES,
+        ENV_API,
+    }
+)
+
+# The call status tracker (call_status).
+ENV_CALL_STATUS_TABLE = "CALL_STATUS_TABLE_NAME"
+ENV_CALL_STATUS_RETENTION_DAYS = "CALL_STATUS_RETENTION_DAYS"
+CALL_STATUS_ENVIRONMENT = frozenset({ENV_CALL_STATUS_TABLE, ENV_CALL_STATUS_RETENTION_DAYS})
+
+# The custom resource handler reads no environment of the library's.
+CUSTOM_RESOURCE_ENVIRONMENT: frozenset[str] = frozenset()
+
+# The handler entry points, and the environment each reads (besides LOG_LEVEL).
+SENDER_HANDLER = "send_voice_message.index.handler"
+CALL_STATUS_HANDLER = "call_status.index.handler"
+CUSTOM_RESOURCE_HANDLER = "custom_resource.index.on_event"
+ENVIRONMENT_BY_HANDLER = {
+    SENDER_HANDLER: SENDER_ENVIRONMENT,
+    CALL_STATUS_HANDLER: CALL_STATUS_ENVIRONMENT,
+    CUSTOM_RESOURCE_HANDLER: CUSTOM_RESOURCE_ENVIRONMENT,
+}
+
+# --- APIs -----------------------------------------------------------------------------------
+
+API_V1, API_V2 = "v1", "v2"
+SERVICE_BY_API = {API_V1: "pinpoint-sms-voice", API_V2: "pinpoint-sms-voice-v2"}
+# The service principal that delivers call events and assumes the delivery role.
+SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
+
+# --- Custom resource types ------------------------------------------------------------------
+
+VOICE_CHANNEL_TYPE = "Custom::PinpointVoiceChannel"
+CONFIGURATION_SET_TYPE = "Custom::VoiceConfigurationSet"
+
+# --- Forms (regular expressions for ``re.fullmatch``) -----------------------------------------
+
+# E.164: "+", a country digit, and 1 to 14 more digits.
+E164 = r"\+[1-9][0-9]{1,14}"
+# Amazon Polly's forms: "en-US", "cmn-CN", or a bare language such as "arb".
+LANGUAGE_CODE = r"[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?"
+VOICE_ID = r"[A-Z][A-Za-z]{1,31}"
+# v1 configuration set and destination names.
+CONFIGURATION_SET_NAME = r"[A-Za-z0-9_-]{1,64}"
+CONFIGURATION_SET_NAME_FORM = "1-64 letters, digits, - or _"
+# A generated configuration set name: the prefix, "-", and this many hexadecimal digits.
+NAME_SUFFIX_LENGTH = 8
+NAME_PREFIX_MAX = 64 - 1 - NAME_SUFFIX_LENGTH
+# v2 origination identities: a phone number or pool, by id or ARN.
+V2_IDENTITY_ID = r"(phone|pool)-[0-9A-Za-z]{32}"
+V2_IDENTITY_ARN = (
+    r"arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
+)
+
+# --- The sender's client --------------------------------------------------------------------
+
+# Worst case of one attempt: connecting, then waiting for the answer. The construct sizes the
+# attempts (SEND_MAX_ATTEMPTS) so that all of them, and their back-off, fit in the timeout.
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+MAX_BACKOFF_SECONDS = 20
+
+# --- Call events ----------------------------------------------------------------------------
+
+# botocore's pinpoint-sms-voice model, EventType: what a v1 configuration set can deliver.
+CALL_EVENT_TYPES = (
+    "INITIATED_CALL",
+    "RINGING",
+    "ANSWERED",
+    "COMPLETED_CALL",
+    "BUSY",
+    "FAILED",
+    "NO_ANSWER",
+)
+# The same events under their v2 names (botocore's pinpoint-sms-voice-v2 model, EventType).
+V2_EVENT_TYPES = {
+    "INITIATED_CALL": "VOICE_INITIATED",
+    "RINGING": "VOICE_RINGING",
+    "ANSWERED": "VOICE_ANSWERED",
+    "COMPLETED_CALL": "VOICE_COMPLETED",
+    "BUSY": "VOICE_BUSY",
+    "FAILED": "VOICE_FAILED",
+    "NO_ANSWER": "VOICE_NO_ANSWER",
+}
+# v2 only: the call was never placed because its TimeToLive ran out.
+V2_TTL_EXPIRED = ("VOICE_TTL_EXPIRED", "TTL_EXPIRED")
+
+# --- v2 voices ------------------------------------------------------------------------------
+
+# botocore's pinpoint-sms-voice-v2 model, VoiceId enum (a test holds this to the model).
+V2_VOICE_IDS = frozenset(
+    [
+        "AMY",
+        "ASTRID",
+        "BIANCA",
+        "BRIAN",
+        "CAMILA",
+        "CARLA",
+        "CARMEN",
+        "CELINE",
+        "CHANTAL",
+        "CONCHITA",
+        "CRISTIANO",
+        "DORA",
+        "EMMA",
+        "ENRIQUE",
+        "EWA",
+        "FILIZ",
+        "GERAINT",
+        "GIORGIO",
+        "GWYNETH",
+        "HANS",
+        "INES",
+        "IVY",
+        "JACEK",
+        "JAN",
+        "JOANNA",
+        "JOEY",
+        "JUSTIN",
+        "KARL",
+        "KENDRA",
+        "KIMBERLY",
+        "LEA",
+        "LIV",
+        "LOTTE",
+        "LUCIA",
+        "LUPE",
+        "MADS",
+        "MAJA",
+        "MARLENE",
+        "MATHIEU",
+        "MATTHEW",
+        "MAXIM",
+        "MIA",
+        "MIGUEL",
+        "MIZUKI",
+        "NAJA",
+        "NICOLE",
+        "PENELOPE",
+        "RAVEENA",
+        "RICARDO",
+        "RUBEN",
+        "RUSSELL",
+        "SALLI",
+        "SEOYEON",
+        "TAKUMI",
+        "TATYANA",
+        "VICKI",
+        "VITORIA",
+        "ZEINA",
+        "ZHIYU",
+    ]
+)
