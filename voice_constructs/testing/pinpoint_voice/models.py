@@ -1,0 +1,93 @@
+"""The Pinpoint voice channels of moto's Pinpoint applications, per account and region."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.core.base_backend import BackendDict
+from moto.pinpoint.models import pinpoint_backends
+
+from voice_constructs.testing.faults import FakeBackend
+from voice_constructs.testing.pinpoint_voice.exceptions import (
+    BadRequestException,
+    NotFoundException,
+)
+
+
+@dataclass
+class _Channel:
+    application_id: str
+    enabled: bool
+    version: int
+    created: str
+    modified: str
+    modified_by: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ApplicationId": self.application_id,
+            "CreationDate": self.created,
+            "Enabled": self.enabled,
+            "HasCredential": False,
+            "Id": "voice",
+            "IsArchived": False,
+            "LastModifiedBy": self.modified_by,
+            "LastModifiedDate": self.modified,
+            "Platform": "VOICE",
+            "Version": self.version,
+        }
+
+
+class VoiceChannelBackend(FakeBackend):
+    """Voice channels of Pinpoint applications, for one account and region."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.channels: dict[str, _Channel] = {}
+
+    def _require_app(self, application_id: str) -> None:
+        apps = pinpoint_backends[self.account_id][self.region_name].apps
+        if application_id not in apps:
+            raise NotFoundException("Application not found")
+
+    def get(self, application_id: str) -> dict[str, Any]:
+        """``GetVoiceChannel``: the application's channel."""
+        self._require_app(application_id)
+        channel = self.channels.get(application_id)
+        if channel is None:
+            raise NotFoundException("Resource not found")
+        return channel.to_json()
+
+    def update(self, application_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``UpdateVoiceChannel``: create the channel (version 1) or update it (a new version)."""
+        self._require_app(application_id)
+        enabled = body.get("Enabled", True)
+        if not isinstance(enabled, bool):
+            raise BadRequestException("Enabled must be a boolean")
+        now = _iso_now()
+        channel = self.channels.get(application_id)
+        if channel is None:
+            channel = _Channel(application_id, enabled, 1, now, now, self.account_id)
+            self.channels[application_id] = channel
+        else:
+            channel.enabled = enabled
+            channel.version += 1
+            channel.modified = now
+        return channel.to_json()
+
+    def delete(self, application_id: str) -> dict[str, Any]:
+        """``DeleteVoiceChannel``: remove the channel and return it."""
+        self._require_app(application_id)
+        channel = self.channels.pop(application_id, None)
+        if channel is None:
+            raise NotFoundException("Resource not found")
+        return channel.to_json()
+
+
+def _iso_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+voice_channel_backends = BackendDict(VoiceChannelBackend, "pinpoint")
