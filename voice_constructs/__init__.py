@@ -12,17 +12,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from voice_constructs.api import SmsVoiceApi
     from voice_constructs.call_status import CallStatusTracker
-    from voice_constructs.configuration_set import EventDestination, VoiceConfigurationSet
+    from voice_constructs.configuration_set import (
+        CloudWatchLogsDestination,
+        EventDestination,
+        EventDestinationConfig,
+        FirehoseDestination,
+        IVoiceConfigurationSet,
+        SnsTopicDestination,
+        VoiceConfigurationSet,
+    )
     from voice_constructs.pinpoint_voice import PinpointVoice
     from voice_constructs.sender import SenderOptions, VoiceMessageSender
     from voice_constructs.voice_channel import VoiceChannel
 
 __all__ = [
     "CallStatusTracker",
+    "CloudWatchLogsDestination",
     "EventDestination",
+    "EventDestinationConfig",
+    "FirehoseDestination",
+    "IVoiceConfigurationSet",
     "PinpointVoice",
     "SenderOptions",
     "SmsVoiceApi",
+    "SnsTopicDestination",
     "VoiceChannel",
     "VoiceConfigurationSet",
     "VoiceMessageSender",
@@ -31,7 +44,12 @@ __all__ = [
 _MODULES = {
     "CallStatusTracker": "voice_constructs.call_status",
     "SmsVoiceApi": "voice_constructs.api",
+    "CloudWatchLogsDestination": "voice_constructs.configuration_set",
     "EventDestination": "voice_constructs.configuration_set",
+    "EventDestinationConfig": "voice_constructs.configuration_set",
+    "FirehoseDestination": "voice_constructs.configuration_set",
+    "IVoiceConfigurationSet": "voice_constructs.configuration_set",
+    "SnsTopicDestination": "voice_constructs.configuration_set",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
     "SenderOptions": "voice_constructs.sender",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import abc
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypedDict, Unpack
 
 import jsii
 from aws_cdk import (
+    Arn,
+    ArnFormat,
     Aws,
     CfnResource,
     CustomResource,
@@ -17,13 +20,14 @@ from aws_cdk import (
     Lazy,
     Names,
     RemovalPolicy,
+    Stack,
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_smsvoice as smsvoice
 from aws_cdk import aws_sns as sns
-from constructs import Construct
+from constructs import Construct, IConstruct, IDependable
 
 from voice_constructs._props import check_form
 from voice_constructs._provider import CONFIGURATION_SET_TYPE, ResourceProvider
@@ -72,21 +76,109 @@ CONFIGURATION_SET_ACTIONS = (
 )
 MAX_DESTINATIONS = 10
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NAME_FORM = "1-64 letters, digits, - or _"
+_V2_ARN = re.compile(
+    r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:configuration-set/[A-Za-z0-9_-]{1,64}$"
+)
 # The longest generated prefix: the handler adds "-" and 8 hexadecimal digits (a test holds this
 # equal to configuration_set.index.NAME_PREFIX_MAX).
 NAME_PREFIX_MAX = 55
 
 
-@dataclass(frozen=True)
-class EventDestination:
-    """Where a configuration set sends call events; make one with ``sns``, ``cloud_watch_logs``
-    or ``firehose``."""
+class IVoiceConfigurationSet(IConstruct, Protocol):
+    """A configuration set a sender can use: one of this app (``VoiceConfigurationSet``) or an
+    existing one (``VoiceConfigurationSet.from_configuration_set_name``, ``..._arn``).
 
-    kind: str
-    target: Any
+    A typing Protocol, not a base class: ``VoiceConfigurationSet`` is a jsii construct, whose
+    metaclass admits no abstract base. Any construct with these attributes is one.
+    """
+
+    @property
+    def configuration_set_name(self) -> str:
+        """The set's name; for a set of this app, a reference to its resource, so that whoever
+        uses the name (a sender's environment) is created after the set."""
+        ...
+
+    @property
+    def configuration_set_arn(self) -> str | None:
+        """The set's ARN (v2); None for a v1 set, which has none."""
+        ...
+
+    @property
+    def api(self) -> SmsVoiceApi:
+        """The API the set belongs to; a sender must use the same."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventDestinationConfig:
+    """What a configuration set needs of a destination bound to it (``EventDestination.bind``).
+
+    :param properties: The target, under the destination's ``kind`` in the set's
+        ``EventDestinations`` (``{"TopicArn": ...}``).
+    :param dependable: What the set's resource must be created after: the service checks that it
+        may deliver when the destination is created. :default: - nothing
+    """
+
+    properties: Mapping[str, str]
+    dependable: IDependable | None = None
+
+
+class DestinationOptions(TypedDict, total=False):
+    """The options every destination takes (``EventDestination``'s keyword arguments)."""
+
     name: str | None
-    event_types: tuple[str, ...]
+    event_types: Sequence[str] | None
     enabled: bool
+
+
+class EventDestination(abc.ABC):
+    """Where a configuration set sends call events; make one with ``sns``, ``cloud_watch_logs``
+    or ``firehose``.
+
+    Each kind of destination is a subclass that grants the service what it needs in ``bind``,
+    as aws-sns-subscriptions does for topic subscriptions.
+    """
+
+    kind: ClassVar[str]
+    """The key of the destination's target in the set's ``EventDestinations``
+    (``SnsDestination``); the default name starts with it."""
+    target: Any
+    """What the destination delivers to: the topic, the log group or the stream."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        event_types: Sequence[str] | None = None,
+        enabled: bool = True,
+    ) -> None:
+        """Check the options every destination takes.
+
+        :param name: 1-64 letters, digits, ``-`` or ``_``, unique in the set.
+            :default: - the kind and the destination's position (``Sns-1``)
+        :param event_types: The call events to deliver (``CALL_EVENT_TYPES``).
+            :default: - all of them (with v2, ``VOICE_TTL_EXPIRED`` too)
+        :param enabled: False keeps the destination without delivering to it. :default: True
+        """
+        check_form("name", name, _NAME, _NAME_FORM)
+        types = tuple(event_types) if event_types is not None else CALL_EVENT_TYPES
+        unknown = sorted(set(types) - set(CALL_EVENT_TYPES))
+        if unknown or not types:
+            raise ValueError(
+                f"event_types must be a non-empty subset of {list(CALL_EVENT_TYPES)}, "
+                f"got {list(types)}"
+            )
+        self.name = name
+        self.event_types = types
+        self.enabled = enabled
+
+    @abc.abstractmethod
+    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+        """Let the service deliver here for ``configuration_set``; return what the set holds.
+
+        :param configuration_set: The set the destination is added to.
+        """
 
     @staticmethod
     def sns(
@@ -95,9 +187,9 @@ class EventDestination:
         name: str | None = None,
         event_types: Sequence[str] | None = None,
         enabled: bool = True,
-    ) -> EventDestination:
+    ) -> SnsTopicDestination:
         """Publish call events to an SNS topic (the service publishes; the topic allows it)."""
-        return EventDestination._make("SnsDestination", topic, name, event_types, enabled)
+        return SnsTopicDestination(topic, name=name, event_types=event_types, enabled=enabled)
 
     @staticmethod
     def cloud_watch_logs(
@@ -106,10 +198,10 @@ class EventDestination:
         name: str | None = None,
         event_types: Sequence[str] | None = None,
         enabled: bool = True,
-    ) -> EventDestination:
+    ) -> CloudWatchLogsDestination:
         """Write call events to a log group, through a role the service assumes."""
-        return EventDestination._make(
-            "CloudWatchLogsDestination", log_group, name, event_types, enabled
+        return CloudWatchLogsDestination(
+            log_group, name=name, event_types=event_types, enabled=enabled
         )
 
     @staticmethod
@@ -119,25 +211,85 @@ class EventDestination:
         name: str | None = None,
         event_types: Sequence[str] | None = None,
         enabled: bool = True,
-    ) -> EventDestination:
+    ) -> FirehoseDestination:
         """Put call events into a Firehose stream, through a role the service assumes."""
-        return EventDestination._make(
-            "KinesisFirehoseDestination", delivery_stream, name, event_types, enabled
+        return FirehoseDestination(
+            delivery_stream, name=name, event_types=event_types, enabled=enabled
         )
 
-    @staticmethod
-    def _make(
-        kind: str, target: Any, name: str | None, event_types: Sequence[str] | None, enabled: bool
-    ) -> EventDestination:
-        check_form("name", name, _NAME, "1-64 letters, digits, - or _")
-        types = tuple(event_types) if event_types is not None else CALL_EVENT_TYPES
-        unknown = sorted(set(types) - set(CALL_EVENT_TYPES))
-        if unknown or not types:
-            raise ValueError(
-                f"event_types must be a non-empty subset of {list(CALL_EVENT_TYPES)}, "
-                f"got {list(types)}"
+
+class SnsTopicDestination(EventDestination):
+    """Call events published to an SNS topic, whose policy (and key) let the service publish."""
+
+    kind = "SnsDestination"
+
+    def __init__(self, topic: sns.ITopic, **options: Unpack[DestinationOptions]) -> None:
+        """:param topic: The topic.
+        :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
+        """
+        super().__init__(**options)
+        self.target: sns.ITopic = topic
+
+    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+        """Allow the service to publish to the topic, and to use its key."""
+        result = self.target.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[service_principal()],
+                actions=["sns:Publish"],
+                resources=[self.target.topic_arn],
             )
-        return EventDestination(kind, target, name, types, enabled)
+        )
+        if self.target.master_key is not None:
+            self.target.master_key.grant(service_principal(), "kms:GenerateDataKey*", "kms:Decrypt")
+        return EventDestinationConfig({"TopicArn": self.target.topic_arn}, result.policy_dependable)
+
+
+class CloudWatchLogsDestination(EventDestination):
+    """Call events written to a log group by the set's delivery role."""
+
+    kind = "CloudWatchLogsDestination"
+
+    def __init__(self, log_group: logs.ILogGroup, **options: Unpack[DestinationOptions]) -> None:
+        """:param log_group: The log group.
+        :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
+        """
+        super().__init__(**options)
+        self.target: logs.ILogGroup = log_group
+
+    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+        """Allow the set's delivery role to write to the log group."""
+        role = configuration_set.delivery_role
+        grant = self.target.grant_write(role)
+        return EventDestinationConfig(
+            {"IamRoleArn": role.role_arn, "LogGroupArn": self.target.log_group_arn}, grant
+        )
+
+
+class FirehoseDestination(EventDestination):
+    """Call events put into a Firehose stream by the set's delivery role."""
+
+    kind = "KinesisFirehoseDestination"
+
+    def __init__(
+        self, delivery_stream: firehose.IDeliveryStream, **options: Unpack[DestinationOptions]
+    ) -> None:
+        """:param delivery_stream: The stream.
+        :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
+        """
+        super().__init__(**options)
+        self.target: firehose.IDeliveryStream = delivery_stream
+
+    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+        """Allow the set's delivery role to put records into the stream."""
+        role = configuration_set.delivery_role
+        grant = self.target.grant_put_records(role)
+        return EventDestinationConfig(
+            {
+                "DeliveryStreamArn": self.target.delivery_stream_arn,
+                "IamRoleArn": role.role_arn,
+            },
+            grant,
+        )
 
 
 @jsii.implements(IAnyProducer)
@@ -188,16 +340,11 @@ class VoiceConfigurationSet(Construct):
         :param removal_policy: :default: - RemovalPolicy.DESTROY: the set is deleted
         """
         super().__init__(scope, id)
-        check_form(
-            "configuration_set_name",
-            configuration_set_name,
-            _NAME,
-            "1-64 letters, digits, - or _",
-        )
+        check_form("configuration_set_name", configuration_set_name, _NAME, _NAME_FORM)
         self._name = configuration_set_name or Names.unique_resource_name(
             self, max_length=64 if api is SmsVoiceApi.V2 else NAME_PREFIX_MAX, separator="-"
         )
-        self._destinations: list[tuple[str, EventDestination]] = []
+        self._destinations: list[tuple[str, EventDestination, EventDestinationConfig]] = []
         self._delivery_role: iam.Role | None = None
         self.api = api
         self.configuration_set_arn: str | None = None
@@ -249,47 +396,59 @@ class VoiceConfigurationSet(Construct):
         for destination in destinations:
             self.add_destination(destination)
 
+    @staticmethod
+    def from_configuration_set_name(
+        scope: Construct,
+        id: str,
+        configuration_set_name: str,
+        *,
+        api: SmsVoiceApi = SmsVoiceApi.V1,
+    ) -> IVoiceConfigurationSet:
+        """An existing configuration set, by name (one of another stack, or made by hand).
+
+        :param configuration_set_name: 1-64 letters, digits, ``-`` or ``_``.
+        :param api: The set's API. A v2 set's ARN is formed from the name in ``scope``'s stack's
+            account and region, for the sender's IAM. :default: SmsVoiceApi.V1
+        """
+        check_form("configuration_set_name", configuration_set_name, _NAME, _NAME_FORM)
+        arn = None
+        if api is SmsVoiceApi.V2:
+            arn = Stack.of(scope).format_arn(
+                service="sms-voice",
+                resource="configuration-set",
+                resource_name=configuration_set_name,
+            )
+        return _ImportedConfigurationSet(scope, id, configuration_set_name, arn, api)
+
+    @staticmethod
+    def from_configuration_set_arn(
+        scope: Construct, id: str, configuration_set_arn: str
+    ) -> IVoiceConfigurationSet:
+        """An existing v2 configuration set, by ARN (for one of another account or region).
+
+        :param configuration_set_arn:
+            ``arn:aws:sms-voice:<region>:<account>:configuration-set/<name>``.
+        """
+        check_form(
+            "configuration_set_arn",
+            configuration_set_arn,
+            _V2_ARN,
+            "the ARN of a v2 configuration set (arn:aws:sms-voice:<region>:<account>:"
+            "configuration-set/<name>)",
+        )
+        name = Arn.split(configuration_set_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name
+        assert name is not None
+        return _ImportedConfigurationSet(scope, id, name, configuration_set_arn, SmsVoiceApi.V2)
+
     @property
     def configuration_set_name(self) -> str:
         """The set's name, as the resource reports it (so users wait for the set)."""
         return self._name_attribute
 
-    def add_destination(self, destination: EventDestination) -> None:
-        """Add an event destination (at most 10 per set), with the IAM it needs."""
-        if len(self._destinations) >= MAX_DESTINATIONS:
-            raise ValueError(
-                f"destinations may hold at most {MAX_DESTINATIONS}, got one more on "
-                f"{self.node.path}"
-            )
-        kind = destination.kind.removesuffix("Destination")
-        name = destination.name or f"{kind}-{len(self._destinations) + 1}"
-        if any(existing == name for existing, _ in self._destinations):
-            raise ValueError(f"name {name!r} is used by another destination of {self.node.path}")
-        self._destinations.append((name, destination))
-        if destination.kind == "SnsDestination":
-            self._allow_publish(destination.target)
-        else:
-            if destination.kind == "CloudWatchLogsDestination":
-                grant = destination.target.grant_write(self._role())
-            else:
-                grant = destination.target.grant_put_records(self._role())
-            # The service checks the role's permissions when the destination is created.
-            grant.apply_before(self._resource)
-
-    def _allow_publish(self, topic: sns.ITopic) -> None:
-        result = topic.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[service_principal()],
-                actions=["sns:Publish"],
-                resources=[topic.topic_arn],
-            )
-        )
-        if result.policy_dependable is not None:
-            self._resource.node.add_dependency(result.policy_dependable)
-        if topic.master_key is not None:
-            topic.master_key.grant(service_principal(), "kms:GenerateDataKey*", "kms:Decrypt")
-
-    def _role(self) -> iam.Role:
+    @property
+    def delivery_role(self) -> iam.IRole:
+        """The role the service assumes to deliver to log groups and Firehose streams, created
+        by the first destination that needs it (or the first read of this attribute)."""
         if self._delivery_role is None:
             role = iam.Role(
                 self,
@@ -310,41 +469,53 @@ class VoiceConfigurationSet(Construct):
             self._delivery_role = role
         return self._delivery_role
 
+    def add_destination(self, destination: EventDestination) -> None:
+        """Add an event destination (at most 10 per set), with the IAM it needs.
+
+        :param destination: Made with ``EventDestination.sns``, ``.cloud_watch_logs`` or
+            ``.firehose``.
+        """
+        if len(self._destinations) >= MAX_DESTINATIONS:
+            raise ValueError(
+                f"destinations may hold at most {MAX_DESTINATIONS}, got one more on "
+                f"{self.node.path}"
+            )
+        kind = destination.kind.removesuffix("Destination")
+        name = destination.name or f"{kind}-{len(self._destinations) + 1}"
+        if any(existing == name for existing, _, _ in self._destinations):
+            raise ValueError(f"name {name!r} is used by another destination of {self.node.path}")
+        config = destination.bind(self)
+        if config.dependable is not None:
+            # The service checks that it may deliver when the destination is created.
+            self._resource.node.add_dependency(config.dependable)
+        self._destinations.append((name, destination, config))
+
     def _destination_properties(self) -> list[dict[str, Any]]:
         result = []
-        for name, destination in self._destinations:
-            target: dict[str, str]
-            if destination.kind == "SnsDestination":
-                target = {"TopicArn": destination.target.topic_arn}
-            elif destination.kind == "CloudWatchLogsDestination":
-                target = {
-                    "IamRoleArn": self._role().role_arn,
-                    "LogGroupArn": destination.target.log_group_arn,
+        for name, destination, config in self._destinations:
+            enabled, types = destination.enabled, list(destination.event_types)
+            if self.api is SmsVoiceApi.V2:
+                v2_types = [V2_EVENT_TYPES[t] for t in types]
+                if len(types) == len(CALL_EVENT_TYPES):
+                    v2_types.append("VOICE_TTL_EXPIRED")
+                head = {
+                    "EventDestinationName": name,
+                    "Enabled": enabled,
+                    "MatchingEventTypes": v2_types,
                 }
             else:
-                target = {
-                    "DeliveryStreamArn": destination.target.delivery_stream_arn,
-                    "IamRoleArn": self._role().role_arn,
-                }
-            if self.api is SmsVoiceApi.V2:
-                types = [V2_EVENT_TYPES[t] for t in destination.event_types]
-                if len(destination.event_types) == len(CALL_EVENT_TYPES):
-                    types.append("VOICE_TTL_EXPIRED")
-                result.append(
-                    {
-                        "EventDestinationName": name,
-                        "Enabled": destination.enabled,
-                        "MatchingEventTypes": types,
-                        destination.kind: target,
-                    }
-                )
-                continue
-            result.append(
-                {
-                    "Name": name,
-                    "Enabled": destination.enabled,
-                    "MatchingEventTypes": list(destination.event_types),
-                    destination.kind: target,
-                }
-            )
+                head = {"Name": name, "Enabled": enabled, "MatchingEventTypes": types}
+            result.append({**head, destination.kind: dict(config.properties)})
         return result
+
+
+class _ImportedConfigurationSet(Construct):
+    """A configuration set this app does not manage: its name, ARN and API only."""
+
+    def __init__(
+        self, scope: Construct, id: str, name: str, arn: str | None, api: SmsVoiceApi
+    ) -> None:
+        super().__init__(scope, id)
+        self.configuration_set_name = name
+        self.configuration_set_arn = arn
+        self.api = api
