@@ -8,7 +8,7 @@ from constructs import Construct
 
 from voice_constructs.api import SmsVoiceApi
 from voice_constructs.call_status import CallStatusTracker
-from voice_constructs.configuration_set import VoiceConfigurationSet
+from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, SenderOptions, VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
 
@@ -34,7 +34,7 @@ class PinpointVoice(Construct):
         default_voice_id: str | None = None,
         enable_queue: bool = False,
         max_calls_per_minute: int | None = None,
-        configuration_set: VoiceConfigurationSet | None = None,
+        configuration_set: IVoiceConfigurationSet | None = None,
         track_call_status: bool = False,
         application: bool = True,
         api: SmsVoiceApi = SmsVoiceApi.V1,
@@ -56,7 +56,9 @@ class PinpointVoice(Construct):
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
         :param max_calls_per_minute: The sender's pacing, the account's voice quota.
             :default: 20
-        :param configuration_set: The configuration set the sender uses by default.
+        :param configuration_set: The configuration set the sender uses by default: a
+            ``VoiceConfigurationSet``, or an existing one (``VoiceConfigurationSet
+            .from_configuration_set_name``), which ``track_call_status`` cannot add to.
             :default: - one is created when ``track_call_status`` is set, else none
         :param track_call_status: Add ``call_status``, a ``CallStatusTracker`` fed by an SNS
             destination of the configuration set. :default: False
@@ -78,37 +80,17 @@ class PinpointVoice(Construct):
         self.application: pinpoint.CfnApp | None = None
         self.application_id: str | None = None
         self.channel: VoiceChannel | None = None
-        if not application:
-            if application_id is not None or application_name is not None:
-                raise ValueError(
-                    "application_name and application_id name a Pinpoint application, and "
-                    "application=False leaves Pinpoint out; give one or the other"
-                )
-        elif application_id is not None:
-            validate_application_id("application_id", application_id)
-            self.application_id = application_id
-        else:
-            name = application_name or Names.unique_resource_name(self, max_length=64)
-            if not name.strip():
-                raise ValueError(f"application_name must not be blank, got {application_name!r}")
-            self.application = pinpoint.CfnApp(self, "Application", name=name)
-            if removal_policy is not None:
-                self.application.apply_removal_policy(removal_policy)
-            self.application_id = self.application.ref
-        if self.application_id is not None:
-            self.channel = VoiceChannel(
-                self,
-                "VoiceChannel",
-                application_id=self.application_id,
-                removal_policy=removal_policy,
+        if application:
+            self._add_application(application_name, application_id, removal_policy)
+        elif application_id is not None or application_name is not None:
+            raise ValueError(
+                "application_name and application_id name a Pinpoint application, and "
+                "application=False leaves Pinpoint out; give one or the other"
             )
         self.call_status: CallStatusTracker | None = None
         self.configuration_set = configuration_set
         if track_call_status:
-            self.call_status = CallStatusTracker(self, "CallStatus", tracing=tracing)
-            if self.configuration_set is None:
-                self.configuration_set = VoiceConfigurationSet(self, "ConfigurationSet", api=api)
-            self.configuration_set.add_destination(self.call_status.destination)
+            self._track_call_status(configuration_set, api, tracing)
         self.sender: VoiceMessageSender | None = None
         if origination_number is not None:
             self.sender = VoiceMessageSender(
@@ -140,3 +122,48 @@ class PinpointVoice(Construct):
                 "sender_options configure the sender, which needs origination_number; got "
                 "origination_number=None"
             )
+
+    def _track_call_status(
+        self, configuration_set: IVoiceConfigurationSet | None, api: SmsVoiceApi, tracing: bool
+    ) -> None:
+        """Add ``call_status`` and its SNS destination, on a set of this construct's if none
+        is given."""
+        if configuration_set is not None and not isinstance(
+            configuration_set, VoiceConfigurationSet
+        ):
+            raise ValueError(
+                "track_call_status adds an event destination to configuration_set, which an "
+                f"imported set ({configuration_set.node.path}) cannot take: add a "
+                "CallStatusTracker's destination where that set is defined, or give a "
+                "VoiceConfigurationSet"
+            )
+        self.call_status = CallStatusTracker(self, "CallStatus", tracing=tracing)
+        if configuration_set is None:
+            configuration_set = VoiceConfigurationSet(self, "ConfigurationSet", api=api)
+            self.configuration_set = configuration_set
+        configuration_set.add_destination(self.call_status.destination)
+
+    def _add_application(
+        self,
+        application_name: str | None,
+        application_id: str | None,
+        removal_policy: RemovalPolicy | None,
+    ) -> None:
+        """Adopt ``application_id`` or create an application, and enable its voice channel."""
+        if application_id is not None:
+            validate_application_id("application_id", application_id)
+            self.application_id = application_id
+        else:
+            name = application_name or Names.unique_resource_name(self, max_length=64)
+            if not name.strip():
+                raise ValueError(f"application_name must not be blank, got {application_name!r}")
+            self.application = pinpoint.CfnApp(self, "Application", name=name)
+            if removal_policy is not None:
+                self.application.apply_removal_policy(removal_policy)
+            self.application_id = self.application.ref
+        self.channel = VoiceChannel(
+            self,
+            "VoiceChannel",
+            application_id=self.application_id,
+            removal_policy=removal_policy,
+        )

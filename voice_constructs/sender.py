@@ -1,15 +1,16 @@
-"""VoiceMessageSender: a Lambda function that sends voice messages (Pinpoint SMS and Voice v1)."""
+"""VoiceMessageSender: a Lambda function that sends voice messages (SMS and Voice v1 or v2)."""
 
 from __future__ import annotations
 
-import math
 import re
+import sys
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypedDict, Unpack
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
@@ -17,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from voice_constructs._bulk_queue import BulkQueue, destination_queue
 from voice_constructs._lambda import (
     HANDLER_RUNTIME,
     expiring_table,
@@ -25,11 +27,40 @@ from voice_constructs._lambda import (
 )
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
-from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
+from voice_constructs._review import acknowledge, skip_checkov
+from voice_constructs._sizing import (
+    DEFAULT_CALLS_PER_MINUTE,
+    DEFAULT_TIMEOUT_SECONDS,
+    MAX_BATCH_SIZE,
+    MAX_CALLS_PER_MINUTE,
+    MAX_TIMEOUT_SECONDS,
+    REDRIVE_SLACK,
+    Sizing,
+    max_attempts_for,
+    queue_timeout_seconds,
+    seconds_per_queued_message,
+    size_sender,
+)
 from voice_constructs.api import V2_VOICE_IDS, SmsVoiceApi
+from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 
-if TYPE_CHECKING:
-    from voice_constructs.configuration_set import VoiceConfigurationSet
+# The sizing names stay importable from here, where they were defined before.
+__all__ = [
+    "DEFAULT_CALLS_PER_MINUTE",
+    "DEFAULT_TIMEOUT_SECONDS",
+    "MAX_BATCH_SIZE",
+    "MAX_CALLS_PER_MINUTE",
+    "MAX_TIMEOUT_SECONDS",
+    "REDRIVE_SLACK",
+    "SEND_ACTION",
+    "STATE_TABLE_ACTIONS",
+    "MetricOptionsKwargs",
+    "SenderOptions",
+    "VoiceMessageSender",
+    "max_attempts_for",
+    "queue_timeout_seconds",
+    "seconds_per_queued_message",
+]
 
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
@@ -40,14 +71,7 @@ _V2_IDENTITY_ID = re.compile(r"^(phone|pool)-[0-9A-Za-z]{32}$")
 _V2_IDENTITY_ARN = re.compile(
     r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
 )
-# Must match lambda_src/send_voice_message/index.py.
-_CONNECT_TIMEOUT_SECONDS = 2
-_READ_TIMEOUT_SECONDS = 5
-_MAX_BACKOFF_SECONDS = 20
 SEND_ACTION = "sms-voice:SendVoiceMessage"
-# SQS redrives a message on its own only this many deliveries after the function's last one: a
-# delivery that dies (crash, timeout) never leaves a message in the dead-letter queue unexplained.
-REDRIVE_SLACK = 2
 # The items the handler reads and writes one at a time (call ledger claims, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (
@@ -57,51 +81,30 @@ STATE_TABLE_ACTIONS = (
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
 )
-# Service quota for voice messages in production (the sandbox allows 5).
-DEFAULT_CALLS_PER_MINUTE = 20
-# The highest quota the sender paces for.
-MAX_CALLS_PER_MINUTE = 6000
-# Lambda's longest timeout: a queued message that may wait longer cannot work.
-MAX_TIMEOUT_SECONDS = 900
-DEFAULT_TIMEOUT_SECONDS = 30
-MAX_BATCH_SIZE = 10
 
 
-def max_attempts_for(timeout_seconds: int) -> int:
-    """The most send attempts whose timeouts and back-off fit in ``timeout_seconds``.
+class MetricOptionsKwargs(TypedDict, total=False):
+    """``cloudwatch.MetricOptions``' fields, as keyword arguments of the ``metric_*`` methods."""
 
-    Each attempt may take connect + read timeout; botocore's standard mode waits at most
-    ``min(2 ** (n - 1), 20)`` seconds before retry n. One second is kept for the handler itself.
-    """
-    budget = timeout_seconds - 1
-    attempts, spent = 0, 0.0
-    while True:
-        cost = _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
-        if attempts:
-            cost += min(2 ** (attempts - 1), _MAX_BACKOFF_SECONDS)
-        if spent + cost > budget:
-            return attempts
-        spent += cost
-        attempts += 1
-
-
-def queue_timeout_seconds(calls_per_minute: int, max_concurrency: int) -> int:
-    """The default timeout with the queue: 30 s, or what one queued message may need.
-
-    At a low quota a message may wait behind every concurrent invocation for its slot (5 calls
-    a minute with 2 invocations: 31 s), so the timeout grows with it, up to Lambda's 15 minutes.
-    """
-    if not 1 <= calls_per_minute <= MAX_CALLS_PER_MINUTE or max_concurrency < 1:
-        return DEFAULT_TIMEOUT_SECONDS  # the prop checks report these
-    needed = math.ceil(seconds_per_queued_message(calls_per_minute, max_concurrency) + 1)
-    return min(max(DEFAULT_TIMEOUT_SECONDS, needed), MAX_TIMEOUT_SECONDS)
+    account: str | None
+    color: str | None
+    dimensions_map: Mapping[str, str] | None
+    id: str | None
+    label: str | None
+    period: Duration | None
+    region: str | None
+    stack_account: str | None
+    stack_region: str | None
+    statistic: str | None
+    unit: cloudwatch.Unit | None
+    visible: bool | None
 
 
-def seconds_per_queued_message(calls_per_minute: int, max_concurrency: int) -> float:
-    """Worst time one queued message takes: waiting for a free slot behind every concurrent
-    invocation, then one attempt with its connect and read timeouts."""
-    interval = 60 / calls_per_minute
-    return max_concurrency * interval + _CONNECT_TIMEOUT_SECONDS + _READ_TIMEOUT_SECONDS
+_DEPRECATED_SET_NAME = (
+    "configuration_set_name is deprecated and will be removed in the next release: give "
+    "configuration_set=VoiceConfigurationSet.from_configuration_set_name(scope, id, {name!r}"
+    "{api}) instead"
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ class SenderOptions:
     Every field left at None keeps ``VoiceMessageSender``'s default. ``PinpointVoice`` sets the
     sender's ``origination_number``, ``caller_id``, ``default_voice_id``, ``enable_queue``,
     ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing`` itself.
+    ``configuration_set_name`` is deprecated: give ``PinpointVoice(configuration_set=...)``.
     """
 
     configuration_set_name: str | None = None
@@ -160,7 +164,7 @@ class VoiceMessageSender(Construct):
         origination_number: str,
         caller_id: str | None = None,
         configuration_set_name: str | None = None,
-        configuration_set: VoiceConfigurationSet | None = None,
+        configuration_set: IVoiceConfigurationSet | None = None,
         default_language_code: str = "en-US",
         default_voice_id: str | None = None,
         memory_size: int = 256,
@@ -185,10 +189,13 @@ class VoiceMessageSender(Construct):
 
         :param origination_number: The long code to call from, E.164 (``+12065550100``).
         :param caller_id: The number shown to the recipient. :default: - the service's choice
-        :param configuration_set: A ``VoiceConfigurationSet`` the sender uses by default (its
-            name, and the sender's sends wait for it to exist). :default: - none
-        :param configuration_set_name: The name of an existing v1 configuration set instead.
-            :default: - none
+        :param configuration_set: The configuration set the sender uses by default: a
+            ``VoiceConfigurationSet`` (the function is created after it), or an existing one
+            (``VoiceConfigurationSet.from_configuration_set_name`` or ``..._arn``). With v2,
+            IAM allows sending with this set only. :default: - none
+        :param configuration_set_name: Deprecated: give ``configuration_set=VoiceConfigurationSet
+            .from_configuration_set_name(scope, id, name, api=api)``. An existing set's name; it
+            warns, and is removed in the next release. :default: - none
         :param default_language_code: Language when the event gives none. :default: "en-US"
         :param default_voice_id: Amazon Polly voice when the event gives none.
             :default: - the service's default voice for the language
@@ -232,83 +239,36 @@ class VoiceMessageSender(Construct):
             :default: True
         """
         super().__init__(scope, id)
-        if configuration_set is not None:
-            if configuration_set_name is not None:
-                raise ValueError(
-                    "configuration_set and configuration_set_name are mutually exclusive, got "
-                    f"configuration_set_name={configuration_set_name!r} as well"
-                )
-            if configuration_set.api is not api:
-                raise ValueError(
-                    f"configuration_set was made for api={configuration_set.api}, but the sender "
-                    f"uses api={api}; give both the same api"
-                )
-            configuration_set_name = configuration_set.configuration_set_name
-        if api is SmsVoiceApi.V2:
-            self._check_v2(origination_number, caller_id, default_voice_id)
-        else:
-            check_form("origination_number", origination_number, _E164, "an E.164 phone number")
-            check_form("caller_id", caller_id, _E164, "an E.164 phone number")
-        check_form(
-            "configuration_set_name",
+        self.api = api
+        _check_configuration_set(configuration_set, configuration_set_name, api)
+        self._check_props(
+            origination_number,
+            caller_id,
             configuration_set_name,
-            _CONFIGURATION_SET_NAME,
-            "1-64 letters, digits, - or _",
-        )
-        check_form(
-            "default_language_code",
             default_language_code,
-            _LANGUAGE_CODE,
-            "a language code such as en-US",
-        )
-        check_form(
-            "default_voice_id",
             default_voice_id,
-            _VOICE_ID,
-            "an Amazon Polly voice name such as Joanna",
         )
-        if timeout is None:
-            timeout = Duration.seconds(
-                queue_timeout_seconds(max_calls_per_minute, queue_max_concurrency)
-                if enable_queue
-                else DEFAULT_TIMEOUT_SECONDS
-            )
-        timeout_seconds = timeout.to_seconds()
-        attempts = max_attempts_for(int(timeout_seconds))
-        if attempts < 1:
-            raise ValueError(
-                f"timeout must leave room for one send attempt (at least 8 seconds), got "
-                f"{timeout_seconds:g} seconds"
-            )
-        if not 0 <= async_retry_attempts <= 2:
-            raise ValueError(f"async_retry_attempts must be 0, 1 or 2, got {async_retry_attempts}")
-        if isinstance(max_calls_per_minute, bool) or not (
-            1 <= max_calls_per_minute <= MAX_CALLS_PER_MINUTE
-        ):
-            raise ValueError(
-                f"max_calls_per_minute must be a whole number from 1 to {MAX_CALLS_PER_MINUTE}, "
-                f"got {max_calls_per_minute!r}"
-            )
-        window = idempotency_window or Duration.hours(24)
-        window_seconds = int(window.to_seconds())
-        if not 60 <= window_seconds <= 7 * 24 * 3600:
-            raise ValueError(
-                f"idempotency_window must be between 1 minute and 7 days, got {window_seconds} "
-                "seconds"
-            )
-        batch_size = self._batch_size(
-            queue_batch_size,
-            int(timeout_seconds),
-            max_calls_per_minute,
-            queue_max_concurrency,
+        self.configuration_set = configuration_set
+        if configuration_set_name is not None:
+            self.configuration_set = self._deprecated_set(configuration_set_name)
+        sizing = size_sender(
+            timeout_seconds=None if timeout is None else timeout.to_seconds(),
+            async_retry_attempts=async_retry_attempts,
+            max_calls_per_minute=max_calls_per_minute,
+            idempotency_window_seconds=(idempotency_window or Duration.hours(24)).to_seconds(),
             enable_queue=enable_queue,
+            queue_batch_size=queue_batch_size,
+            queue_max_concurrency=queue_max_concurrency,
+            max_receive_count=max_receive_count,
+            alarm_age_given=oldest_message_alarm_age is not None,
         )
-        if not 1 <= max_receive_count <= 1000:
-            raise ValueError(
-                f"max_receive_count must be between 1 and 1000, got {max_receive_count}"
-            )
-
-        self.failure_queue = failure_queue or self._failure_queue()
+        timeout = timeout or Duration.seconds(sizing.timeout_seconds)
+        self.failure_queue = failure_queue or destination_queue(
+            self,
+            "FailureQueue",
+            "this queue is itself the destination of failed sends, read by a person; "
+            "nothing consumes it, so there is nothing to redrive",
+        )
         role, self.log_group = role_with_logs(
             self,
             role_id="Role",
@@ -316,23 +276,13 @@ class VoiceMessageSender(Construct):
             description="voice-constructs: sends voice messages",
             retention=log_retention,
         )
-        self.state_table = self._state_table()
-        environment = {
-            "ORIGINATION_NUMBER": origination_number,
-            "DEFAULT_LANGUAGE_CODE": default_language_code,
-            "SEND_MAX_ATTEMPTS": str(attempts),
-            "STATE_TABLE_NAME": self.state_table.table_name,
-            "MAX_CALLS_PER_MINUTE": str(max_calls_per_minute),
-            "IDEMPOTENCY_WINDOW_SECONDS": str(window_seconds),
-        }
-        optional = {
-            "CALLER_ID": caller_id,
-            "CONFIGURATION_SET_NAME": configuration_set_name,
-            "DEFAULT_VOICE_ID": default_voice_id,
-        }
-        environment.update({k: v for k, v in optional.items() if v is not None})
+        # Short-lived state only (call ledger claims, pacing, recipient slots), all expiring
+        # through TTL within the idempotency window: deleting it with the stack loses nothing
+        # a person needs.
+        self.state_table = expiring_table(
+            self, "State", partition_key="id", removal_policy=RemovalPolicy.DESTROY
+        )
         architecture = architecture or lambda_.Architecture.ARM_64
-        layer = powertools_layer or _default_powertools_layer(self, architecture)
         self.function = handler_function(
             self,
             "Function",
@@ -340,219 +290,126 @@ class VoiceMessageSender(Construct):
             role=role,
             log_group=self.log_group,
             architecture=architecture,
-            layers=[layer],
+            layers=[powertools_layer or _default_powertools_layer(self, architecture)],
             memory_size=memory_size,
             timeout=timeout,
             reserved_concurrent_executions=reserved_concurrent_executions,
-            environment=environment,
+            environment=self._environment(
+                origination_number,
+                caller_id,
+                default_language_code,
+                default_voice_id,
+                max_calls_per_minute,
+                sizing,
+            ),
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=async_retry_attempts,
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        self.api = api
-        if api is SmsVoiceApi.V2:
-            self.function.add_environment("SMS_VOICE_API", "v2")
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=[SEND_ACTION],
-                    resources=self._v2_resources(
-                        origination_number,
-                        configuration_set_name,
-                        configuration_set.configuration_set_arn if configuration_set else None,
-                    ),
-                )
-            )
-        else:
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(actions=[SEND_ACTION], resources=["*"])
-            )
+        self._allow_sending(origination_number)
         self.state_table.grant(role, *STATE_TABLE_ACTIONS)
-        self._acknowledge(role, api, tracing, reserved_concurrent_executions)
+        self._acknowledge(role, tracing, reserved_concurrent_executions)
+        self._add_queue(
+            BulkQueue(
+                self,
+                self.function,
+                timeout=timeout,
+                batch_size=sizing.batch_size,
+                max_concurrency=queue_max_concurrency,
+                max_receive_count=max_receive_count,
+                oldest_age=oldest_message_alarm_age or Duration.hours(1),
+            )
+            if enable_queue
+            else None
+        )
+
+    def _check_props(
+        self,
+        origination: str,
+        caller_id: str | None,
+        set_name: str | None,
+        language_code: str,
+        voice_id: str | None,
+    ) -> None:
+        if self.api is SmsVoiceApi.V2:
+            self._check_v2(origination, caller_id, voice_id)
+        else:
+            check_form("origination_number", origination, _E164, "an E.164 phone number")
+            check_form("caller_id", caller_id, _E164, "an E.164 phone number")
+        check_form(
+            "configuration_set_name",
+            set_name,
+            _CONFIGURATION_SET_NAME,
+            "1-64 letters, digits, - or _",
+        )
+        check_form(
+            "default_language_code", language_code, _LANGUAGE_CODE, "a language code such as en-US"
+        )
+        check_form(
+            "default_voice_id", voice_id, _VOICE_ID, "an Amazon Polly voice name such as Joanna"
+        )
+
+    def _deprecated_set(self, name: str) -> IVoiceConfigurationSet:
+        """The set the deprecated ``configuration_set_name`` names, imported, with a warning."""
+        api = self.api
+        message = _DEPRECATED_SET_NAME.format(
+            name=name, api="" if api is SmsVoiceApi.V1 else f", api={api}"
+        )
+        warnings.warn(message, DeprecationWarning, stacklevel=_caller_stacklevel())
+        Annotations.of(self).add_warning_v2(
+            "voice-constructs:configurationSetNameDeprecated", message
+        )
+        return VoiceConfigurationSet.from_configuration_set_name(
+            self, "ConfigurationSet", name, api=api
+        )
+
+    def _environment(
+        self,
+        origination: str,
+        caller_id: str | None,
+        language_code: str,
+        voice_id: str | None,
+        calls_per_minute: int,
+        sizing: Sizing,
+    ) -> dict[str, str]:
+        environment = {
+            "ORIGINATION_NUMBER": origination,
+            "DEFAULT_LANGUAGE_CODE": language_code,
+            "SEND_MAX_ATTEMPTS": str(sizing.max_attempts),
+            "STATE_TABLE_NAME": self.state_table.table_name,
+            "MAX_CALLS_PER_MINUTE": str(calls_per_minute),
+            "IDEMPOTENCY_WINDOW_SECONDS": str(sizing.window_seconds),
+        }
+        optional = {
+            "CALLER_ID": caller_id,
+            "CONFIGURATION_SET_NAME": (
+                None
+                if self.configuration_set is None
+                else self.configuration_set.configuration_set_name
+            ),
+            "DEFAULT_VOICE_ID": voice_id,
+        }
+        environment.update({k: v for k, v in optional.items() if v is not None})
+        return environment
+
+    def _add_queue(self, bulk: BulkQueue | None) -> None:
         self.queue: sqs.Queue | None = None
         self.dead_letter_queue: sqs.Queue | None = None
         self.alarms: list[cloudwatch.Alarm] = []
-        if enable_queue:
-            self._add_queue(
-                timeout,
-                batch_size,
-                queue_max_concurrency,
-                max_receive_count,
-                oldest_message_alarm_age or Duration.hours(1),
-            )
-        elif queue_batch_size is not None or oldest_message_alarm_age is not None:
-            raise ValueError(
-                "queue_batch_size and oldest_message_alarm_age configure the queue; "
-                "set enable_queue=True to add it"
-            )
-
-    @staticmethod
-    def _batch_size(
-        requested: int | None,
-        timeout_seconds: int,
-        calls_per_minute: int,
-        concurrency: int,
-        *,
-        enable_queue: bool,
-    ) -> int:
-        if not 2 <= concurrency <= 1000:
-            raise ValueError(
-                f"queue_max_concurrency must be between 2 and 1000 (Lambda's range for SQS), "
-                f"got {concurrency}"
-            )
-        per_message = seconds_per_queued_message(calls_per_minute, concurrency)
-        fits = int((timeout_seconds - 1) // per_message)
-        if enable_queue and fits < 1:
-            needed = math.ceil(per_message) + 1
-            if needed > MAX_TIMEOUT_SECONDS:
-                spare = MAX_TIMEOUT_SECONDS - 1 - _CONNECT_TIMEOUT_SECONDS - _READ_TIMEOUT_SECONDS
-                most = int(spare // (60 / calls_per_minute))
-                raise ValueError(
-                    f"queue_max_concurrency of {concurrency} cannot work at {calls_per_minute} "
-                    f"calls a minute: a queued message may wait {per_message:g} s for its slot, "
-                    f"more than Lambda's {MAX_TIMEOUT_SECONDS} s; give at most {max(most, 2)}"
-                )
-            raise ValueError(
-                f"timeout of {timeout_seconds} s is too short for the queue: at "
-                f"{calls_per_minute} calls a minute with {concurrency} concurrent invocations, "
-                f"one message may take {per_message:g} s; give at least {needed} seconds "
-                "(or leave timeout out: it is then sized from the quota)"
-            )
-        if requested is None:
-            return max(1, min(MAX_BATCH_SIZE, fits))
-        if not 1 <= requested <= MAX_BATCH_SIZE:
-            raise ValueError(
-                f"queue_batch_size must be between 1 and {MAX_BATCH_SIZE}, got {requested}"
-            )
-        if requested > max(fits, 1):
-            raise ValueError(
-                f"queue_batch_size {requested} does not fit in the {timeout_seconds} s timeout: "
-                f"at {calls_per_minute} calls a minute with {concurrency} concurrent "
-                f"invocations, each message may take {per_message:g} s; lower the batch size "
-                f"to {max(fits, 1)} or raise the timeout"
-            )
-        return requested
-
-    def _state_table(self) -> dynamodb.Table:
-        # Short-lived state only (call ledger claims, pacing, recipient slots), all expiring
-        # through TTL within the idempotency window: deleting it with the stack loses nothing
-        # a person needs.
-        return expiring_table(
-            self, "State", partition_key="id", removal_policy=RemovalPolicy.DESTROY
-        )
-
-    def _add_queue(
-        self,
-        timeout: Duration,
-        batch_size: int,
-        max_concurrency: int,
-        max_receive_count: int,
-        oldest_age: Duration,
-    ) -> None:
-        dead_letters = self._destination_queue(
-            "DeadLetterQueue",
-            "this queue is the dead-letter queue of the sender's queue, read by a person; "
-            "each message carries its FailureReason attribute",
-        )
-        queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            # AWS's advice for a Lambda event source: six times the function's timeout.
-            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=dead_letters, max_receive_count=max_receive_count + REDRIVE_SLACK
-            ),
-        )
-        self.queue_mapping = lambda_.EventSourceMapping(
-            self,
-            "QueueMapping",
-            target=self.function,
-            event_source_arn=queue.queue_arn,
-            batch_size=batch_size,
-            max_concurrency=max_concurrency,
-            report_batch_item_failures=True,
-        )
-        queue.grant_consume_messages(self.function)
-        skip_checkov(queue, "CKV_AWS_27", SQS_MANAGED_ENCRYPTION)
-        acknowledge(
-            self.queue_mapping,
-            "Serverless-LambdaEventSourceMappingDestination",
-            "Lambda offers on-failure destinations for stream and Kafka sources, not for SQS; "
-            "failed messages go to the queue's dead-letter queue, with their reason when the "
-            "handler puts them there",
-        )
-        dead_letters.grant_send_messages(self.function)
-        self.function.add_environment("QUEUE_URL", queue.queue_url)
-        self.function.add_environment("DEAD_LETTER_QUEUE_URL", dead_letters.queue_url)
-        self.function.add_environment("MAX_RECEIVE_COUNT", str(max_receive_count))
-        self.queue, self.dead_letter_queue = queue, dead_letters
-        self.dead_letter_alarm = self._alarm(
-            "DeadLetterAlarm",
-            dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            1,
-            "voice messages are in the dead-letter queue; each says why",
-        )
-        self.errors_alarm = self._alarm(
-            "ErrorsAlarm",
-            self.function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
-            1,
-            "the voice message sender failed invocations",
-        )
-        self.oldest_message_alarm = self._alarm(
-            "OldestMessageAlarm",
-            queue.metric_approximate_age_of_oldest_message(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            oldest_age.to_seconds(),
-            "queued voice messages wait longer than expected at the quota",
-        )
-        self.alarms = [self.dead_letter_alarm, self.errors_alarm, self.oldest_message_alarm]
-
-    def _alarm(
-        self, id: str, metric: cloudwatch.Metric, threshold: float, description: str
-    ) -> cloudwatch.Alarm:
-        # One datapoint at or over the threshold alarms; no data (an idle queue) is fine.
-        return metric.create_alarm(
-            self,
-            id,
-            threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
-        )
+        if bulk is not None:
+            self.queue, self.dead_letter_queue = bulk.queue, bulk.dead_letter_queue
+            self.queue_mapping = bulk.mapping
+            self.dead_letter_alarm = bulk.dead_letter_alarm
+            self.errors_alarm = bulk.errors_alarm
+            self.oldest_message_alarm = bulk.oldest_message_alarm
+            self.alarms = bulk.alarms
 
     def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to queue voice messages (needs ``enable_queue=True``)."""
         if self.queue is None:
             raise ValueError("grant_send_messages needs the queue: set enable_queue=True")
         return self.queue.grant_send_messages(grantee)
-
-    def _failure_queue(self) -> sqs.Queue:
-        return self._destination_queue(
-            "FailureQueue",
-            "this queue is itself the destination of failed sends, read by a person; "
-            "nothing consumes it, so there is nothing to redrive",
-        )
-
-    def _destination_queue(self, id: str, why_no_redrive: str) -> sqs.Queue:
-        """A queue where failed messages end, for a person to read: encrypted, TLS only."""
-        queue = sqs.Queue(
-            self,
-            id,
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
-            acknowledge(queue, rule, why_no_redrive)
-        skip_checkov(queue, "CKV_AWS_27", SQS_MANAGED_ENCRYPTION)
-        return queue
 
     @staticmethod
     def _check_v2(origination: str, caller_id: str | None, voice_id: str | None) -> None:
@@ -573,38 +430,38 @@ class VoiceMessageSender(Construct):
                 f"default_voice_id must be one of the v2 API's voices, got {voice_id!r}"
             )
 
-    def _v2_resources(
-        self,
-        origination: str,
-        configuration_set_name: str | None,
-        configuration_set_arn: str | None,
-    ) -> list[str]:
-        stack = Stack.of(self)
-        if Token.is_unresolved(origination) or origination.startswith("arn:"):
-            identity = origination
-        else:
-            kind = "phone-number" if origination.startswith("phone-") else "pool"
-            identity = stack.format_arn(
-                service="sms-voice", resource=kind, resource_name=origination
-            )
-        resources = [identity]
-        if configuration_set_arn is not None:
-            resources.append(configuration_set_arn)
-        elif configuration_set_name is not None:
-            resources.append(
-                stack.format_arn(
-                    service="sms-voice",
-                    resource="configuration-set",
-                    resource_name=configuration_set_name,
-                )
-            )
-        return resources
+    def _allow_sending(self, origination: str) -> None:
+        """``SendVoiceMessage``: on ``*`` with v1, which has no resource-level permissions; with
+        v2, from the origination identity and with the configuration set only."""
+        resources = ["*"]
+        if self.api is SmsVoiceApi.V2:
+            self.function.add_environment("SMS_VOICE_API", "v2")
+            resources = [self._v2_identity(origination)]
+            if self.configuration_set is not None:
+                resources.append(self._v2_set_arn(self.configuration_set))
+        self.function.add_to_role_policy(
+            iam.PolicyStatement(actions=[SEND_ACTION], resources=resources)
+        )
 
-    def _acknowledge(
-        self, role: iam.Role, api: SmsVoiceApi, tracing: bool, reserved: int | None
-    ) -> None:
+    def _v2_identity(self, origination: str) -> str:
+        if Token.is_unresolved(origination) or origination.startswith("arn:"):
+            return origination
+        kind = "phone-number" if origination.startswith("phone-") else "pool"
+        return Stack.of(self).format_arn(
+            service="sms-voice", resource=kind, resource_name=origination
+        )
+
+    def _v2_set_arn(self, configuration_set: IVoiceConfigurationSet) -> str:
+        # A set of the user's own implementation of the protocol may know its name only.
+        return configuration_set.configuration_set_arn or Stack.of(self).format_arn(
+            service="sms-voice",
+            resource="configuration-set",
+            resource_name=configuration_set.configuration_set_name,
+        )
+
+    def _acknowledge(self, role: iam.Role, tracing: bool, reserved: int | None) -> None:
         star_reason = None
-        if api is SmsVoiceApi.V1:
+        if self.api is SmsVoiceApi.V1:
             star_reason = (
                 "sms-voice:SendVoiceMessage (SMS and Voice API v1) has no resource-level "
                 "permissions, so IAM accepts only '*'; X-Ray's PutTraceSegments and "
@@ -646,21 +503,33 @@ class VoiceMessageSender(Construct):
         """Allow ``grantee`` to invoke the sender (and so place calls)."""
         return self.function.grant_invoke(grantee)
 
-    def metric_errors(self, **props: Any) -> cloudwatch.Metric:
-        """Invocations that ended in an error (validation, throttling, service failures)."""
-        return self.function.metric_errors(**props)
+    def metric_errors(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
+        """Invocations that ended in an error (validation, throttling, service failures).
 
-    def metric_throttles(self, **props: Any) -> cloudwatch.Metric:
-        """Invocations Lambda throttled (reserved concurrency reached)."""
-        return self.function.metric_throttles(**props)
+        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
+        """
+        return self.function.metric_errors(**options)
 
-    def metric_duration(self, **props: Any) -> cloudwatch.Metric:
-        """How long each send took, retries included."""
-        return self.function.metric_duration(**props)
+    def metric_throttles(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
+        """Invocations Lambda throttled (reserved concurrency reached).
 
-    def metric_invocations(self, **props: Any) -> cloudwatch.Metric:
-        """How many sends were attempted."""
-        return self.function.metric_invocations(**props)
+        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
+        """
+        return self.function.metric_throttles(**options)
+
+    def metric_duration(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
+        """How long each send took, retries included.
+
+        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the average over 5 minutes
+        """
+        return self.function.metric_duration(**options)
+
+    def metric_invocations(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
+        """How many sends were attempted.
+
+        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
+        """
+        return self.function.metric_invocations(**options)
 
     @property
     def function_arn(self) -> str:
@@ -672,3 +541,31 @@ def _default_powertools_layer(
     scope: Construct, architecture: lambda_.Architecture
 ) -> lambda_.ILayerVersion:
     return powertools_layer(scope, "PowertoolsLayer", HANDLER_RUNTIME, architecture)
+
+
+def _check_configuration_set(
+    given: IVoiceConfigurationSet | None, name: str | None, api: SmsVoiceApi
+) -> None:
+    if given is None:
+        return
+    if name is not None:
+        raise ValueError(
+            "configuration_set and configuration_set_name are mutually exclusive, got "
+            f"configuration_set_name={name!r} as well"
+        )
+    if given.api is not api:
+        raise ValueError(
+            f"configuration_set was made for api={given.api}, but the sender uses "
+            f"api={api}; give both the same api"
+        )
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside this library and jsii (whose metaclass
+    calls ``__init__``), so that a warning names the user's line."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        ("voice_constructs.", "jsii.")
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
