@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 from tests.conftest import ROOT
 
@@ -43,3 +44,16 @@ def test_licence_is_the_full_apache_2_text() -> None:
     licence = (ROOT / "LICENSE").read_text()
     assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in licence
     assert "END OF TERMS AND CONDITIONS" in licence
+
+
+def test_the_tools_for_tests_and_review_import_without_starting_jsii() -> None:
+    code = (
+        "import sys\n"
+        "import voice_constructs.testing, voice_constructs.review, voice_constructs.diagram\n"
+        "from voice_constructs._contract import contract\n"
+        "assert 'jsii' not in sys.modules and 'aws_cdk' not in sys.modules, 'jsii started'\n"
+    )
+    run = subprocess.run(  # noqa: S603 - a fixed snippet of this repository's own imports
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr[-1000:]

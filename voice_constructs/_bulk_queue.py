@@ -15,6 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from voice_constructs._contract import contract
 from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
 from voice_constructs._sizing import REDRIVE_SLACK
 
@@ -120,9 +121,11 @@ class BulkQueue:
             "handler puts them there",
         )
         self.dead_letter_queue.grant_send_messages(function)
-        function.add_environment("QUEUE_URL", self.queue.queue_url)
-        function.add_environment("DEAD_LETTER_QUEUE_URL", self.dead_letter_queue.queue_url)
-        function.add_environment("MAX_RECEIVE_COUNT", str(max_receive_count))
+        function.add_environment(contract.ENV_QUEUE_URL, self.queue.queue_url)
+        function.add_environment(
+            contract.ENV_DEAD_LETTER_QUEUE_URL, self.dead_letter_queue.queue_url
+        )
+        function.add_environment(contract.ENV_MAX_RECEIVES, str(max_receive_count))
 
 
 def _alarm(

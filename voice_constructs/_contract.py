@@ -13,7 +13,7 @@ import importlib.util
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from voice_constructs._assets import lambda_source_dir
+from voice_constructs._source import lambda_source_dir
 
 
 def _load() -> ModuleType:

@@ -7,14 +7,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
+from voice_constructs._contract import contract
 from voice_constructs._lambda import handler_function, role_with_logs
 from voice_constructs._review import ENVIRONMENT_ENCRYPTION, NO_VPC, acknowledge, skip_checkov
 
 # Construct id of the provider in its stack (renaming it replaces the provider's resources).
 _PROVIDER_ID = "VoiceConstructsProvider"
 # Must match lambda_src/custom_resource/index.py.
-VOICE_CHANNEL_TYPE = "Custom::PinpointVoiceChannel"
-CONFIGURATION_SET_TYPE = "Custom::VoiceConfigurationSet"
+VOICE_CHANNEL_TYPE = contract.VOICE_CHANNEL_TYPE
+CONFIGURATION_SET_TYPE = contract.CONFIGURATION_SET_TYPE
 
 # The custom resource handler's timeout; tests hold it against each request's worst case.
 HANDLER_TIMEOUT = Duration.minutes(14)
@@ -47,7 +48,7 @@ class ResourceProvider(Construct):
         self.handler = handler_function(
             self,
             "Handler",
-            handler="custom_resource.index.on_event",
+            handler=contract.CUSTOM_RESOURCE_HANDLER,
             role=handler_role,
             log_group=handler_logs,
             memory_size=256,

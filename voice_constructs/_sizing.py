@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# Must match lambda_src/send_voice_message/index.py.
-CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
-MAX_BACKOFF_SECONDS = 20
+from voice_constructs._contract import contract
+
+# The handler's client settings, from the contract the two sides share.
+CONNECT_TIMEOUT_SECONDS = contract.CONNECT_TIMEOUT_SECONDS
+READ_TIMEOUT_SECONDS = contract.READ_TIMEOUT_SECONDS
+MAX_BACKOFF_SECONDS = contract.MAX_BACKOFF_SECONDS
 # SQS redrives a message on its own only this many deliveries after the function's last one: a
 # delivery that dies (crash, timeout) never leaves a message in the dead-letter queue unexplained.
 REDRIVE_SLACK = 2

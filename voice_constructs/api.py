@@ -4,71 +4,10 @@ from __future__ import annotations
 
 import enum
 
-# The v2 API's voices: botocore's pinpoint-sms-voice-v2 model, VoiceId (a test keeps the
-# handler's copy in lambda_src and this one equal to it).
-V2_VOICE_IDS = frozenset(
-    [
-        "AMY",
-        "ASTRID",
-        "BIANCA",
-        "BRIAN",
-        "CAMILA",
-        "CARLA",
-        "CARMEN",
-        "CELINE",
-        "CHANTAL",
-        "CONCHITA",
-        "CRISTIANO",
-        "DORA",
-        "EMMA",
-        "ENRIQUE",
-        "EWA",
-        "FILIZ",
-        "GERAINT",
-        "GIORGIO",
-        "GWYNETH",
-        "HANS",
-        "INES",
-        "IVY",
-        "JACEK",
-        "JAN",
-        "JOANNA",
-        "JOEY",
-        "JUSTIN",
-        "KARL",
-        "KENDRA",
-        "KIMBERLY",
-        "LEA",
-        "LIV",
-        "LOTTE",
-        "LUCIA",
-        "LUPE",
-        "MADS",
-        "MAJA",
-        "MARLENE",
-        "MATHIEU",
-        "MATTHEW",
-        "MAXIM",
-        "MIA",
-        "MIGUEL",
-        "MIZUKI",
-        "NAJA",
-        "NICOLE",
-        "PENELOPE",
-        "RAVEENA",
-        "RICARDO",
-        "RUBEN",
-        "RUSSELL",
-        "SALLI",
-        "SEOYEON",
-        "TAKUMI",
-        "TATYANA",
-        "VICKI",
-        "VITORIA",
-        "ZEINA",
-        "ZHIYU",
-    ]
-)
+from voice_constructs._contract import contract
+
+# The v2 API's voices: botocore's pinpoint-sms-voice-v2 model, VoiceId (from the contract).
+V2_VOICE_IDS = contract.V2_VOICE_IDS
 
 
 class SmsVoiceApi(enum.Enum):

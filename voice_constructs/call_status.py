@@ -12,6 +12,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from voice_constructs._contract import contract
 from voice_constructs._lambda import expiring_table, handler_function, role_with_logs
 from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
 from voice_constructs.configuration_set import EventDestination, service_principal
@@ -93,14 +94,14 @@ class CallStatusTracker(Construct):
         self.function = handler_function(
             self,
             "Function",
-            handler="call_status.index.handler",
+            handler=contract.CALL_STATUS_HANDLER,
             role=role,
             log_group=self.log_group,
             memory_size=256,
             timeout=Duration.seconds(30),
             environment={
-                "CALL_STATUS_TABLE_NAME": self.table.table_name,
-                "CALL_STATUS_RETENTION_DAYS": str(int(days)),
+                contract.ENV_CALL_STATUS_TABLE: self.table.table_name,
+                contract.ENV_CALL_STATUS_RETENTION_DAYS: str(int(days)),
             },
             tracing=lambda_.Tracing.ACTIVE if tracing else lambda_.Tracing.DISABLED,
             retry_attempts=2,

@@ -29,32 +29,16 @@ from aws_cdk import aws_smsvoice as smsvoice
 from aws_cdk import aws_sns as sns
 from constructs import Construct, IConstruct, IDependable
 
+from voice_constructs._contract import contract
 from voice_constructs._props import check_form
 from voice_constructs._provider import CONFIGURATION_SET_TYPE, ResourceProvider
 from voice_constructs._review import acknowledge, skip_checkov
 from voice_constructs.api import SmsVoiceApi
 
 # The call events of the v1 API, in the order a call goes through them.
-CALL_EVENT_TYPES = (
-    "INITIATED_CALL",
-    "RINGING",
-    "ANSWERED",
-    "COMPLETED_CALL",
-    "BUSY",
-    "FAILED",
-    "NO_ANSWER",
-)
-# The same call events under their v2 names; v2 adds VOICE_TTL_EXPIRED.
-V2_EVENT_TYPES = {
-    "INITIATED_CALL": "VOICE_INITIATED",
-    "RINGING": "VOICE_RINGING",
-    "ANSWERED": "VOICE_ANSWERED",
-    "COMPLETED_CALL": "VOICE_COMPLETED",
-    "BUSY": "VOICE_BUSY",
-    "FAILED": "VOICE_FAILED",
-    "NO_ANSWER": "VOICE_NO_ANSWER",
-}
-SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
+CALL_EVENT_TYPES = contract.CALL_EVENT_TYPES
+V2_EVENT_TYPES = contract.V2_EVENT_TYPES
+SERVICE_PRINCIPAL = contract.SERVICE_PRINCIPAL
 
 
 def service_principal() -> iam.IPrincipal:
@@ -75,14 +59,13 @@ CONFIGURATION_SET_ACTIONS = (
     "sms-voice:DeleteConfigurationSetEventDestination",
 )
 MAX_DESTINATIONS = 10
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_NAME_FORM = "1-64 letters, digits, - or _"
+_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
+_NAME_FORM = contract.CONFIGURATION_SET_NAME_FORM
 _V2_ARN = re.compile(
     r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:configuration-set/[A-Za-z0-9_-]{1,64}$"
 )
-# The longest generated prefix: the handler adds "-" and 8 hexadecimal digits (a test holds this
-# equal to configuration_set.index.NAME_PREFIX_MAX).
-NAME_PREFIX_MAX = 55
+# The longest generated prefix: the handler adds "-" and 8 hexadecimal digits.
+NAME_PREFIX_MAX = contract.NAME_PREFIX_MAX
 
 
 class IVoiceConfigurationSet(IConstruct, Protocol):

@@ -19,6 +19,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from voice_constructs._bulk_queue import BulkQueue, destination_queue
+from voice_constructs._contract import contract
 from voice_constructs._lambda import (
     HANDLER_RUNTIME,
     expiring_table,
@@ -62,15 +63,13 @@ __all__ = [
     "seconds_per_queued_message",
 ]
 
-_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}(-[A-Z]{3})?)?$")
-_VOICE_ID = re.compile(r"^[A-Z][A-Za-z]{1,31}$")
-_CONFIGURATION_SET_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_E164 = re.compile(contract.E164)
+_LANGUAGE_CODE = re.compile(contract.LANGUAGE_CODE)
+_VOICE_ID = re.compile(contract.VOICE_ID)
+_CONFIGURATION_SET_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 # v2 origination identities IAM can name: a phone number or a pool, by id or by ARN.
-_V2_IDENTITY_ID = re.compile(r"^(phone|pool)-[0-9A-Za-z]{32}$")
-_V2_IDENTITY_ARN = re.compile(
-    r"^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}$"
-)
+_V2_IDENTITY_ID = re.compile(contract.V2_IDENTITY_ID)
+_V2_IDENTITY_ARN = re.compile(contract.V2_IDENTITY_ARN)
 SEND_ACTION = "sms-voice:SendVoiceMessage"
 # The items the handler reads and writes one at a time (call ledger claims, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
@@ -286,7 +285,7 @@ class VoiceMessageSender(Construct):
         self.function = handler_function(
             self,
             "Function",
-            handler="send_voice_message.index.handler",
+            handler=contract.SENDER_HANDLER,
             role=role,
             log_group=self.log_group,
             architecture=architecture,
@@ -374,21 +373,21 @@ class VoiceMessageSender(Construct):
         sizing: Sizing,
     ) -> dict[str, str]:
         environment = {
-            "ORIGINATION_NUMBER": origination,
-            "DEFAULT_LANGUAGE_CODE": language_code,
-            "SEND_MAX_ATTEMPTS": str(sizing.max_attempts),
-            "STATE_TABLE_NAME": self.state_table.table_name,
-            "MAX_CALLS_PER_MINUTE": str(calls_per_minute),
-            "IDEMPOTENCY_WINDOW_SECONDS": str(sizing.window_seconds),
+            contract.ENV_ORIGINATION_NUMBER: origination,
+            contract.ENV_DEFAULT_LANGUAGE_CODE: language_code,
+            contract.ENV_MAX_ATTEMPTS: str(sizing.max_attempts),
+            contract.ENV_STATE_TABLE: self.state_table.table_name,
+            contract.ENV_CALLS_PER_MINUTE: str(calls_per_minute),
+            contract.ENV_IDEMPOTENCY_WINDOW: str(sizing.window_seconds),
         }
         optional = {
-            "CALLER_ID": caller_id,
-            "CONFIGURATION_SET_NAME": (
+            contract.ENV_CALLER_ID: caller_id,
+            contract.ENV_CONFIGURATION_SET_NAME: (
                 None
                 if self.configuration_set is None
                 else self.configuration_set.configuration_set_name
             ),
-            "DEFAULT_VOICE_ID": voice_id,
+            contract.ENV_DEFAULT_VOICE_ID: voice_id,
         }
         environment.update({k: v for k, v in optional.items() if v is not None})
         return environment
@@ -435,7 +434,7 @@ class VoiceMessageSender(Construct):
         v2, from the origination identity and with the configuration set only."""
         resources = ["*"]
         if self.api is SmsVoiceApi.V2:
-            self.function.add_environment("SMS_VOICE_API", "v2")
+            self.function.add_environment(contract.ENV_API, contract.API_V2)
             resources = [self._v2_identity(origination)]
             if self.configuration_set is not None:
                 resources.append(self._v2_set_arn(self.configuration_set))

@@ -20,7 +20,13 @@ from vc_common import contract
 
 import app as sample
 from tests.conftest import ROOT, cdk_context
-from voice_constructs import PinpointVoice, SenderOptions, SmsVoiceApi, VoiceMessageSender
+from voice_constructs import (
+    PinpointVoice,
+    SenderOptions,
+    SmsVoiceApi,
+    VoiceConfigurationSet,
+    VoiceMessageSender,
+)
 
 LAMBDA_SRC = ROOT / "lambda_src"
 # The package each handler's code lives in (and the shared helpers it may read through).
@@ -76,7 +82,12 @@ def environments() -> dict[str, set[str]]:
         ),
     )
     VoiceMessageSender(
-        full, "Named", origination_number="+12065550100", configuration_set_name="existing-set"
+        full,
+        "Named",
+        origination_number="+12065550100",
+        configuration_set=VoiceConfigurationSet.from_configuration_set_name(
+            full, "Existing", "existing-set"
+        ),
     )
     stacks.append(full)
     found: dict[str, set[str]] = {handler: set() for handler in PACKAGES}
