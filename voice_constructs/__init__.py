@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from voice_constructs.api import SmsVoiceApi
     from voice_constructs.call_status import CallStatusTracker
-    from voice_constructs.configuration_set import (
+    from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
+    from voice_constructs.event_destinations import (
         CloudWatchLogsDestination,
         EventDestination,
         EventDestinationConfig,
         FirehoseDestination,
-        IVoiceConfigurationSet,
         SnsTopicDestination,
-        VoiceConfigurationSet,
     )
     from voice_constructs.pinpoint_voice import PinpointVoice
     from voice_constructs.sender import SenderOptions, VoiceMessageSender
@@ -44,12 +43,12 @@ __all__ = [
 _MODULES = {
     "CallStatusTracker": "voice_constructs.call_status",
     "SmsVoiceApi": "voice_constructs.api",
-    "CloudWatchLogsDestination": "voice_constructs.configuration_set",
-    "EventDestination": "voice_constructs.configuration_set",
-    "EventDestinationConfig": "voice_constructs.configuration_set",
-    "FirehoseDestination": "voice_constructs.configuration_set",
+    "CloudWatchLogsDestination": "voice_constructs.event_destinations",
+    "EventDestination": "voice_constructs.event_destinations",
+    "EventDestinationConfig": "voice_constructs.event_destinations",
+    "FirehoseDestination": "voice_constructs.event_destinations",
     "IVoiceConfigurationSet": "voice_constructs.configuration_set",
-    "SnsTopicDestination": "voice_constructs.configuration_set",
+    "SnsTopicDestination": "voice_constructs.event_destinations",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
     "SenderOptions": "voice_constructs.sender",
