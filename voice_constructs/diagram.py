@@ -43,7 +43,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
@@ -320,27 +320,44 @@ def _references(value: object) -> Iterable[str]:
         return
     if len(value) == 1:
         ((function, argument),) = value.items()
-        if function == "Ref" and isinstance(argument, str):
-            yield argument
-            return
-        if function == "Fn::GetAtt":
-            if isinstance(argument, str):
-                yield argument.split(".", 1)[0]
-            elif isinstance(argument, list) and argument:
-                if isinstance(argument[0], str):
-                    yield argument[0]
-                yield from _references(argument[1:])
-            return
-        if function == "Fn::Sub":
-            text, variables = (argument, {}) if isinstance(argument, str) else _sub_args(argument)
-            for match in _SUB_VARIABLE.finditer(text):
-                name = match.group(1).split(".", 1)[0].strip()
-                if name not in variables and not name.startswith("AWS::"):
-                    yield name
-            yield from _references(list(variables.values()))
+        intrinsic = _INTRINSICS.get(function)
+        if intrinsic is not None:
+            yield from intrinsic(argument)
             return
     for item in value.values():
         yield from _references(item)
+
+
+def _ref(argument: object) -> Iterable[str]:
+    if isinstance(argument, str):
+        yield argument
+    else:
+        yield from _references(argument)
+
+
+def _get_att(argument: object) -> Iterable[str]:
+    if isinstance(argument, str):
+        yield argument.split(".", 1)[0]
+    elif isinstance(argument, list) and argument:
+        if isinstance(argument[0], str):
+            yield argument[0]
+        yield from _references(argument[1:])
+
+
+def _sub(argument: object) -> Iterable[str]:
+    text, variables = (argument, {}) if isinstance(argument, str) else _sub_args(argument)
+    for match in _SUB_VARIABLE.finditer(text):
+        name = match.group(1).split(".", 1)[0].strip()
+        if name not in variables and not name.startswith("AWS::"):
+            yield name
+    yield from _references(list(variables.values()))
+
+
+_INTRINSICS: dict[str, Callable[[object], Iterable[str]]] = {
+    "Ref": _ref,
+    "Fn::GetAtt": _get_att,
+    "Fn::Sub": _sub,
+}
 
 
 def _sub_args(argument: object) -> tuple[str, Mapping[str, Any]]:

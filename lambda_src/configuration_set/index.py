@@ -292,7 +292,21 @@ def _apply_diff(
 ) -> None:
     if current is None:
         current = _current(name, retrying, recreate=recreate)
-    # Deletes first: a set holds at most 10 destinations, also while a change is under way.
+    for index, (operation, dest, write) in enumerate(_writes(name, wanted, current)):
+        if index:
+            retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
+        update = _updater(name, dest, wanted.get(dest) or {})
+        operation = _write(operation, write, retrying, update, what=f"{name}/{dest}")
+        LOGGER.info("event destination %s", operation, extra={"destination": dest})
+
+
+def _writes(
+    name: str, wanted: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, Callable[[], object]]]:
+    """The destination writes that turn ``current`` into ``wanted``, deletes first.
+
+    A set holds at most 10 destinations, also while a change is under way.
+    """
     writes: list[tuple[str, str, Callable[[], object]]] = [
         ("DeleteConfigurationSetEventDestination", dest, _deleter(name, dest))
         for dest in current
@@ -307,27 +321,42 @@ def _apply_diff(
             writes.append(
                 ("UpdateConfigurationSetEventDestination", dest, _updater(name, dest, definition))
             )
-    for index, (operation, dest, write) in enumerate(writes):
-        if index:
-            retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
-        try:
-            try:
-                retrying.call(write)
-            except ClientError as error:
-                if operation != "CreateConfigurationSetEventDestination" or (
-                    error_code(error) != "AlreadyExistsException"
-                ):
-                    raise
-                # An earlier attempt of this create went through unanswered: make sure the
-                # destination is as wanted.
-                operation = "UpdateConfigurationSetEventDestination"
-                retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
-                retrying.call(_updater(name, dest, wanted[dest]))
-        except ClientError as error:
-            raise _failure(operation, f"{name}/{dest}", error) from None
-        except BotoCoreError as error:
-            raise _unreachable(error) from None
-        LOGGER.info("event destination %s", operation, extra={"destination": dest})
+    return writes
+
+
+def _write(
+    operation: str,
+    write: Callable[[], object],
+    retrying: Retrying,
+    update: Callable[[], object],
+    *,
+    what: str,
+) -> str:
+    """Make one write; a create that meets its own unanswered attempt becomes ``update``.
+
+    Returns the operation that completed the write; raises ConfigurationSetError naming it.
+    """
+    try:
+        retrying.call(write)
+        return operation
+    except ClientError as error:
+        if operation != "CreateConfigurationSetEventDestination" or (
+            error_code(error) != "AlreadyExistsException"
+        ):
+            raise _failure(operation, what, error) from None
+    except BotoCoreError as error:
+        raise _unreachable(error) from None
+    # An earlier attempt of this create went through unanswered: make sure the destination is
+    # as wanted.
+    operation = "UpdateConfigurationSetEventDestination"
+    retrying.pause(DESTINATION_WRITE_INTERVAL_SECONDS)
+    try:
+        retrying.call(update)
+    except ClientError as error:
+        raise _failure(operation, what, error) from None
+    except BotoCoreError as error:
+        raise _unreachable(error) from None
+    return operation
 
 
 def _creator(name: str, dest: str, definition: dict[str, Any]) -> Callable[[], object]:

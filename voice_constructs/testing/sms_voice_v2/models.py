@@ -55,6 +55,12 @@ sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, "pinpoint")
 
 
 def _validate_send(body: dict[str, Any]) -> None:
+    """Refuse what v2's SendVoiceMessage refuses, with its ValidationException."""
+    for check in (_check_shapes, _check_text, _check_options, _check_context):
+        check(body)
+
+
+def _check_shapes(body: dict[str, Any]) -> None:
     for required in ("DestinationPhoneNumber", "OriginationIdentity"):
         if not isinstance(body.get(required), str):
             raise ValidationException(required, "is required")
@@ -70,6 +76,9 @@ def _validate_send(body: dict[str, Any]) -> None:
             raise ValidationException(name, f"must match {pattern.pattern}")
     if not E164.fullmatch(body["DestinationPhoneNumber"]):
         raise ValidationException("DestinationPhoneNumber", E164_PROBLEM)
+
+
+def _check_text(body: dict[str, Any]) -> None:
     text_type = body.get("MessageBodyTextType", "TEXT")
     if text_type not in ("TEXT", "SSML"):
         raise ValidationException("MessageBodyTextType", "must be TEXT or SSML")
@@ -82,22 +91,27 @@ def _validate_send(body: dict[str, Any]) -> None:
     voice = body.get("VoiceId")
     if voice is not None and voice not in V2_VOICE_IDS:
         raise ValidationException("VoiceId", "must be one of the listed voices")
+
+
+def _check_options(body: dict[str, Any]) -> None:
     ttl = body.get("TimeToLive")
     if ttl is not None and (
         isinstance(ttl, bool) or not isinstance(ttl, int) or not 5 <= ttl <= 259200
     ):
         raise ValidationException("TimeToLive", "must be between 5 and 259200 seconds")
-    context = body.get("Context")
-    if context is not None:
-        if not isinstance(context, dict) or len(context) > 5:
-            raise ValidationException("Context", "must be a map of at most 5 entries")
-        for key, value in context.items():
-            if not 1 <= len(key) <= 100 or any(c.isspace() for c in key):
-                raise ValidationException(
-                    "Context", "keys must be 1-100 characters without whitespace"
-                )
-            if not isinstance(value, str) or not 1 <= len(value) <= 800 or value != value.strip():
-                raise ValidationException("Context", "values must be 1-800 characters, not padded")
     for flag in ("DryRun", "MessageFeedbackEnabled"):
         if flag in body and not isinstance(body[flag], bool):
             raise ValidationException(flag, "must be a boolean")
+
+
+def _check_context(body: dict[str, Any]) -> None:
+    context = body.get("Context")
+    if context is None:
+        return
+    if not isinstance(context, dict) or len(context) > 5:
+        raise ValidationException("Context", "must be a map of at most 5 entries")
+    for key, value in context.items():
+        if not 1 <= len(key) <= 100 or any(c.isspace() for c in key):
+            raise ValidationException("Context", "keys must be 1-100 characters without whitespace")
+        if not isinstance(value, str) or not 1 <= len(value) <= 800 or value != value.strip():
+            raise ValidationException("Context", "values must be 1-800 characters, not padded")
