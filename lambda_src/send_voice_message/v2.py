@@ -16,6 +16,7 @@ The event keeps the v1 shape the sender always took; this module maps it to the 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from vc_common.contract import V2_IDENTITY_ARN, V2_IDENTITY_ID
@@ -97,42 +98,46 @@ def origination_identity(value: object) -> str:
 
 
 def _v2_options(event: dict[str, Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for flag in ("DryRun", "MessageFeedbackEnabled"):
-        if flag in event:
-            if not isinstance(event[flag], bool):
-                raise BadRequestException(flag, "must be true or false")
-            options[flag] = event[flag]
-    if "TimeToLive" in event:
-        ttl = event["TimeToLive"]
-        if isinstance(ttl, bool) or not isinstance(ttl, int):
-            raise BadRequestException("TimeToLive", "must be a whole number of seconds")
-        if not MIN_TTL_SECONDS <= ttl <= MAX_TTL_SECONDS:
-            raise BadRequestException(
-                "TimeToLive",
-                f"must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} seconds (3 days), "
-                f"got {ttl}",
-            )
-        options["TimeToLive"] = ttl
-    if "MaxPricePerMinute" in event:
-        price = event["MaxPricePerMinute"]
-        if not isinstance(price, str) or not 2 <= len(price) <= 8 or not _PRICE.fullmatch(price):
-            raise BadRequestException(
-                "MaxPricePerMinute",
-                f'must be a price such as "0.10" (a string), got {echo(price, 40)}',
-            )
-        options["MaxPricePerMinute"] = price
-    if "ProtectConfigurationId" in event:
-        value = event["ProtectConfigurationId"]
-        if not isinstance(value, str) or not _PROTECT_CONFIGURATION.fullmatch(value):
-            raise BadRequestException(
-                "ProtectConfigurationId",
-                f"must be a protect configuration id or ARN, got {echo(value, 40)}",
-            )
-        options["ProtectConfigurationId"] = value
-    if "Context" in event:
-        options["Context"] = _context(event["Context"])
-    return options
+    # In _OPTIONS' order, so that an event with several bad options names the same one each time.
+    return {name: check(event[name]) for name, check in _OPTIONS if name in event}
+
+
+def _flag(name: str) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if not isinstance(value, bool):
+            raise BadRequestException(name, "must be true or false")
+        return value
+
+    return check
+
+
+def _time_to_live(ttl: object) -> int:
+    if isinstance(ttl, bool) or not isinstance(ttl, int):
+        raise BadRequestException("TimeToLive", "must be a whole number of seconds")
+    if not MIN_TTL_SECONDS <= ttl <= MAX_TTL_SECONDS:
+        raise BadRequestException(
+            "TimeToLive",
+            f"must be between {MIN_TTL_SECONDS} and {MAX_TTL_SECONDS} seconds (3 days), got {ttl}",
+        )
+    return ttl
+
+
+def _price(price: object) -> str:
+    if not isinstance(price, str) or not 2 <= len(price) <= 8 or not _PRICE.fullmatch(price):
+        raise BadRequestException(
+            "MaxPricePerMinute",
+            f'must be a price such as "0.10" (a string), got {echo(price, 40)}',
+        )
+    return price
+
+
+def _protect_configuration(value: object) -> str:
+    if not isinstance(value, str) or not _PROTECT_CONFIGURATION.fullmatch(value):
+        raise BadRequestException(
+            "ProtectConfigurationId",
+            f"must be a protect configuration id or ARN, got {echo(value, 40)}",
+        )
+    return value
 
 
 def _context(value: object) -> dict[str, str]:
@@ -153,3 +158,14 @@ def _context(value: object) -> dict[str, str]:
                 "must be a string of 1-800 characters without leading or trailing spaces",
             )
     return dict(value)
+
+
+# Each v2-only option, and the check that returns its value or raises BadRequestException.
+_OPTIONS: tuple[tuple[str, Callable[[object], object]], ...] = (
+    ("DryRun", _flag("DryRun")),
+    ("MessageFeedbackEnabled", _flag("MessageFeedbackEnabled")),
+    ("TimeToLive", _time_to_live),
+    ("MaxPricePerMinute", _price),
+    ("ProtectConfigurationId", _protect_configuration),
+    ("Context", _context),
+)
