@@ -40,8 +40,10 @@ def destination_queue(scope: Construct, id: str, why_no_redrive: str) -> sqs.Que
 
 
 class BulkQueue:
-    """The queue ``function`` drains at the quota's pace, its dead-letter queue and three alarms,
-    created in ``scope`` (the sender)."""
+    """The queue ``function`` drains at the quota's pace, its dead-letter queue and three alarms.
+
+    Created in ``scope`` (the sender), so their construct paths are the sender's.
+    """
 
     def __init__(
         self,

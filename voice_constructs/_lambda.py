@@ -33,8 +33,11 @@ def role_with_logs(
     description: str,
     retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
 ) -> tuple[iam.Role, logs.LogGroup]:
-    """A function's own role and log group: the role may write to that log group and no other,
-    and has no managed policy (unlike CDK's default role with AWSLambdaBasicExecutionRole)."""
+    """A function's own role and log group.
+
+    The role may write to that log group and no other, and has no managed policy (unlike CDK's
+    default role with AWSLambdaBasicExecutionRole).
+    """
     log_group = logs.LogGroup(scope, logs_id, retention=retention)
     skip_checkov(log_group, "CKV_AWS_158", LOGS_ENCRYPTION)
     role = iam.Role(
@@ -56,8 +59,11 @@ def handler_function(
     log_group: logs.ILogGroup,
     **options: Any,
 ) -> lambda_.Function:
-    """A function running ``handler`` from the library's one handler asset, on the shared
-    runtime, ARM64 unless ``architecture`` says otherwise, logging JSON to ``log_group``."""
+    """A function running ``handler`` from the library's one handler asset.
+
+    On the shared runtime, ARM64 unless ``architecture`` says otherwise, logging JSON to
+    ``log_group``.
+    """
     options.setdefault("architecture", lambda_.Architecture.ARM_64)
     function = lambda_.Function(
         scope,
@@ -78,8 +84,10 @@ def handler_function(
 def expiring_table(
     scope: Construct, id: str, *, partition_key: str, removal_policy: RemovalPolicy
 ) -> dynamodb.Table:
-    """An on-demand table whose items expire through the ``expiration`` attribute (TTL),
-    encrypted with the AWS managed key and with point-in-time recovery."""
+    """An on-demand table whose items expire through the ``expiration`` attribute (TTL).
+
+    Encrypted with the AWS managed key, and with point-in-time recovery.
+    """
     table = dynamodb.Table(
         scope,
         id,

@@ -62,8 +62,11 @@ def queue_timeout_seconds(calls_per_minute: int, max_concurrency: int) -> int:
 
 
 def seconds_per_queued_message(calls_per_minute: int, max_concurrency: int) -> float:
-    """Worst time one queued message takes: waiting for a free slot behind every concurrent
-    invocation, then one attempt with its connect and read timeouts."""
+    """Worst time one queued message takes.
+
+    Waiting for a free slot behind every concurrent invocation, then one attempt with its
+    connect and read timeouts.
+    """
     interval = 60 / calls_per_minute
     return max_concurrency * interval + CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 
@@ -90,8 +93,10 @@ def size_sender(
     max_receive_count: int,
     alarm_age_given: bool,
 ) -> Sizing:
-    """Check the sizing props together and derive what they imply; raise ``ValueError`` naming
-    the prop that cannot work, with the value that would."""
+    """Check the sizing props together and derive what they imply.
+
+    Raises ``ValueError`` naming the prop that cannot work, with the value that would.
+    """
     if timeout_seconds is None:
         timeout_seconds = (
             queue_timeout_seconds(max_calls_per_minute, queue_max_concurrency)
@@ -145,8 +150,11 @@ def batch_size_for(
     *,
     enable_queue: bool,
 ) -> int:
-    """Messages per invocation from the queue: ``requested``, or as many as fit in the timeout at
-    the quota's pace (at most 10); raise ``ValueError`` when none or not ``requested`` fit."""
+    """Messages per invocation from the queue.
+
+    ``requested``, or as many as fit in the timeout at the quota's pace (at most 10); raises
+    ``ValueError`` when none, or not ``requested``, fit.
+    """
     if not 2 <= concurrency <= 1000:
         raise ValueError(
             f"queue_max_concurrency must be between 2 and 1000 (Lambda's range for SQS), "

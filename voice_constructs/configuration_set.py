@@ -77,8 +77,10 @@ NAME_PREFIX_MAX = contract.NAME_PREFIX_MAX
 
 
 class IVoiceConfigurationSet(IConstruct, Protocol):
-    """A configuration set a sender can use: one of this app (``VoiceConfigurationSet``) or an
-    existing one (``VoiceConfigurationSet.from_configuration_set_name``, ``..._arn``).
+    """A configuration set a sender can use, of this app or an existing one.
+
+    One of this app is a ``VoiceConfigurationSet``; an existing one comes from
+    ``VoiceConfigurationSet.from_configuration_set_name`` (or ``..._arn``).
 
     A typing Protocol, not a base class: ``VoiceConfigurationSet`` is a jsii construct, whose
     metaclass admits no abstract base. Any construct with these attributes is one.
@@ -86,8 +88,11 @@ class IVoiceConfigurationSet(IConstruct, Protocol):
 
     @property
     def configuration_set_name(self) -> str:
-        """The set's name; for a set of this app, a reference to its resource, so that whoever
-        uses the name (a sender's environment) is created after the set."""
+        """The set's name.
+
+        For a set of this app, a reference to its resource, so that whoever uses the name (a
+        sender's environment) is created after the set.
+        """
         ...
 
     @property
@@ -256,8 +261,10 @@ class VoiceConfigurationSet(Construct):
 
     @property
     def delivery_role(self) -> iam.IRole:
-        """The role the service assumes to deliver to log groups and Firehose streams, created
-        by the first destination that needs it (or the first read of this attribute)."""
+        """The role the service assumes to deliver to log groups and Firehose streams.
+
+        Created by the first destination that needs it (or the first read of this attribute).
+        """
         if self._delivery_role is None:
             role = iam.Role(
                 self,

@@ -435,7 +435,7 @@ class _Keys:
 
 
 def _quote(text: str) -> str:
-    """A D2 double-quoted string: no substitutions, newlines as ``\\n``."""
+    r"""A D2 double-quoted string: no substitutions, newlines as ``\n``."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     escaped = escaped.replace("\n", "\\n")
     return '"' + re.sub(r"[\x00-\x1f]", " ", escaped) + '"'

@@ -34,9 +34,11 @@ _NAME_FORM = contract.CONFIGURATION_SET_NAME_FORM
 
 
 def service_principal() -> iam.IPrincipal:
-    """The SMS and Voice service, acting for this account only (``aws:SourceAccount``): for
-    topic and key policies and the delivery role's trust, so that no other account's
-    configuration set can make the service publish here (the confused deputy)."""
+    """The SMS and Voice service, acting for this account only (``aws:SourceAccount``).
+
+    For topic and key policies and the delivery role's trust, so that no other account's
+    configuration set can make the service publish here (the confused deputy).
+    """
     return iam.ServicePrincipal(
         SERVICE_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
     )
@@ -65,8 +67,9 @@ class DestinationOptions(TypedDict, total=False):
 
 
 class EventDestination(abc.ABC):
-    """Where a configuration set sends call events; make one with ``sns``, ``cloud_watch_logs``
-    or ``firehose``.
+    """Where a configuration set sends call events.
+
+    Make one with ``sns``, ``cloud_watch_logs`` or ``firehose``.
 
     Each kind of destination is a subclass that grants the service what it needs in ``bind``,
     as aws-sns-subscriptions does for topic subscriptions.
@@ -156,7 +159,9 @@ class SnsTopicDestination(EventDestination):
     kind = "SnsDestination"
 
     def __init__(self, topic: sns.ITopic, **options: Unpack[DestinationOptions]) -> None:
-        """:param topic: The topic.
+        """Deliver to ``topic``.
+
+        :param topic: The topic.
         :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
         """
         super().__init__(**options)
@@ -182,7 +187,9 @@ class CloudWatchLogsDestination(EventDestination):
     kind = "CloudWatchLogsDestination"
 
     def __init__(self, log_group: logs.ILogGroup, **options: Unpack[DestinationOptions]) -> None:
-        """:param log_group: The log group.
+        """Deliver to ``log_group``.
+
+        :param log_group: The log group.
         :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
         """
         super().__init__(**options)
@@ -205,7 +212,9 @@ class FirehoseDestination(EventDestination):
     def __init__(
         self, delivery_stream: firehose.IDeliveryStream, **options: Unpack[DestinationOptions]
     ) -> None:
-        """:param delivery_stream: The stream.
+        """Deliver to ``delivery_stream``.
+
+        :param delivery_stream: The stream.
         :param options: ``EventDestination``'s ``name``, ``event_types`` and ``enabled``.
         """
         super().__init__(**options)

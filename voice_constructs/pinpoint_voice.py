@@ -126,8 +126,10 @@ class PinpointVoice(Construct):
     def _track_call_status(
         self, configuration_set: IVoiceConfigurationSet | None, api: SmsVoiceApi, tracing: bool
     ) -> None:
-        """Add ``call_status`` and its SNS destination, on a set of this construct's if none
-        is given."""
+        """Add ``call_status`` and its SNS destination.
+
+        The destination goes on ``configuration_set``, or on a set of this construct's.
+        """
         if configuration_set is not None and not isinstance(
             configuration_set, VoiceConfigurationSet
         ):

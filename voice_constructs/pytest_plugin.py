@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def voice_mock() -> Iterator[VoiceMock]:
-    """moto's ``mock_aws`` with the voice channel and SMS and Voice (v1 and v2) fakes registered.
+    """Moto's ``mock_aws`` with the voice channel and SMS and Voice (v1 and v2) fakes registered.
 
     As :func:`voice_constructs.testing.mock_voice`: for the test, a region (``us-east-1`` unless
     ``AWS_DEFAULT_REGION`` or ``AWS_REGION`` names one) and fake credentials when none are

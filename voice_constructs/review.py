@@ -47,6 +47,7 @@ class CfnLintAcknowledgement:
     path_part: str | None = None
 
     def covers(self, rule: str, path: list[Any], template: dict[str, Any]) -> bool:
+        """Whether this acknowledgement covers the finding of ``rule`` at ``path``."""
         if rule != self.rule or len(path) < 2 or path[0] != "Resources":
             return False
         resource = template["Resources"].get(path[1], {})

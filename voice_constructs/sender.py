@@ -430,8 +430,11 @@ class VoiceMessageSender(Construct):
             )
 
     def _allow_sending(self, origination: str) -> None:
-        """``SendVoiceMessage``: on ``*`` with v1, which has no resource-level permissions; with
-        v2, from the origination identity and with the configuration set only."""
+        """Allow ``SendVoiceMessage``, scoped as far as the API allows.
+
+        On ``*`` with v1, which has no resource-level permissions; with v2, from the origination
+        identity and with the configuration set only.
+        """
         resources = ["*"]
         if self.api is SmsVoiceApi.V2:
             self.function.add_environment(contract.ENV_API, contract.API_V2)
@@ -560,8 +563,11 @@ def _check_configuration_set(
 
 
 def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside this library and jsii (whose metaclass
-    calls ``__init__``), so that a warning names the user's line."""
+    """The ``stacklevel`` of the first caller outside this library and jsii.
+
+    jsii's metaclass calls ``__init__``; skipping it and the library, a warning names the user's
+    line.
+    """
     frame, level = sys._getframe(1), 1
     while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
         ("voice_constructs.", "jsii.")

@@ -1,0 +1,1 @@
+"""The one entry point of the library's custom resources, dispatched by type."""

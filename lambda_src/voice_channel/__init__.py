@@ -1,0 +1,1 @@
+"""The custom resource handler of a Pinpoint application's voice channel."""

@@ -38,7 +38,7 @@ Reply = tuple[str, dict[str, Any]]
 
 
 class VoiceResponse(BaseResponse):
-    """moto's ``BaseResponse`` for a faked voice API; subclasses add one method per operation."""
+    """Moto's ``BaseResponse`` for a faked voice API; subclasses add one method per operation."""
 
     #: The operations the fake serves (their method names are these in snake case).
     OPERATIONS: ClassVar[tuple[str, ...]] = ()
@@ -65,7 +65,7 @@ class VoiceResponse(BaseResponse):
         return self._operation
 
     def call_action(self) -> MOTO_RESPONSE:
-        """moto's dispatch to the operation's method, for the operations the fake serves."""
+        """Moto's dispatch to the operation's method, for the operations the fake serves."""
         operation = self._get_action()
         if operation not in self.OPERATIONS:
             return self.unknown_operation(operation)
