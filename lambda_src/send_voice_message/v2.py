@@ -23,9 +23,9 @@ from vc_common.contract import V2_IDENTITY_ARN, V2_IDENTITY_ID
 from vc_common.contract import V2_VOICE_IDS as VOICE_IDS
 from vc_common.phone import echo, is_e164, mask
 
+from send_voice_message.errors import BadRequestException
 from send_voice_message.validation import (
     TOP_LEVEL_FIELDS,
-    BadRequestException,
     Defaults,
     check_event,
     configuration_set,
@@ -45,7 +45,11 @@ _CONTEXT_KEY = re.compile(r"\S{1,100}")
 
 def build_v2_request(event: object, defaults: Defaults) -> dict[str, Any]:
     """The exact v2 SendVoiceMessage request for ``event``, or BadRequestException."""
-    event = check_event(event, TOP_LEVEL_FIELDS)
+    return shape_v2(check_event(event, TOP_LEVEL_FIELDS), defaults)
+
+
+def shape_v2(event: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
+    """The v2 request for an event :func:`check_event` accepted, or BadRequestException."""
     if event.get("CallerId", defaults.caller_id) is not None:
         raise BadRequestException(
             "CallerId", "has no equivalent in the v2 API: recipients see the origination identity"

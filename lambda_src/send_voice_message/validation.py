@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vc_common import contract
-from vc_common.phone import TEXT_LIMIT, echo, is_e164, mask, shorten
+from vc_common.phone import echo, is_e164, mask
+
+from send_voice_message.errors import BadRequestException
 
 MAX_SPOKEN_CHARACTERS = 3000
 MAX_SSML_CHARACTERS = 6000
@@ -52,15 +54,6 @@ MAX_DEPTH = 8
 _UNKNOWN_SHOWN = 5
 
 
-class BadRequestException(Exception):  # noqa: N818 - callers see the service's error name
-    """The request is invalid; ``field`` names the part of it that is wrong."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        # Masked and cut here, so that no caller can echo a number or a megabyte of input.
-        super().__init__(shorten(f"{field} {problem}", TEXT_LIMIT))
-        self.field = shorten(field, 200)
-
-
 @dataclass(frozen=True)
 class Defaults:
     """Values the construct configured, used where the event leaves them out."""
@@ -87,7 +80,11 @@ V2_ONLY_FIELDS = frozenset(
 
 def build_request(event: object, defaults: Defaults) -> dict[str, Any]:
     """The exact SendVoiceMessage (v1) request for ``event``, or BadRequestException."""
-    event = check_event(event, TOP_LEVEL_FIELDS)
+    return shape_v1(check_event(event, TOP_LEVEL_FIELDS), defaults)
+
+
+def shape_v1(event: dict[str, Any], defaults: Defaults) -> dict[str, Any]:
+    """The v1 request for an event :func:`check_event` accepted, or BadRequestException."""
     v2_only = sorted(V2_ONLY_FIELDS & set(event))
     if v2_only:
         raise BadRequestException(

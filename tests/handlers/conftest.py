@@ -1,14 +1,23 @@
-"""Fixtures for handler tests: moto with the voice fakes, and retries without real sleeping."""
+"""Fixtures for handler tests: moto with the voice fakes, retries without real sleeping, and
+the sender built on them (:func:`make_sender`)."""
 
 from __future__ import annotations
 
 import time
 import types
+from typing import Any
 
 import boto3
 import botocore.endpoint
 import pytest
-from send_voice_message import index
+from send_voice_message.bulk import Queues
+from send_voice_message.ledger import Ledger
+from send_voice_message.quota import Quota
+from send_voice_message.request import V1, Api
+from send_voice_message.sender import Sender
+from send_voice_message.service import CLIENT_CONFIG
+from send_voice_message.validation import Defaults
+from vc_common.clock import Clock
 
 from voice_constructs.testing import VoiceMock
 
@@ -58,11 +67,17 @@ def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
 
 @pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record retry back-off delays (botocore's and the sender's) instead of sleeping."""
+    """Record retry back-off delays instead of sleeping: botocore's, and those of a handler
+    given ``RecordingClock(retry_sleeps)`` (the ``recording_clock`` fixture)."""
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=sleeps.append))
-    monkeypatch.setattr(index, "CLOCK", RecordingClock(sleeps))
     return sleeps
+
+
+@pytest.fixture
+def recording_clock(retry_sleeps: list[float]) -> RecordingClock:
+    """The real time for a handler, with its sleeps recorded in ``retry_sleeps``."""
+    return RecordingClock(retry_sleeps)
 
 
 @pytest.fixture
@@ -89,13 +104,34 @@ def create_state_table(name: str = STATE_TABLE) -> str:
     return name
 
 
-@pytest.fixture
-def state_table(voice_mock: object, retry_sleeps: list[float]) -> str:
-    """The sender's state table in moto, with the handler configured to use it.
+def make_sender(
+    *,
+    clock: Clock,
+    api: Api = V1,
+    defaults: Defaults | None = None,
+    client: Any = None,
+    table: str | None = None,
+    queues: Queues | None = None,
+    dynamodb: Any = None,
+    calls_per_minute: int = 20,
+    idempotency_window_seconds: int = 24 * 60 * 60,
+) -> Sender:
+    """A sender on moto (or on the given fakes), as the construct would configure it.
 
-    Pacing and back-off sleeps are recorded in ``retry_sleeps`` instead of waited through.
+    ``client`` defaults to a client of ``api``; with ``table``, the sender has the call ledger
+    and the quota in it (on ``dynamodb``, a moto client unless given), all on ``clock``.
     """
-    name = create_state_table()
-    index.configure(table_name=name, clock=index.CLOCK)
-    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
-    return name
+    ledger = quota = None
+    if table is not None:
+        dynamodb = boto3.client("dynamodb") if dynamodb is None else dynamodb
+        quota = Quota(dynamodb, table, calls_per_minute=calls_per_minute, clock=clock)
+        ledger = Ledger(dynamodb, table, window_seconds=idempotency_window_seconds, clock=clock)
+    return Sender(
+        client=boto3.client(api.service_name, config=CLIENT_CONFIG) if client is None else client,
+        api=api,
+        defaults=defaults or Defaults(),
+        ledger=ledger,
+        quota=quota,
+        queues=queues or Queues(),
+        clock=clock,
+    )

@@ -2,7 +2,7 @@
 
 Everything the handler, its ledger and the SMS and Voice fake read as time is one SimClock.
 SQS is modelled by hand here (records built as Lambda's poller builds them, dead letters
-collected by an ``index.Queues`` of the test's own), so each example costs no moto SQS calls.
+collected by a ``Queues`` of the test's own), so each example costs no moto SQS calls.
 """
 
 from __future__ import annotations
@@ -15,26 +15,38 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
+from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from send_voice_message import index
-from send_voice_message.ledger import LEASE_MARGIN_SECONDS
-from send_voice_message.validation import BadRequestException, Defaults
+from send_voice_message.bulk import Queues
+from send_voice_message.errors import (
+    ConflictException,
+    InternalServiceErrorException,
+    OutcomeUnknownException,
+    TooManyRequestsException,
+)
+from send_voice_message.ledger import LEASE_MARGIN_SECONDS, LedgerError, Previous
+from send_voice_message.request import request_key
+from send_voice_message.sender import LOGGER_NAME
+from send_voice_message.service import CLIENT_CONFIG
+from send_voice_message.validation import BadRequestException, Defaults, build_request
 
 from tests.conftest import LambdaContext
 from tests.depth import scale
-from tests.handlers.conftest import SimClock, create_state_table
+from tests.handlers.conftest import SimClock, create_state_table, make_sender
 from tests.handlers.test_send_voice_message_properties import events as direct_events
 from voice_constructs.testing import VoiceMock
 
 ORIGIN = "+12065550100"
 DEST = "+12065550142"
 DAY = 24 * 3600
+DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
 # The most a log record may weigh, whatever the input (CloudWatch Logs takes 256 KB).
 MAX_LOG_RECORD_BYTES = 16 * 1024
 
 
-class Letters(index.Queues):
+class Letters(Queues):
     """Dead letters and requeue delays, kept in lists instead of SQS."""
 
     def __init__(self) -> None:
@@ -96,22 +108,27 @@ class CrashingClient:
 
 
 @pytest.fixture
-def letters(voice_mock: VoiceMock, clock: SimClock, monkeypatch: pytest.MonkeyPatch) -> Letters:
-    for name in ("_client", "DEFAULTS", "QUEUES", "_state", "CLOCK"):
-        monkeypatch.setattr(index, name, getattr(index, name))
-    index.set_client(CrashingClient(boto3.client("pinpoint-sms-voice", config=index.CONFIG)))
-    index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
+def letters(voice_mock: VoiceMock, clock: SimClock) -> Iterator[Letters]:
+    """The handler on a crashable client, the state table and these queues, all on ``clock``."""
     queues = Letters()
-    index.configure(table_name=create_state_table(), clock=clock, queues=queues)
-    return queues
+    sender = make_sender(
+        clock=clock,
+        client=CrashingClient(boto3.client("pinpoint-sms-voice", config=CLIENT_CONFIG)),
+        defaults=DEFAULTS,
+        table=create_state_table(),
+        queues=queues,
+    )
+    with index.use(sender):
+        yield queues
 
 
 @pytest.fixture
 def logs() -> Iterator[Logs]:
     handler = Logs()
-    index.LOGGER.addHandler(handler)
+    logger = logging.getLogger(LOGGER_NAME)  # the sender's logger
+    logger.addHandler(handler)
     yield handler
-    index.LOGGER.removeHandler(handler)
+    logger.removeHandler(handler)
 
 
 def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
@@ -165,11 +182,11 @@ def test_async_retry_after_a_read_timeout_places_no_second_call(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
     voice_mock.time_out_next("SendVoiceMessage")
-    with pytest.raises(index.OutcomeUnknownException, match="no answer came"):
+    with pytest.raises(OutcomeUnknownException, match="no answer came"):
         index.handler(plain(), Context(clock, "invoke-1"))
     clock.advance(60)  # Lambda's first retry, with the same request id
 
-    with pytest.raises(index.OutcomeUnknownException, match="may have placed the call"):
+    with pytest.raises(OutcomeUnknownException, match="may have placed the call"):
         index.handler(plain(), Context(clock, "invoke-1"))
 
     assert calls(voice_mock) == [200]
@@ -179,13 +196,13 @@ def test_async_retry_after_a_read_timeout_places_no_second_call(
 def test_async_retry_after_a_crash_past_the_service_places_no_second_call(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    index._client.crash = True
+    index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(plain(), Context(clock, "invoke-1"))
     # Lambda retries a crashed invocation after a minute, once the first one has surely ended.
     clock.advance(30 + LEASE_MARGIN_SECONDS)
 
-    with pytest.raises(index.OutcomeUnknownException, match="stopped before it could record"):
+    with pytest.raises(OutcomeUnknownException, match="stopped before it could record"):
         index.handler(plain(), Context(clock, "invoke-1"))
 
     assert calls(voice_mock) == [200]
@@ -194,11 +211,11 @@ def test_async_retry_after_a_crash_past_the_service_places_no_second_call(
 def test_async_retry_while_the_first_try_runs_is_a_conflict(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    index._client.crash = True
+    index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(plain(), Context(clock, "invoke-1"))
 
-    with pytest.raises(index.ConflictException):
+    with pytest.raises(ConflictException):
         index.handler(plain(), Context(clock, "invoke-1"))
 
     assert calls(voice_mock) == [200]
@@ -207,8 +224,8 @@ def test_async_retry_while_the_first_try_runs_is_a_conflict(
 def test_async_retry_after_a_throttle_sends_once(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, status=429)
-    with pytest.raises(index.TooManyRequestsException):
+    voice_mock.fail_next("SendVoiceMessage", count=index.current().max_attempts, status=429)
+    with pytest.raises(TooManyRequestsException):
         index.handler(plain(), Context(clock, "invoke-1"))
     clock.advance(60)
 
@@ -233,13 +250,13 @@ def test_two_invocations_of_the_same_event_place_two_calls(
 def test_fails_direct_send_when_the_claim_cannot_be_written(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = index._current_state().ledger
+    ledger = index.current().ledger
     assert ledger is not None
 
     class Throttled:
         def __getattr__(self, name: str) -> Any:
             def call(**request: Any) -> Any:
-                raise index.ClientError(
+                raise ClientError(
                     {"Error": {"Code": "ProvisionedThroughputExceededException"}}, name
                 )
 
@@ -247,7 +264,7 @@ def test_fails_direct_send_when_the_claim_cannot_be_written(
 
     monkeypatch.setattr(ledger, "_client", Throttled())
 
-    with pytest.raises(index.InternalServiceErrorException, match="no call was placed"):
+    with pytest.raises(InternalServiceErrorException, match="no call was placed"):
         index.handler(plain(), Context(clock, "invoke-1"))
     assert calls(voice_mock) == []
 
@@ -259,12 +276,13 @@ def test_copy_of_a_message_being_sent_is_acknowledged_even_on_its_last_delivery(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
     body = json.dumps(plain())
-    index._client.crash = True
+    index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(batch(record(body, "first")), Context(clock, "invoke-1"))
 
     response = index.handler(
-        batch(record(body, "copy", receive=index.MAX_RECEIVES)), Context(clock, "invoke-2")
+        batch(record(body, "copy", receive=index.current().max_receives)),
+        Context(clock, "invoke-2"),
     )
 
     assert failures(response) == []
@@ -276,7 +294,7 @@ def test_same_message_delivered_twice_comes_back_after_the_first_delivery_ends(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
     body = json.dumps(plain())
-    index._client.crash = True
+    index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(batch(record(body, "m-1")), Context(clock, "invoke-1"))
 
@@ -299,11 +317,13 @@ def test_same_message_on_its_last_delivery_waits_for_the_other_delivery(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = json.dumps(plain())
-    ledger = index._current_state().ledger
+    ledger = index.current().ledger
     assert ledger is not None
-    key = index.request_key(index.build(plain()))
-    held = ledger.claim(key, index.build(plain()), owner="sqs:m-1", lease_until=clock.now() + 40)
-    assert not isinstance(held, index.Previous)
+    key = request_key(build_request(plain(), DEFAULTS))
+    held = ledger.claim(
+        key, build_request(plain(), DEFAULTS), owner="sqs:m-1", lease_until=clock.now() + 40
+    )
+    assert not isinstance(held, Previous)
     # The other delivery records its call while this one waits.
     sleep = clock.sleep
 
@@ -314,7 +334,7 @@ def test_same_message_on_its_last_delivery_waits_for_the_other_delivery(
     monkeypatch.setattr(clock, "sleep", finish_twin)
 
     response = index.handler(
-        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "invoke-2")
+        batch(record(body, "m-1", receive=index.current().max_receives)), Context(clock, "invoke-2")
     )
 
     assert failures(response) == []
@@ -328,7 +348,8 @@ def test_copy_of_a_dead_lettered_message_is_acknowledged_not_called(
     body = json.dumps(plain())
     voice_mock.fail_next("SendVoiceMessage", status=429)
     first = index.handler(
-        batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "invoke-1")
+        batch(record(body, "first", receive=index.current().max_receives)),
+        Context(clock, "invoke-1"),
     )
     clock.advance(60)
 
@@ -344,7 +365,9 @@ def test_redriven_message_is_sent_after_a_failure_that_placed_no_call(
 ) -> None:
     body = json.dumps(plain())
     voice_mock.fail_next("SendVoiceMessage", status=429)
-    index.handler(batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "i-1"))
+    index.handler(
+        batch(record(body, "first", receive=index.current().max_receives)), Context(clock, "i-1")
+    )
     clock.advance(3600)
     redriven = {"FailureType": "retries_exhausted", "FailureReason": "throttled"}
 
@@ -379,7 +402,9 @@ def test_fails_direct_send_with_the_key_of_a_dead_lettered_message(
 ) -> None:
     body = json.dumps(plain(IdempotencyKey="order-9"))
     voice_mock.fail_next("SendVoiceMessage", status=429)
-    index.handler(batch(record(body, "first", receive=index.MAX_RECEIVES)), Context(clock, "i-1"))
+    index.handler(
+        batch(record(body, "first", receive=index.current().max_receives)), Context(clock, "i-1")
+    )
 
     with pytest.raises(BadRequestException, match="dead-letter queue") as failure:
         index.handler(plain(IdempotencyKey="order-9"), Context(clock, "invoke-2"))
@@ -545,7 +570,7 @@ def test_message_whose_dead_letter_send_failed_goes_there_on_its_next_delivery(
     voice_mock.fail_next("SendVoiceMessage", status=400)
 
     def unavailable(*args: Any) -> None:
-        raise index.ClientError({"Error": {"Code": "KMS.ThrottlingException"}}, "SendMessage")
+        raise ClientError({"Error": {"Code": "KMS.ThrottlingException"}}, "SendMessage")
 
     with monkeypatch.context() as broken:
         broken.setattr(letters, "dead_letter", unavailable)
@@ -577,19 +602,23 @@ def test_redriven_outcome_unknown_is_not_called_even_after_the_window(
 def test_crash_then_redelivery_after_a_short_window_places_no_second_call(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    index.configure(
-        table_name=create_state_table("short-window"),
-        idempotency_window_seconds=60,
+    client = index.current().client
+    short_window = make_sender(
         clock=clock,
+        client=client,
+        defaults=DEFAULTS,
+        table=create_state_table("short-window"),
+        idempotency_window_seconds=60,
         queues=letters,
     )
     body = json.dumps(plain())
-    index._client.crash = True
-    with pytest.raises(Crash):
-        index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
-    clock.advance(6 * 30)  # the bulk queue's visibility timeout
+    client.crash = True
+    with index.use(short_window):
+        with pytest.raises(Crash):
+            index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
+        clock.advance(6 * 30)  # the bulk queue's visibility timeout
 
-    index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "i-2"))
+        index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "i-2"))
 
     assert calls(voice_mock) == [200]
     assert [kind for _, kind, _ in letters.letters] == ["outcome_unknown"]
@@ -599,18 +628,18 @@ def test_last_delivery_that_cannot_read_the_ledger_reports_unknown_not_exhausted
     letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = json.dumps(plain())
-    ledger = index._current_state().ledger
+    ledger = index.current().ledger
     assert ledger is not None
-    request = index.build(plain())
-    ledger.claim(index.request_key(request), request, owner="sqs:m-1", lease_until=clock.now() + 40)
+    request = build_request(plain(), DEFAULTS)
+    ledger.claim(request_key(request), request, owner="sqs:m-1", lease_until=clock.now() + 40)
 
     def unreadable(key: str) -> None:
-        raise index.LedgerError("could not read the message's record in the state table")
+        raise LedgerError("could not read the message's record in the state table")
 
     monkeypatch.setattr(ledger, "look", unreadable)
 
     response = index.handler(
-        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "i-2")
+        batch(record(body, "m-1", receive=index.current().max_receives)), Context(clock, "i-2")
     )
 
     assert failures(response) == []
@@ -620,18 +649,18 @@ def test_last_delivery_that_cannot_read_the_ledger_reports_unknown_not_exhausted
 def test_last_delivery_that_cannot_claim_reports_unknown_not_exhausted(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ledger = index._current_state().ledger
+    ledger = index.current().ledger
     assert ledger is not None
 
     def unwritable(*args: Any, **kwargs: Any) -> None:
-        raise index.LedgerError("could not claim the message in the state table")
+        raise LedgerError("could not claim the message in the state table")
 
     monkeypatch.setattr(ledger, "claim", unwritable)
     body = json.dumps(plain())
 
     early = index.handler(batch(record(body, "m-1", receive=1)), Context(clock, "i-1"))
     last = index.handler(
-        batch(record(body, "m-1", receive=index.MAX_RECEIVES)), Context(clock, "i-2")
+        batch(record(body, "m-1", receive=index.current().max_receives)), Context(clock, "i-2")
     )
 
     assert failures(early) == ["m-1"]
@@ -643,7 +672,7 @@ def test_last_delivery_that_cannot_claim_reports_unknown_not_exhausted(
 def test_queued_copy_of_a_direct_invoke_in_flight_waits_instead_of_vanishing(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    index._client.crash = True
+    index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(plain(IdempotencyKey="order-1"), Context(clock, "direct-1"))
 
@@ -674,9 +703,9 @@ def test_connection_errors_after_the_request_may_have_left_are_unknown(
         sent.append(request)
         raise error
 
-    monkeypatch.setattr(index._client, "send_voice_message", send_voice_message)
+    monkeypatch.setattr(index.current().client, "send_voice_message", send_voice_message)
 
-    with pytest.raises(index.OutcomeUnknownException):
+    with pytest.raises(OutcomeUnknownException):
         index.handler(plain(), Context(clock, "i-1"))
     assert len(sent) == 1
 
@@ -687,9 +716,9 @@ def test_unknown_reason_quoting_a_response_body_is_masked_and_cut(
     def send_voice_message(**request: Any) -> None:
         raise botocore.exceptions.ResponseParserError(f"body: {DEST} {'x' * 50_000}")
 
-    monkeypatch.setattr(index._client, "send_voice_message", send_voice_message)
+    monkeypatch.setattr(index.current().client, "send_voice_message", send_voice_message)
 
-    with pytest.raises(index.OutcomeUnknownException) as failure:
+    with pytest.raises(OutcomeUnknownException) as failure:
         index.handler(plain(), Context(clock, "i-1"))
     assert DEST not in str(failure.value)
     assert len(str(failure.value)) < 1000

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
@@ -17,10 +19,27 @@ import boto3
 import moto.sqs.models
 import pytest
 from send_voice_message import index
+from send_voice_message.bulk import Queues
+from send_voice_message.errors import (
+    InternalServiceErrorException,
+    LimitExceededException,
+    OutcomeUnknownException,
+    TooManyRequestsException,
+)
+from send_voice_message.request import V2, request_key
+from send_voice_message.sender import Sender
+from send_voice_message.service import CLIENT_CONFIG
 from send_voice_message.validation import BadRequestException, Defaults, build_request
 
 from tests.conftest import LambdaContext
-from tests.handlers.conftest import SIM_START, STATE_TABLE, SimClock, create_state_table
+from tests.handlers.conftest import (
+    SIM_START,
+    STATE_TABLE,
+    RecordingClock,
+    SimClock,
+    create_state_table,
+    make_sender,
+)
 from voice_constructs.testing import VoiceMock
 
 ORIGIN = "+12065550100"
@@ -128,15 +147,10 @@ class Bulk:
 
 
 @pytest.fixture(autouse=True)
-def sender(
-    voice_mock: VoiceMock, retry_sleeps: list[float], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Everything the tests replace in the module is put back afterwards.
-    for name in ("_client", "DEFAULTS", "QUEUES", "_state", "CLOCK"):
-        monkeypatch.setattr(index, name, getattr(index, name))
-    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
-    index.set_defaults(DEFAULTS)
-    index.configure(table_name=None)
+def sender(voice_mock: VoiceMock, recording_clock: RecordingClock) -> Iterator[Sender]:
+    """The handler's sender without a state table; ``table`` and ``bulk`` give it one."""
+    with index.use(make_sender(clock=recording_clock, defaults=DEFAULTS)) as sender:
+        yield sender
 
 
 @pytest.fixture
@@ -148,25 +162,31 @@ def sqs_time(monkeypatch: pytest.MonkeyPatch) -> SqsTime:
 
 
 @pytest.fixture
-def table(voice_mock: VoiceMock, clock: SimClock) -> str:
+def table(voice_mock: VoiceMock, clock: SimClock, sender: Sender) -> Iterator[str]:
     """The state table, with the handler on the simulated clock and without queues."""
     name = create_state_table()
-    index.configure(table_name=name, clock=clock)
-    return name
+    with index.use(make_sender(clock=clock, defaults=DEFAULTS, client=sender.client, table=name)):
+        yield name
 
 
 @pytest.fixture
-def bulk(voice_mock: VoiceMock, clock: SimClock, sqs_time: SqsTime) -> Bulk:
+def bulk(
+    voice_mock: VoiceMock, clock: SimClock, sqs_time: SqsTime, sender: Sender
+) -> Iterator[Bulk]:
     """The state table, the bulk queue and its dead-letter queue, all configured."""
     sqs = boto3.client("sqs")
     queue_url = sqs.create_queue(QueueName="voice-bulk")["QueueUrl"]
     dlq_url = sqs.create_queue(QueueName="voice-bulk-dlq")["QueueUrl"]
-    index.configure(
-        table_name=create_state_table(),
-        clock=clock,
-        queues=index.Queues(queue_url, dlq_url),
-    )
-    return Bulk(sqs, queue_url, dlq_url)
+    with index.use(
+        make_sender(
+            clock=clock,
+            defaults=DEFAULTS,
+            client=sender.client,
+            table=create_state_table(),
+            queues=Queues(queue_url, dlq_url),
+        )
+    ):
+        yield Bulk(sqs, queue_url, dlq_url)
 
 
 def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
@@ -273,11 +293,12 @@ def test_fails_on_malformed_idempotency_key_without_a_call(
 
 
 def test_fails_on_idempotency_key_without_a_state_table(
-    voice_mock: VoiceMock, lambda_context: LambdaContext
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    index.configure(table_name=None)
-
-    with pytest.raises(BadRequestException) as failure:
+    with (
+        index.use(replace(sender, ledger=None, quota=None)),
+        pytest.raises(BadRequestException) as failure,
+    ):
         index.handler(plain(IdempotencyKey="order-42"), lambda_context)
 
     assert failure.value.field == "IdempotencyKey"
@@ -288,28 +309,28 @@ def test_fails_on_idempotency_key_without_a_state_table(
 def test_failed_send_with_a_key_can_be_retried_with_that_key(
     table: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, status=429)
+    voice_mock.fail_next("SendVoiceMessage", count=index.current().max_attempts, status=429)
     event = plain(IdempotencyKey="retry-me")
 
-    with pytest.raises(index.TooManyRequestsException):
+    with pytest.raises(TooManyRequestsException):
         index.handler(event, lambda_context)
     result = index.handler(event, lambda_context)
 
     [sent] = voice_mock.sent_messages()
     assert result == {"MessageId": sent.message_id}
     statuses = [c.status for c in voice_mock.calls("SendVoiceMessage")]
-    assert statuses == [429] * index.MAX_ATTEMPTS + [200]
+    assert statuses == [429] * index.current().max_attempts + [200]
 
 
 def test_retries_are_paced_and_backed_off_on_the_clock(
     table: str, clock: SimClock, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS - 1, status=429)
+    voice_mock.fail_next("SendVoiceMessage", count=index.current().max_attempts - 1, status=429)
 
     result = index.handler(plain(IdempotencyKey="paced"), lambda_context)
 
     calls = voice_mock.calls("SendVoiceMessage")
-    assert [c.status for c in calls] == [429] * (index.MAX_ATTEMPTS - 1) + [200]
+    assert [c.status for c in calls] == [429] * (index.current().max_attempts - 1) + [200]
     assert result == {"MessageId": voice_mock.sent_messages()[0].message_id}
     # At 20 calls a minute, attempts start at least 3 s apart, even after a shorter back-off.
     gaps = [b.at - a.at for a, b in pairwise(calls)]
@@ -327,14 +348,14 @@ def test_fails_on_read_timeout_as_outcome_unknown_without_retrying(
     voice_mock.time_out_next("SendVoiceMessage")
     event = plain(IdempotencyKey="maybe-placed")
 
-    with pytest.raises(index.OutcomeUnknownException, match="not retried"):
+    with pytest.raises(OutcomeUnknownException, match="not retried"):
         index.handler(event, lambda_context)
 
     assert len(voice_mock.sent_messages()) == 1
     assert len(voice_mock.calls("SendVoiceMessage")) == 1
     assert clock.sleeps == []
 
-    with pytest.raises(index.OutcomeUnknownException):
+    with pytest.raises(OutcomeUnknownException):
         index.handler(event, lambda_context)
 
     assert len(voice_mock.calls("SendVoiceMessage")) == 1
@@ -346,7 +367,7 @@ def test_fails_on_read_timeout_without_a_key_and_without_retrying(
 ) -> None:
     voice_mock.time_out_next("SendVoiceMessage")
 
-    with pytest.raises(index.OutcomeUnknownException):
+    with pytest.raises(OutcomeUnknownException):
         index.handler(plain(), lambda_context)
 
     assert len(voice_mock.sent_messages()) == 1
@@ -384,16 +405,18 @@ def test_connect_timeout_without_a_table_is_retried_and_sent_once(
 def test_fails_on_connect_timeouts_on_every_attempt(
     voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
-    voice_mock.time_out_next("SendVoiceMessage", count=index.MAX_ATTEMPTS, after_accept=False)
+    voice_mock.time_out_next(
+        "SendVoiceMessage", count=index.current().max_attempts, after_accept=False
+    )
 
     with pytest.raises(
-        index.InternalServiceErrorException, match=f"after {index.MAX_ATTEMPTS} attempts"
+        InternalServiceErrorException, match=f"after {index.current().max_attempts} attempts"
     ):
         index.handler(plain(), lambda_context)
 
     assert voice_mock.calls("SendVoiceMessage") == []
     assert voice_mock.sent_messages() == []
-    assert len(retry_sleeps) == index.MAX_ATTEMPTS - 1
+    assert len(retry_sleeps) == index.current().max_attempts - 1
 
 
 # --- Bulk path ---------------------------------------------------------------------------------
@@ -476,17 +499,14 @@ def test_fails_service_400_to_the_dead_letter_queue_as_invalid(
 
 
 def test_fails_v2_service_quota_to_the_dead_letter_queue_as_quota_exceeded(
-    bulk: Bulk,
-    voice_mock: VoiceMock,
-    lambda_context: LambdaContext,
-    monkeypatch: pytest.MonkeyPatch,
+    bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    monkeypatch.setattr(index, "API", index.API)
-    index.set_client(boto3.client("pinpoint-sms-voice-v2", config=index.CONFIG), api="v2")
+    v2_client = boto3.client("pinpoint-sms-voice-v2", config=CLIENT_CONFIG)
     voice_mock.fail_next("SendVoiceMessage", status=402, message="spend limit", api="v2")
     message_id = bulk.send(body())
 
-    response = index.handler(bulk.deliver(), lambda_context)
+    with index.use(replace(index.current(), client=v2_client, api=V2)):
+        response = index.handler(bulk.deliver(), lambda_context)
 
     assert failures(response) == []
     assert [c.status for c in voice_mock.calls("SendVoiceMessage", api="v2")] == [402]
@@ -553,7 +573,7 @@ def test_fails_last_delivery_to_the_dead_letter_queue_as_retries_exhausted(
 ) -> None:
     voice_mock.fail_next("SendVoiceMessage", status=429)
     message_id = bulk.send(body())
-    event = bulk.deliver(receives=index.MAX_RECEIVES)
+    event = bulk.deliver(receives=index.current().max_receives)
 
     response = index.handler(event, lambda_context)
 
@@ -562,9 +582,9 @@ def test_fails_last_delivery_to_the_dead_letter_queue_as_retries_exhausted(
     assert json.loads(text) == plain()
     assert attributes["SourceMessageId"] == message_id
     assert attributes["FailureType"] == "retries_exhausted"
-    assert attributes["ReceiveCount"] == str(index.MAX_RECEIVES)
+    assert attributes["ReceiveCount"] == str(index.current().max_receives)
     assert attributes["FailureReason"].startswith(
-        f"still failing after {index.MAX_RECEIVES} deliveries: TooManyRequestsException"
+        f"still failing after {index.current().max_receives} deliveries: TooManyRequestsException"
     )
     assert voice_mock.sent_messages() == []
 
@@ -640,7 +660,7 @@ def test_queued_message_without_key_uses_the_request_hash(
     [sent] = voice_mock.sent_messages()
 
     # A direct invoke that brings that hash as its key gets the queued message's MessageId.
-    key = index.request_key(build_request(plain(), DEFAULTS))
+    key = request_key(build_request(plain(), DEFAULTS))
     result = index.handler(plain(IdempotencyKey=key), lambda_context)
 
     assert key.startswith("sha256:")
@@ -758,7 +778,7 @@ def test_bulk_logs_never_hold_the_destination_number(
     assert len(failures(response)) == 1
     kinds = sorted(a["FailureType"] for _, a in bulk.dead_letters())
     assert kinds == ["invalid", "outcome_unknown", "recipient_cap"]
-    messages = {r.getMessage() for r in caplog.records if r.name == index.LOGGER.name}
+    messages = {r.getMessage() for r in caplog.records if r.name == index.current().logger.name}
     assert {
         "voice message sent",
         "voice message already handled: no second call",
@@ -769,7 +789,7 @@ def test_bulk_logs_never_hold_the_destination_number(
     } <= messages
     # The handler's own loggers and Powertools' (botocore's DEBUG wire logs are not the handler's).
     ours = [r for r in caplog.records if not r.name.startswith(("botocore", "boto3", "urllib3"))]
-    assert {r.name for r in ours} >= {index.LOGGER.name}
+    assert {r.name for r in ours} >= {index.current().logger.name}
     dumped = json.dumps([{**r.__dict__, "msg": r.getMessage()} for r in ours], default=str)
     for number in (DEST, OTHER_DEST, DEST[1:], OTHER_DEST[1:], DEST[2:], OTHER_DEST[2:]):
         assert number not in dumped
@@ -796,7 +816,7 @@ def test_fails_sixth_direct_send_to_one_number_before_the_service_is_asked(
     for n in range(5):
         index.handler(plain(f"message {n}"), lambda_context)
 
-    with pytest.raises(index.LimitExceededException) as failure:
+    with pytest.raises(LimitExceededException) as failure:
         index.handler(plain("message 5"), lambda_context)
 
     assert "+1******0142" in str(failure.value)
@@ -815,7 +835,7 @@ def test_fails_direct_send_when_no_quota_slot_comes_before_the_deadline(
 
     index.handler(plain("first", DestinationPhoneNumber=OTHER_DEST), ShortContext())
 
-    with pytest.raises(index.TooManyRequestsException):
+    with pytest.raises(TooManyRequestsException):
         index.handler(plain("second"), ShortContext())
 
     assert len(voice_mock.calls("SendVoiceMessage")) == 1
@@ -854,7 +874,7 @@ def test_service_error_text_with_the_number_is_not_logged_whole(
     lambda_context: LambdaContext,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger=index.LOGGER.name)
+    caplog.set_level(logging.DEBUG, logger=index.current().logger.name)
     voice_mock.fail_next("SendVoiceMessage", status=400, message=f"{DEST} is blocked")
     bulk.send(body())
 
@@ -862,7 +882,7 @@ def test_service_error_text_with_the_number_is_not_logged_whole(
 
     [(_, attributes)] = bulk.dead_letters()
     assert attributes["FailureType"] == "invalid"
-    records = [r for r in caplog.records if r.name == index.LOGGER.name]
+    records = [r for r in caplog.records if r.name == index.current().logger.name]
     dumped = json.dumps([{**r.__dict__, "msg": r.getMessage()} for r in records], default=str)
     assert "+1******0142 is blocked" in dumped
     assert DEST not in dumped

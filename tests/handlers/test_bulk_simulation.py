@@ -18,8 +18,8 @@ same seed is the same run.
 
 from __future__ import annotations
 
-# Fake credentials and a region before any boto3 client exists (the handler builds one at
-# import), so the simulation also runs outside pytest.
+# Fake credentials and a region before any boto3 client exists, so the simulation also runs
+# outside pytest.
 import tests.conftest  # noqa: F401
 
 # isort: split
@@ -43,10 +43,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from send_voice_message import index, ledger
+from send_voice_message.bulk import Queues
+from send_voice_message.sender import LOGGER_NAME
+from send_voice_message.service import CLIENT_CONFIG
 from send_voice_message.validation import Defaults
 
 from tests.depth import scale
-from tests.handlers.conftest import create_state_table
+from tests.handlers.conftest import create_state_table, make_sender
 from voice_constructs.sender import REDRIVE_SLACK
 from voice_constructs.testing import CONNECT_TIMEOUT, TIMEOUT_AFTER_ACCEPT, VoiceMock, mock_voice
 
@@ -362,8 +365,8 @@ class SimQueue:
             self.by_receipt.pop(message.receipt_handle, None)
 
 
-class SimQueues(index.Queues):
-    """The handler's view of SQS (``index.Queues``), backed by the simulated queue."""
+class SimQueues(Queues):
+    """The handler's view of SQS (``send_voice_message.bulk.Queues``), on the simulated queue."""
 
     def __init__(self, queue: SimQueue) -> None:
         super().__init__(queue_url="sim://voice-bulk", dead_letter_queue_url="sim://voice-dlq")
@@ -816,38 +819,38 @@ def _handler_configured(
     wrap: Callable[[Any, Any], tuple[Any, Any]] = lambda voice, table: (voice, table),
 ) -> Iterator[None]:
     """Point the handler and the fake at the simulation; put everything back afterwards."""
-    saved = (index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client)
     backend = voice_mock.sms_voice()
     saved_fake_clock = backend.clock
-    logger = (index.LOGGER.level, index.LOGGER.propagate)
+    logger = logging.getLogger(LOGGER_NAME)  # the sender's logger
+    saved_logger = (logger.level, logger.propagate)
     try:
         # Counted, not printed: a run logs thousands of expected events.
-        index.LOGGER.setLevel(logging.INFO)
-        index.LOGGER.propagate = False
-        index.LOGGER.addHandler(tally)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(tally)
         table = create_state_table()
         voice, dynamodb = wrap(
-            boto3.client("pinpoint-sms-voice", config=index.CONFIG),
+            boto3.client("pinpoint-sms-voice", config=CLIENT_CONFIG),
             _PacingSideTable(
                 boto3.client("dynamodb"), table, create_state_table(f"{table}-pacing")
             ),
         )
-        index.set_client(voice)
-        index.set_defaults(Defaults(origination_number=ORIGIN, language_code="en-US"))
-        index.configure(
-            table_name=table,
-            calls_per_minute=CALLS_PER_MINUTE,
+        sender = make_sender(
             clock=clock,
+            client=voice,
+            defaults=Defaults(origination_number=ORIGIN, language_code="en-US"),
+            table=table,
             queues=queues,
             dynamodb=dynamodb,
+            calls_per_minute=CALLS_PER_MINUTE,
         )
         backend.clock = clock.now
-        yield
+        with index.use(sender):
+            yield
     finally:
         backend.clock = saved_fake_clock
-        index.LOGGER.removeHandler(tally)
-        index.LOGGER.level, index.LOGGER.propagate = logger
-        index.CLOCK, index.QUEUES, index._state, index.DEFAULTS, index._client = saved
+        logger.removeHandler(tally)
+        logger.level, logger.propagate = saved_logger
 
 
 @dataclass

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-import boto3
 import pytest
 from send_voice_message import index
+from send_voice_message.errors import OutcomeUnknownException, TooManyRequestsException
+from send_voice_message.sender import Sender
 from send_voice_message.validation import BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
+from tests.handlers.conftest import RecordingClock, make_sender
 from voice_constructs.testing import VoiceMock
 
 ORIGIN = "+12065550100"
@@ -20,10 +24,10 @@ DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
 
 
 @pytest.fixture(autouse=True)
-def client(voice_mock: VoiceMock, retry_sleeps: list[float]) -> None:
-    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG))
-    index.set_defaults(DEFAULTS)
-    index.configure(table_name=None)
+def sender(voice_mock: VoiceMock, recording_clock: RecordingClock) -> Iterator[Sender]:
+    """The handler's sender: v1 on moto, without a state table, sleeps recorded."""
+    with index.use(make_sender(clock=recording_clock, defaults=DEFAULTS)) as sender:
+        yield sender
 
 
 def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
@@ -72,32 +76,29 @@ def test_sends_ssml_with_line_breaks_normalised(
 
 
 def test_sends_call_instructions_without_voice_defaults(
-    voice_mock: VoiceMock, lambda_context: LambdaContext
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    index.set_defaults(
-        Defaults(origination_number=ORIGIN, language_code="en-US", voice_id="Joanna")
-    )
+    defaults = Defaults(origination_number=ORIGIN, language_code="en-US", voice_id="Joanna")
     event = {"DestinationPhoneNumber": DEST, "Content": {"CallInstructionsMessage": {"Text": "Hi"}}}
 
-    index.handler(event, lambda_context)
+    with index.use(replace(sender, defaults=defaults)):
+        index.handler(event, lambda_context)
 
     [sent] = voice_mock.sent_messages()
     assert sent.request["Content"] == {"CallInstructionsMessage": {"Text": "Hi"}}
 
 
 def test_event_overrides_configuration_defaults(
-    voice_mock: VoiceMock, lambda_context: LambdaContext
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "calls"})
     voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "other"})
-    index.set_defaults(
-        Defaults(
-            origination_number=ORIGIN,
-            caller_id="+12065550199",
-            configuration_set_name="calls",
-            language_code="en-US",
-            voice_id="Joanna",
-        )
+    defaults = Defaults(
+        origination_number=ORIGIN,
+        caller_id="+12065550199",
+        configuration_set_name="calls",
+        language_code="en-US",
+        voice_id="Joanna",
     )
     event = {
         "DestinationPhoneNumber": DEST,
@@ -107,8 +108,9 @@ def test_event_overrides_configuration_defaults(
         "Content": {"PlainTextMessage": {"Text": "x", "LanguageCode": "de-DE", "VoiceId": "Hans"}},
     }
 
-    index.handler(event, lambda_context)
-    index.handler(plain("y"), lambda_context)
+    with index.use(replace(sender, defaults=defaults)):
+        index.handler(event, lambda_context)
+        index.handler(plain("y"), lambda_context)
 
     first, second = (m.request for m in voice_mock.sent_messages())
     assert first == event
@@ -192,10 +194,12 @@ def test_fails_validation_before_any_call(
 
 
 def test_fails_without_an_origination_number_anywhere(
-    voice_mock: VoiceMock, lambda_context: LambdaContext
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    index.set_defaults(Defaults())
-    with pytest.raises(BadRequestException, match=r"^OriginationPhoneNumber is required$"):
+    with (
+        index.use(replace(sender, defaults=Defaults())),
+        pytest.raises(BadRequestException, match=r"^OriginationPhoneNumber is required$"),
+    ):
         index.handler(plain(), lambda_context)
     assert voice_mock.calls("SendVoiceMessage") == []
 
@@ -213,33 +217,33 @@ def test_fails_on_service_400_without_retrying(
 
 
 def test_retries_throttling(
-    voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
-    voice_mock.fail_next("SendVoiceMessage", count=index.MAX_ATTEMPTS - 1, status=429)
+    voice_mock.fail_next("SendVoiceMessage", count=sender.max_attempts - 1, status=429)
 
     result = index.handler(plain(), lambda_context)
 
     assert result["MessageId"] == voice_mock.sent_messages()[0].message_id
     statuses = [c.status for c in voice_mock.calls("SendVoiceMessage")]
-    assert statuses == [429] * (index.MAX_ATTEMPTS - 1) + [200]
+    assert statuses == [429] * (sender.max_attempts - 1) + [200]
 
 
 def test_fails_after_bounded_throttling_and_names_the_daily_cap(
-    voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     voice_mock.fail_next("SendVoiceMessage", count=10, status=429)
 
-    with pytest.raises(index.TooManyRequestsException) as failure:
+    with pytest.raises(TooManyRequestsException) as failure:
         index.handler(plain(), lambda_context)
 
     message = str(failure.value)
-    assert f"{index.MAX_ATTEMPTS} times in a row" in message
+    assert f"{sender.max_attempts} times in a row" in message
     assert "at most 5 voice messages to the same number in 24 hours" in message
     assert "+1******0142" in message
     assert DEST not in message
-    assert len(voice_mock.calls("SendVoiceMessage")) == index.MAX_ATTEMPTS
+    assert len(voice_mock.calls("SendVoiceMessage")) == sender.max_attempts
     # Back-off is bounded: at most 2**(n-1) seconds before retry n.
-    assert len(retry_sleeps) == index.MAX_ATTEMPTS - 1
+    assert len(retry_sleeps) == sender.max_attempts - 1
     assert all(s <= 2**n for n, s in enumerate(retry_sleeps))
 
 
@@ -249,7 +253,7 @@ def test_real_daily_cap_surfaces_as_too_many_requests(
     for _ in range(5):
         index.handler(plain(), lambda_context)
 
-    with pytest.raises(index.TooManyRequestsException, match="per-recipient cap"):
+    with pytest.raises(TooManyRequestsException, match="per-recipient cap"):
         index.handler(plain(), lambda_context)
     assert len(voice_mock.sent_messages()) == 5
 
@@ -259,15 +263,18 @@ def test_fails_internal_error_as_outcome_unknown_without_a_retry(
 ) -> None:
     voice_mock.fail_next("SendVoiceMessage", count=10, status=500)
 
-    with pytest.raises(index.OutcomeUnknownException, match="failed while handling it"):
+    with pytest.raises(OutcomeUnknownException, match="failed while handling it"):
         index.handler(plain(), lambda_context)
     assert [c.status for c in voice_mock.calls("SendVoiceMessage")] == [500]
 
 
 def test_logs_are_structured_masked_and_without_text(
-    voice_mock: VoiceMock, lambda_context: LambdaContext, caplog: pytest.LogCaptureFixture
+    sender: Sender,
+    voice_mock: VoiceMock,
+    lambda_context: LambdaContext,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger=index.LOGGER.name)
+    caplog.set_level(logging.DEBUG, logger=sender.logger.name)
     secret_text = "Your one-time code is 482913"
     index.handler(plain(secret_text), lambda_context)
     voice_mock.fail_next("SendVoiceMessage", status=400)
@@ -276,7 +283,7 @@ def test_logs_are_structured_masked_and_without_text(
     with pytest.raises(BadRequestException):
         index.handler(plain(DestinationPhoneNumber="2065550142"), lambda_context)
 
-    records = [r for r in caplog.records if r.name == index.LOGGER.name]
+    records = [r for r in caplog.records if r.name == sender.logger.name]
     assert len(records) == 3
     dumped = json.dumps([{**r.__dict__, "msg": r.getMessage()} for r in records], default=str)
     for number in (DEST, ORIGIN, DEST[1:], "2065550142"):

@@ -12,15 +12,16 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from send_voice_message import index
+from send_voice_message.request import api_named
 from send_voice_message.validation import CONTENT_KINDS, BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
 from tests.depth import scale
+from tests.handlers.conftest import RecordingClock, make_sender
 from voice_constructs.testing import VoiceMock
 
 # Per API: a fast pass in `make test`, at least 10,000 events per API in `make test-deep`.
@@ -203,21 +204,20 @@ events = st.one_of(
 
 
 @pytest.fixture(params=list(APIS))
-def api(request: pytest.FixtureRequest, voice_mock: VoiceMock) -> Iterator[str]:
+def api(
+    request: pytest.FixtureRequest, voice_mock: VoiceMock, recording_clock: RecordingClock
+) -> Iterator[str]:
     api: str = request.param
-    defaults = index.DEFAULTS
-    index.set_client(boto3.client(APIS[api], config=index.CONFIG), api=api)
     # Half the events rely on the configured origination number, half must give their own.
-    index.set_defaults(Defaults(language_code="en-US"))
-    index.configure(table_name=None)
+    sender = make_sender(
+        clock=recording_clock, api=api_named(api), defaults=Defaults(language_code="en-US")
+    )
     backend = voice_mock.sms_voice()
     backend.create_configuration_set({"ConfigurationSetName": "calls"})
     # A day passes between sends, so the per-recipient cap never turns a valid send into a 429.
     backend.clock = itertools.count(0, 86_400).__next__
-    yield api
-    # The handler module is shared with other test files: back to v1.
-    index.set_client(boto3.client(APIS["v1"], config=index.CONFIG), api="v1")
-    index.set_defaults(defaults)
+    with index.use(sender):
+        yield api
 
 
 def accepted(mock: VoiceMock, api: str) -> list[Any]:
@@ -231,7 +231,7 @@ def accepted(mock: VoiceMock, api: str) -> list[Any]:
 def test_every_event_is_a_named_bad_request_or_one_valid_send(
     api: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    assert api == index.API
+    assert api == index.current().api.name
     sender = voice_mock
     tried = {"events": 0, "sent": 0, "dry_runs": 0, "rejected": 0, "service_400": 0}
 

@@ -9,31 +9,45 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, replace
 from typing import Any
 
-import boto3
 import pytest
 from send_voice_message import index
+from send_voice_message.errors import (
+    AccessDeniedException,
+    OutcomeUnknownException,
+    ServiceException,
+    ServiceQuotaExceededException,
+    TooManyRequestsException,
+)
+from send_voice_message.request import V2, Api, Message, api_named
+from send_voice_message.sender import DEFAULT_MAX_ATTEMPTS, Sender
 from send_voice_message.validation import BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
+from tests.handlers.conftest import RecordingClock, make_sender
 from voice_constructs.testing import RecordedCall, SentVoiceMessage, VoiceMock
 
 ORIGIN = "+12065550100"
 DEST = "+12065550142"
 DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
-SERVICES = {"v1": "pinpoint-sms-voice", "v2": "pinpoint-sms-voice-v2"}
 HEX32 = "0123456789abcdef" * 2
 SEND = "SendVoiceMessage"
 
 
 @dataclass
-class Sender:
-    """The handler wired to one API, and what that API's fake saw."""
+class Handler:
+    """The handler wired to one API (its sender), and what that API's fake saw."""
 
     api: str
     mock: VoiceMock
+    sender: Sender
+
+    def use(self, **changes: Any) -> AbstractContextManager[Sender]:
+        """The handler on this sender with ``changes`` (defaults, ...), inside a ``with``."""
+        return index.use(replace(self.sender, **changes))
 
     def sent(self) -> list[SentVoiceMessage]:
         """What the fake of the active API accepted (v2 dry runs excluded)."""
@@ -60,40 +74,28 @@ def sent_text(request: dict[str, Any], api: str) -> str:
     return text
 
 
-def use_api(api: str, mock: VoiceMock) -> Sender:
-    index.set_client(boto3.client(SERVICES[api], config=index.CONFIG), api=api)
-    index.set_defaults(DEFAULTS)
-    index.configure(table_name=None)
-    return Sender(api, mock)
-
-
-@pytest.fixture
-def restore_v1() -> Iterator[None]:
-    """Put the shared handler module back on v1 (and its defaults) after the test."""
-    defaults = index.DEFAULTS
-    yield
-    index.set_client(boto3.client("pinpoint-sms-voice", config=index.CONFIG), api="v1")
-    index.set_defaults(defaults)
+def use_api(api: str, mock: VoiceMock, clock: RecordingClock) -> Iterator[Handler]:
+    """The handler on a sender of ``api`` (no state table, sleeps recorded) for one test."""
+    sender = make_sender(clock=clock, api=api_named(api), defaults=DEFAULTS)
+    with index.use(sender):
+        yield Handler(api, mock, sender)
 
 
 @pytest.fixture(params=["v1", "v2"])
 def sender(
-    request: pytest.FixtureRequest,
-    voice_mock: VoiceMock,
-    retry_sleeps: list[float],
-    restore_v1: None,
-) -> Sender:
-    return use_api(request.param, voice_mock)
+    request: pytest.FixtureRequest, voice_mock: VoiceMock, recording_clock: RecordingClock
+) -> Iterator[Handler]:
+    yield from use_api(request.param, voice_mock, recording_clock)
 
 
 @pytest.fixture
-def v2(voice_mock: VoiceMock, retry_sleeps: list[float], restore_v1: None) -> Sender:
-    return use_api("v2", voice_mock)
+def v2(voice_mock: VoiceMock, recording_clock: RecordingClock) -> Iterator[Handler]:
+    yield from use_api("v2", voice_mock, recording_clock)
 
 
 @pytest.fixture
-def v1(voice_mock: VoiceMock, retry_sleeps: list[float], restore_v1: None) -> Sender:
-    return use_api("v1", voice_mock)
+def v1(voice_mock: VoiceMock, recording_clock: RecordingClock) -> Iterator[Handler]:
+    yield from use_api("v1", voice_mock, recording_clock)
 
 
 def plain(text: str = "Your order has shipped.", **extra: Any) -> dict[str, Any]:
@@ -111,14 +113,14 @@ def ssml(text: str, **message: Any) -> dict[str, Any]:
 # --- Both APIs ---------------------------------------------------------------------------------
 
 
-def test_module_is_switched_to_the_fixture_api(sender: Sender) -> None:
-    assert sender.api == index.API
+def test_module_is_switched_to_the_fixture_api(sender: Handler) -> None:
+    assert sender.api == index.current().api.name
     assert sender.sent() == []
     assert sender.calls() == []
 
 
 def test_sends_plain_text_with_configured_defaults(
-    sender: Sender, lambda_context: LambdaContext
+    sender: Handler, lambda_context: LambdaContext
 ) -> None:
     result = index.handler(plain(), lambda_context)
 
@@ -143,7 +145,7 @@ def test_sends_plain_text_with_configured_defaults(
         }
 
 
-def test_sends_plain_text_with_voice(sender: Sender, lambda_context: LambdaContext) -> None:
+def test_sends_plain_text_with_voice(sender: Handler, lambda_context: LambdaContext) -> None:
     event = plain(Content={"PlainTextMessage": {"Text": "Hi", "VoiceId": "Joanna"}})
 
     index.handler(event, lambda_context)
@@ -160,7 +162,7 @@ def test_sends_plain_text_with_voice(sender: Sender, lambda_context: LambdaConte
 
 
 def test_sends_ssml_with_line_breaks_normalised(
-    sender: Sender, lambda_context: LambdaContext
+    sender: Handler, lambda_context: LambdaContext
 ) -> None:
     event = ssml(
         "<speak>\r\nHello,\n<break time='1s'/>\rworld</speak>",
@@ -188,21 +190,22 @@ def test_sends_ssml_with_line_breaks_normalised(
 
 
 def test_event_overrides_origination_and_configuration_set(
-    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
+    sender: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     # The v1 fake checks that configuration sets exist; the v2 fake does not.
     voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "calls"})
     voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "other"})
-    index.set_defaults(
-        Defaults(origination_number=ORIGIN, configuration_set_name="calls", language_code="en-US")
+    defaults = Defaults(
+        origination_number=ORIGIN, configuration_set_name="calls", language_code="en-US"
     )
     other_origin = "+12065550101"
 
-    index.handler(
-        plain("x", OriginationPhoneNumber=other_origin, ConfigurationSetName="other"),
-        lambda_context,
-    )
-    index.handler(plain("y"), lambda_context)
+    with sender.use(defaults=defaults):
+        index.handler(
+            plain("x", OriginationPhoneNumber=other_origin, ConfigurationSetName="other"),
+            lambda_context,
+        )
+        index.handler(plain("y"), lambda_context)
 
     first, second = (m.request for m in sender.sent())
     origin_field = "OriginationPhoneNumber" if sender.api == "v1" else "OriginationIdentity"
@@ -232,7 +235,7 @@ BAD_EVENTS: list[tuple[str, object, str, str]] = [
     ids=[n for n, *_ in BAD_EVENTS],
 )
 def test_fails_validation_before_any_call(
-    event: object, field: str, message: str, sender: Sender, lambda_context: LambdaContext
+    event: object, field: str, message: str, sender: Handler, lambda_context: LambdaContext
 ) -> None:
     with pytest.raises(BadRequestException) as failure:
         index.handler(event, lambda_context)
@@ -244,21 +247,21 @@ def test_fails_validation_before_any_call(
 
 
 def test_retries_throttling_then_sends(
-    sender: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     # v1 answers TooManyRequestsException, v2 ThrottlingException.
-    sender.fail_next(index.MAX_ATTEMPTS - 1, status=429)
+    sender.fail_next(index.current().max_attempts - 1, status=429)
 
     result = index.handler(plain(), lambda_context)
 
     [sent] = sender.sent()
     assert result == {"MessageId": sent.message_id}
-    assert sender.statuses() == [429] * (index.MAX_ATTEMPTS - 1) + [200]
-    assert len(retry_sleeps) == index.MAX_ATTEMPTS - 1
+    assert sender.statuses() == [429] * (index.current().max_attempts - 1) + [200]
+    assert len(retry_sleeps) == index.current().max_attempts - 1
 
 
 def test_retries_a_connect_timeout_then_sends(
-    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     voice_mock.time_out_next(SEND, after_accept=False, api=sender.api)
 
@@ -271,33 +274,33 @@ def test_retries_a_connect_timeout_then_sends(
 
 
 def test_fails_after_bounded_throttling(
-    sender: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     sender.fail_next(10, status=429)
 
-    with pytest.raises(index.TooManyRequestsException) as failure:
+    with pytest.raises(TooManyRequestsException) as failure:
         index.handler(plain(), lambda_context)
 
     message = str(failure.value)
-    assert f"{index.MAX_ATTEMPTS} times in a row" in message
+    assert f"{index.current().max_attempts} times in a row" in message
     assert "+1******0142" in message
     assert DEST not in message
     if sender.api == "v1":
         assert "at most 5 voice messages to the same number in 24 hours" in message
-    assert sender.statuses() == [429] * index.MAX_ATTEMPTS
+    assert sender.statuses() == [429] * index.current().max_attempts
     assert sender.sent() == []
-    assert len(retry_sleeps) == index.MAX_ATTEMPTS - 1
+    assert len(retry_sleeps) == index.current().max_attempts - 1
     assert all(s <= 2**n for n, s in enumerate(retry_sleeps))
 
 
 def test_fails_internal_error_as_outcome_unknown_without_a_retry(
-    sender: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     # v1 answers InternalServiceErrorException, v2 InternalServerException: the service may
     # have dialled before it failed, so the request is not sent again.
     sender.fail_next(10, status=500)
 
-    with pytest.raises(index.OutcomeUnknownException, match="failed while handling it"):
+    with pytest.raises(OutcomeUnknownException, match="failed while handling it"):
         index.handler(plain(), lambda_context)
 
     assert sender.statuses() == [500]
@@ -305,7 +308,7 @@ def test_fails_internal_error_as_outcome_unknown_without_a_retry(
 
 
 def test_fails_on_service_400_without_retrying(
-    sender: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     # v1's BadRequestException, v2's ValidationException (here without Fields).
     sender.fail_next(status=400, message="destination is blocked")
@@ -321,11 +324,11 @@ def test_fails_on_service_400_without_retrying(
 
 
 def test_fails_on_access_denied_without_retrying(
-    sender: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     sender.fail_next(status=403, code="AccessDeniedException", message="not authorized")
 
-    with pytest.raises(index.AccessDeniedException, match="lacks sms-voice:SendVoiceMessage"):
+    with pytest.raises(AccessDeniedException, match="lacks sms-voice:SendVoiceMessage"):
         index.handler(plain(), lambda_context)
 
     assert sender.statuses() == [403]
@@ -334,11 +337,11 @@ def test_fails_on_access_denied_without_retrying(
 
 
 def test_fails_on_read_timeout_after_accept_as_outcome_unknown(
-    sender: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
+    sender: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     voice_mock.time_out_next(SEND, api=sender.api)
 
-    with pytest.raises(index.OutcomeUnknownException, match="not retried"):
+    with pytest.raises(OutcomeUnknownException, match="not retried"):
         index.handler(plain(), lambda_context)
 
     # The service acted once; the handler never asked again.
@@ -348,9 +351,9 @@ def test_fails_on_read_timeout_after_accept_as_outcome_unknown(
 
 
 def test_logs_are_structured_masked_and_without_text(
-    sender: Sender, lambda_context: LambdaContext, caplog: pytest.LogCaptureFixture
+    sender: Handler, lambda_context: LambdaContext, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger=index.LOGGER.name)
+    caplog.set_level(logging.DEBUG, logger=index.current().logger.name)
     secret_text = "Your one-time code is 482913"
     index.handler(plain(secret_text), lambda_context)
     sender.fail_next(status=400)
@@ -361,7 +364,7 @@ def test_logs_are_structured_masked_and_without_text(
     with pytest.raises(BadRequestException):
         index.handler(plain(secret_text, OriginationPhoneNumber="12065550100"), lambda_context)
 
-    records = [r for r in caplog.records if r.name == index.LOGGER.name]
+    records = [r for r in caplog.records if r.name == index.current().logger.name]
     assert [r.getMessage() for r in records] == [
         "voice message sent",
         "voice message not sent",
@@ -395,7 +398,7 @@ IDENTITIES = [
 
 @pytest.mark.parametrize("identity", [i for _, i in IDENTITIES], ids=[n for n, _ in IDENTITIES])
 def test_v2_sends_origination_identity(
-    identity: str, v2: Sender, lambda_context: LambdaContext
+    identity: str, v2: Handler, lambda_context: LambdaContext
 ) -> None:
     index.handler(plain(OriginationPhoneNumber=identity), lambda_context)
 
@@ -421,7 +424,7 @@ BAD_IDENTITIES = [
     "value", [v for _, v in BAD_IDENTITIES], ids=[n for n, _ in BAD_IDENTITIES]
 )
 def test_fails_v2_on_other_origination_forms(
-    value: str, v2: Sender, lambda_context: LambdaContext
+    value: str, v2: Handler, lambda_context: LambdaContext
 ) -> None:
     with pytest.raises(BadRequestException) as failure:
         index.handler(plain(OriginationPhoneNumber=value), lambda_context)
@@ -434,23 +437,25 @@ def test_fails_v2_on_other_origination_forms(
     assert v2.calls() == []
 
 
-def test_fails_v2_on_a_non_string_origination(v2: Sender, lambda_context: LambdaContext) -> None:
+def test_fails_v2_on_a_non_string_origination(v2: Handler, lambda_context: LambdaContext) -> None:
     with pytest.raises(BadRequestException, match=r"^OriginationPhoneNumber must be a string"):
         index.handler(plain(OriginationPhoneNumber=12065550100), lambda_context)
     assert v2.calls() == []
 
 
 def test_fails_v2_without_an_origination_anywhere(
-    v2: Sender, lambda_context: LambdaContext
+    v2: Handler, lambda_context: LambdaContext
 ) -> None:
-    index.set_defaults(Defaults())
-    with pytest.raises(BadRequestException, match=r"^OriginationPhoneNumber is required$"):
+    with (
+        v2.use(defaults=Defaults()),
+        pytest.raises(BadRequestException, match=r"^OriginationPhoneNumber is required$"),
+    ):
         index.handler(plain(), lambda_context)
     assert v2.calls() == []
 
 
 def test_v2_dry_run_is_answered_and_places_no_call(
-    v2: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
+    v2: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     result = index.handler(plain(DryRun=True), lambda_context)
 
@@ -462,7 +467,7 @@ def test_v2_dry_run_is_answered_and_places_no_call(
 
 
 def test_v2_dry_run_false_is_a_real_send(
-    v2: Sender, voice_mock: VoiceMock, lambda_context: LambdaContext
+    v2: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     result = index.handler(plain(DryRun=False), lambda_context)
 
@@ -491,7 +496,7 @@ GOOD_OPTIONS: list[tuple[str, str, object]] = [
     ("field", "value"), [(f, v) for _, f, v in GOOD_OPTIONS], ids=[n for n, *_ in GOOD_OPTIONS]
 )
 def test_v2_passes_options_through(
-    field: str, value: object, v2: Sender, lambda_context: LambdaContext
+    field: str, value: object, v2: Handler, lambda_context: LambdaContext
 ) -> None:
     result = index.handler(plain(**{field: value}), lambda_context)
 
@@ -540,7 +545,7 @@ def test_fails_v2_on_invalid_options_before_any_call(
     value: object,
     field: str,
     message: str,
-    v2: Sender,
+    v2: Handler,
     voice_mock: VoiceMock,
     lambda_context: LambdaContext,
 ) -> None:
@@ -553,7 +558,7 @@ def test_fails_v2_on_invalid_options_before_any_call(
     assert voice_mock.sms_voice_v2().dry_runs == []
 
 
-def test_fails_v2_on_call_instructions(v2: Sender, lambda_context: LambdaContext) -> None:
+def test_fails_v2_on_call_instructions(v2: Handler, lambda_context: LambdaContext) -> None:
     event = {"DestinationPhoneNumber": DEST, "Content": {"CallInstructionsMessage": {"Text": "Hi"}}}
 
     with pytest.raises(BadRequestException) as failure:
@@ -568,16 +573,17 @@ def test_fails_v2_on_call_instructions(v2: Sender, lambda_context: LambdaContext
 
 
 @pytest.mark.parametrize("where", ["event", "defaults"])
-def test_fails_v2_on_caller_id(where: str, v2: Sender, lambda_context: LambdaContext) -> None:
+def test_fails_v2_on_caller_id(where: str, v2: Handler, lambda_context: LambdaContext) -> None:
     event = plain()
+    defaults = DEFAULTS
     if where == "event":
         event["CallerId"] = "+12065550199"
     else:
-        index.set_defaults(
-            Defaults(origination_number=ORIGIN, caller_id="+12065550199", language_code="en-US")
+        defaults = Defaults(
+            origination_number=ORIGIN, caller_id="+12065550199", language_code="en-US"
         )
 
-    with pytest.raises(BadRequestException) as failure:
+    with v2.use(defaults=defaults), pytest.raises(BadRequestException) as failure:
         index.handler(event, lambda_context)
 
     assert failure.value.field == "CallerId"
@@ -587,7 +593,9 @@ def test_fails_v2_on_caller_id(where: str, v2: Sender, lambda_context: LambdaCon
 
 
 @pytest.mark.parametrize("kind", ["PlainTextMessage", "SSMLMessage"])
-def test_fails_v2_on_a_voice_v2_lacks(kind: str, v2: Sender, lambda_context: LambdaContext) -> None:
+def test_fails_v2_on_a_voice_v2_lacks(
+    kind: str, v2: Handler, lambda_context: LambdaContext
+) -> None:
     text = "Hi" if kind == "PlainTextMessage" else "<speak>Hi</speak>"
     event = {"DestinationPhoneNumber": DEST, "Content": {kind: {"Text": text, "VoiceId": "Aditi"}}}
 
@@ -601,20 +609,20 @@ def test_fails_v2_on_a_voice_v2_lacks(kind: str, v2: Sender, lambda_context: Lam
     assert v2.calls() == []
 
 
-def test_fails_v2_on_a_default_voice_v2_lacks(v2: Sender, lambda_context: LambdaContext) -> None:
-    index.set_defaults(Defaults(origination_number=ORIGIN, voice_id="Aditi"))
-
-    with pytest.raises(BadRequestException) as failure:
+def test_fails_v2_on_a_default_voice_v2_lacks(v2: Handler, lambda_context: LambdaContext) -> None:
+    with (
+        v2.use(defaults=Defaults(origination_number=ORIGIN, voice_id="Aditi")),
+        pytest.raises(BadRequestException) as failure,
+    ):
         index.handler(plain(), lambda_context)
 
     assert failure.value.field == "Content.PlainTextMessage.VoiceId"
     assert v2.calls() == []
 
 
-def test_v2_upper_cases_the_default_voice(v2: Sender, lambda_context: LambdaContext) -> None:
-    index.set_defaults(Defaults(origination_number=ORIGIN, voice_id="Joanna"))
-
-    index.handler(plain(), lambda_context)
+def test_v2_upper_cases_the_default_voice(v2: Handler, lambda_context: LambdaContext) -> None:
+    with v2.use(defaults=Defaults(origination_number=ORIGIN, voice_id="Joanna")):
+        index.handler(plain(), lambda_context)
 
     [sent] = v2.sent()
     assert sent.request["VoiceId"] == "JOANNA"
@@ -623,17 +631,17 @@ def test_v2_upper_cases_the_default_voice(v2: Sender, lambda_context: LambdaCont
 V2_ERRORS: list[tuple[str, int, type[Exception], int, str]] = [
     ("validation", 400, BadRequestException, 1,
      r"^request was rejected by the service: injected fault$"),
-    ("service quota", 402, index.ServiceQuotaExceededException, 1,
+    ("service quota", 402, ServiceQuotaExceededException, 1,
      r"^a service quota is used up: injected fault$"),
-    ("access denied", 403, index.AccessDeniedException, 1,
+    ("access denied", 403, AccessDeniedException, 1,
      r"^access denied: the function's role lacks sms-voice:SendVoiceMessage"),
     ("resource not found", 404, BadRequestException, 1,
      r"^request names a resource that does not exist: injected fault$"),
-    ("conflict", 409, index.ServiceException, 1, r"^ConflictException: injected fault$"),
-    ("throttling", 429, index.TooManyRequestsException, index.MAX_ATTEMPTS,
+    ("conflict", 409, ServiceException, 1, r"^ConflictException: injected fault$"),
+    ("throttling", 429, TooManyRequestsException, DEFAULT_MAX_ATTEMPTS,
      r"^the service throttled the call to \+1\*+0142 3 times in a row"),
     # A 5xx may come after the call was placed: never retried, reported as unknown.
-    ("internal", 500, index.OutcomeUnknownException, 1,
+    ("internal", 500, OutcomeUnknownException, 1,
      r"^the request was sent but the service failed while handling it \(InternalServerExc"),
 ]  # fmt: skip
 
@@ -648,7 +656,7 @@ def test_fails_v2_with_each_service_error_mapped(
     error: type[Exception],
     attempts: int,
     message: str,
-    v2: Sender,
+    v2: Handler,
     lambda_context: LambdaContext,
     retry_sleeps: list[float],
 ) -> None:
@@ -668,7 +676,7 @@ def test_fails_v2_with_each_service_error_mapped(
 
 
 def test_fails_v2_with_validation_exception_code(
-    v2: Sender, lambda_context: LambdaContext, retry_sleeps: list[float]
+    v2: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     v2.fail_next(status=400, code="ValidationException", message="Invalid destination")
 
@@ -681,17 +689,14 @@ def test_fails_v2_with_validation_exception_code(
 
 
 def test_fails_v2_naming_the_field_of_a_real_validation_error(
-    v2: Sender,
-    lambda_context: LambdaContext,
-    retry_sleeps: list[float],
-    monkeypatch: pytest.MonkeyPatch,
+    v2: Handler, lambda_context: LambdaContext, retry_sleeps: list[float]
 ) -> None:
     # The handler refuses a Context key with a space itself, so its local check is skipped here
     # to get the fake's own ValidationException (Reason and Fields included) to the mapping.
-    request = {**index.build(plain()), "Context": {"order id": "42"}}
-    monkeypatch.setattr(index, "build", lambda event: request)
+    request = {**V2.shape(Message.from_event(plain()), DEFAULTS), "Context": {"order id": "42"}}
+    unchecked = Api(V2.name, lambda fields, defaults: request)
 
-    with pytest.raises(BadRequestException) as failure:
+    with v2.use(api=unchecked), pytest.raises(BadRequestException) as failure:
         index.handler(plain(), lambda_context)
 
     assert failure.value.field == "Context"
@@ -704,7 +709,7 @@ def test_fails_v2_naming_the_field_of_a_real_validation_error(
 
 
 def test_fails_v2_locally_on_an_arn_with_non_ascii_account_digits(
-    v2: Sender, lambda_context: LambdaContext
+    v2: Handler, lambda_context: LambdaContext
 ) -> None:
     arabic_indic_digits = "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662"
     arn = f"arn:aws:sms-voice:us-east-1:{arabic_indic_digits}:pool/pool-{HEX32}"
@@ -731,7 +736,7 @@ V2_ONLY: list[tuple[str, object]] = [
 
 @pytest.mark.parametrize(("field", "value"), V2_ONLY, ids=[f"{f}={v}" for f, v in V2_ONLY])
 def test_fails_v1_on_v2_only_fields(
-    field: str, value: object, v1: Sender, lambda_context: LambdaContext
+    field: str, value: object, v1: Handler, lambda_context: LambdaContext
 ) -> None:
     with pytest.raises(BadRequestException) as failure:
         index.handler(plain(**{field: value}), lambda_context)
