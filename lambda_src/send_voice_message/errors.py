@@ -35,6 +35,7 @@ class BadRequestException(NotSentError):  # noqa: N818 - callers see the service
     failure_type = "invalid"
 
     def __init__(self, field: str, problem: str) -> None:
+        """``field`` is wrong: ``problem`` says how (both masked and cut)."""
         # Masked and cut here, so that no caller can echo a number or a megabyte of input.
         super().__init__(shorten(f"{field} {problem}", TEXT_LIMIT))
         self.field = shorten(field, 200)
@@ -76,6 +77,7 @@ class ConflictException(NotSentError):  # noqa: N818 - named like the service's 
     """Another invocation is sending the same message right now; nothing was sent by this one."""
 
     def __init__(self, message: str, previous: Previous | None = None) -> None:
+        """``previous``: the other invocation's claim, when known."""
         super().__init__(message)
         self.previous = previous
 

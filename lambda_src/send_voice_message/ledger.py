@@ -305,8 +305,11 @@ class Ledger:
         return True
 
     def _pause_or_withdraw(self, error: Exception, attempt: int, claim: Claim) -> None:
-        """Pause before the next attempt of a claim, or give up: then withdraw any claim an
-        unanswered attempt may have written, so that no copy is told of a call never made."""
+        """Pause before the next attempt of a claim, or give up and withdraw it.
+
+        An unanswered attempt may have written the claim: withdrawing it means no copy is told
+        of a call never made.
+        """
         try:
             self._pause_or_raise(error, attempt, "claim the message")
         except LedgerError:

@@ -41,6 +41,7 @@ class PacingTimeoutError(Exception):
     """No call slot is free before the caller's deadline."""
 
     def __init__(self, wait_seconds: float) -> None:
+        """The next free slot is ``wait_seconds`` away."""
         super().__init__(
             f"the sending quota is taken for the next {wait_seconds:.1f} seconds; try again later"
         )
@@ -51,6 +52,7 @@ class RecipientCapError(Exception):
     """The destination already had ``calls_per_recipient`` calls in the last 24 hours."""
 
     def __init__(self, cap: int, free_in_seconds: float) -> None:
+        """``cap`` calls were made; the first of them frees in ``free_in_seconds``."""
         hours = free_in_seconds / 3600
         super().__init__(
             f"the destination already received {cap} voice messages in the last 24 hours "

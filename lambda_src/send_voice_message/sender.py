@@ -90,6 +90,7 @@ class Sender:
     _bulk: Bulk = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Build the parts that send: the service call, the claims and the bulk path."""
         service = Service(
             self.client,
             api_name=self.api.name,

@@ -1,5 +1,7 @@
-"""Fixtures for handler tests: moto with the voice fakes, retries without real sleeping, and
-the sender built on them (:func:`make_sender`)."""
+"""Fixtures for handler tests: moto with the voice fakes, and retries without real sleeping.
+
+:func:`make_sender` builds the sender on them, as the construct would configure it.
+"""
 
 from __future__ import annotations
 
@@ -67,8 +69,11 @@ def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
 
 @pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Record retry back-off delays instead of sleeping: botocore's, and those of a handler
-    given ``RecordingClock(retry_sleeps)`` (the ``recording_clock`` fixture)."""
+    """Record retry back-off delays instead of sleeping.
+
+    botocore's are recorded here; a handler's, when it is given ``RecordingClock(retry_sleeps)``
+    (the ``recording_clock`` fixture).
+    """
     sleeps: list[float] = []
     monkeypatch.setattr(botocore.endpoint, "time", types.SimpleNamespace(sleep=sleeps.append))
     return sleeps
