@@ -913,177 +913,222 @@ def run_simulation(
                 max_concurrency=max_concurrency,
                 harsh=harsh,
             )
-    real_start = time.perf_counter()
-    rng = random.Random(seed)
-    clock = SimClock(START)
-    queue = SimQueue(
-        clock,
-        seed=seed + 1,
-        # The construct's redrive count leaves room for deliveries after a killed last one.
-        max_receive_count=MAX_RECEIVE_COUNT + (REDRIVE_SLACK if harsh else 0),
-        duplicate_delivery_chance=harsh.duplicate_delivery if harsh else 0.0,
-    )
-    workload = build_workload(messages, rng, START)
-    for at, body in workload.sends:
-        queue.send(body, at)
-    faults: Counter[str] = Counter()
-    direct: list[DirectInvoke] = []
-    pending_direct: list[tuple[float, int, DirectInvoke]] = []
-    if harsh is not None:
-        for message in rng.sample(
-            [m for m in workload.messages if m.kind == "normal"], harsh.last_receive_twins
-        ):
+    run = _Run(voice_mock, messages, seed, batch_size, max_concurrency, harsh)
+    run.run()
+    return run.measure()
+
+
+class _Run:
+    """One simulation: the queue, the pollers, the direct invokes, and what they did."""
+
+    def __init__(
+        self,
+        voice_mock: VoiceMock,
+        messages: int,
+        seed: int,
+        batch_size: int,
+        max_concurrency: int,
+        harsh: Harsh | None,
+    ) -> None:
+        self.real_start = time.perf_counter()
+        self.voice_mock, self.harsh = voice_mock, harsh
+        self.batch_size, self.max_concurrency = batch_size, max_concurrency
+        self.rng = random.Random(seed)
+        self.clock = SimClock(START)
+        self.queue = SimQueue(
+            self.clock,
+            seed=seed + 1,
+            # The construct's redrive count leaves room for deliveries after a killed last one.
+            max_receive_count=MAX_RECEIVE_COUNT + (REDRIVE_SLACK if harsh else 0),
+            duplicate_delivery_chance=harsh.duplicate_delivery if harsh else 0.0,
+        )
+        self.workload = build_workload(messages, self.rng, START)
+        for at, body in self.workload.sends:
+            self.queue.send(body, at)
+        self.faults: Counter[str] = Counter()
+        self.direct: list[DirectInvoke] = []
+        self.pending_direct: list[tuple[float, int, DirectInvoke]] = []
+        if harsh is not None:
+            self._add_harsh_work(harsh, messages)
+        self.invocations = self.deliveries = 0
+        self.errors: list[str] = []
+        self.durations: list[float] = []
+        self.free_at = [START] * max_concurrency
+        self.running: dict[int, tuple[_Task, list[SimMessage], float]] = {}
+        self.running_direct: dict[str, tuple[DirectInvoke, float]] = {}
+        self.wrappers: dict[str, Any] = {}
+        self.tally = _LogTally()
+
+    def _add_harsh_work(self, harsh: Harsh, messages: int) -> None:
+        normal = [m for m in self.workload.messages if m.kind == "normal"]
+        for message in self.rng.sample(normal, harsh.last_receive_twins):
             # A message on its last delivery (it failed 4 times before), delivered twice at once.
-            queue.send(message.body, START, received=MAX_RECEIVE_COUNT - 1, delivered_twice=True)
-            workload.sends.append((START, message.body))
+            self.queue.send(
+                message.body, START, received=MAX_RECEIVE_COUNT - 1, delivered_twice=True
+            )
+            self.workload.sends.append((START, message.body))
         spread = 0.8 * messages * 60 / CALLS_PER_MINUTE
-        for n, (at, invoke) in enumerate(_direct_invokes(harsh.direct, rng, START, spread)):
-            direct.append(invoke)
-            heapq.heappush(pending_direct, (at, n, invoke))
-    invocations, deliveries = 0, 0
-    errors: list[str] = []
-    durations: list[float] = []
-    scheduler = clock.scheduler
-    free_at = [START] * max_concurrency
-    running: dict[int, tuple[_Task, list[SimMessage], float]] = {}
-    running_direct: dict[str, tuple[DirectInvoke, float]] = {}
-    wrappers: dict[str, Any] = {}
+        for n, (at, invoke) in enumerate(_direct_invokes(harsh.direct, self.rng, START, spread)):
+            self.direct.append(invoke)
+            heapq.heappush(self.pending_direct, (at, n, invoke))
 
-    def wrap(voice: Any, table: Any) -> tuple[Any, Any]:
-        if harsh is None:
+    def wrap(self, voice: Any, table: Any) -> tuple[Any, Any]:
+        """The handler's clients, with the harsh run's latency, throttles and crashes."""
+        if self.harsh is None:
             return voice, table
-        wrappers["voice"] = _HarshVoice(voice, clock, rng, harsh)
-        wrappers["table"] = _HarshTable(table, clock, rng, harsh)
-        return wrappers["voice"], wrappers["table"]
+        self.wrappers["voice"] = _HarshVoice(voice, self.clock, self.rng, self.harsh)
+        self.wrappers["table"] = _HarshTable(table, self.clock, self.rng, self.harsh)
+        return self.wrappers["voice"], self.wrappers["table"]
 
-    def kill_time(started: float) -> float:
-        # Lambda stops every invocation at its timeout; some die earlier, mid-batch.
+    def kill_time(self, started: float) -> float:
+        """Lambda stops every invocation at its timeout; some die earlier, mid-batch."""
         end = started + FUNCTION_TIMEOUT_SECONDS
-        if harsh is not None and rng.random() < harsh.kill:
-            faults["kill mid-invocation"] += 1
-            return started + rng.uniform(0, 12.0)
+        if self.harsh is not None and self.rng.random() < self.harsh.kill:
+            self.faults["kill mid-invocation"] += 1
+            return started + self.rng.uniform(0, 12.0)
         return end
 
-    def finish(poller: int) -> None:
-        task, batch, started = running.pop(poller)
-        durations.append(clock.t - started)
-        free_at[poller] = clock.t
+    def run(self) -> None:
+        """Run until the queue drains and every invocation has ended."""
+        scheduler = self.clock.scheduler
+        with _handler_configured(
+            self.voice_mock, self.clock, SimQueues(self.queue), self.tally, self.wrap
+        ):
+            try:
+                while (event := self._next_event()) is not None:
+                    self._handle(*event)
+            finally:
+                scheduler.abort()
+
+    def _next_event(self) -> tuple[float, int, int] | None:
+        # Every candidate event: a sleeping invocation waking, a free poller polling, or a
+        # direct invoke (or Lambda's retry of one) arriving.
+        events: list[tuple[float, int, int]] = []
+        wake = self.clock.scheduler.next_wake()
+        if wake is not None:
+            events.append((wake, 0, 0))
+        if self.pending_direct:
+            events.append((self.pending_direct[0][0], 2, 0))
+        visible = self.queue.next_visible()
+        if visible is not None:
+            events += [
+                (max(self.free_at[poller], visible), 1, poller)
+                for poller in range(self.max_concurrency)
+                if poller not in self.running
+            ]
+        return min(events) if events else None
+
+    def _handle(self, at: float, what: int, poller: int) -> None:
+        if at - START > MAX_SIMULATED_SECONDS:
+            raise RuntimeError(f"the queue did not drain in {MAX_SIMULATED_SECONDS} s")
+        self.clock.advance_to(at)
+        if what == 0:
+            task = self.clock.scheduler.wake_next()
+            if task.done:
+                self._finished(task)
+        elif what == 2:
+            self._start_direct(heapq.heappop(self.pending_direct)[2])
+        else:
+            self._poll(poller)
+
+    def _finished(self, task: _Task) -> None:
+        if task.name in self.running_direct:
+            self._finish_direct(task)
+        else:
+            self._finish_batch(int(task.name.split("-")[1]))
+
+    def _inject(self) -> None:
+        fault = _inject_fault(self.voice_mock, self.rng)
+        if fault is not None:
+            self.faults[fault] += 1
+
+    def _poll(self, poller: int) -> None:
+        batch = self.queue.receive(self.batch_size)
+        if not batch:
+            self.free_at[poller] = max(self.free_at[poller], self.clock.t)
+            return
+        self.invocations += 1
+        self.deliveries += len(batch)
+        self._inject()
+        context = SimLambdaContext(
+            self.clock,
+            self.clock.t,
+            f"{self.rng.getrandbits(128):032x}",
+            FUNCTION_TIMEOUT_SECONDS,
+        )
+        task = self.clock.scheduler.start(
+            f"poller-{poller}-{self.invocations}",
+            functools.partial(index.handler, sqs_event(batch), context),
+            kill_at=self.kill_time(self.clock.t),
+        )
+        self.running[poller] = (task, batch, context.started_at)
+        if task.done:
+            self._finish_batch(poller)
+
+    def _finish_batch(self, poller: int) -> None:
+        task, batch, started = self.running.pop(poller)
+        self.durations.append(self.clock.t - started)
+        self.free_at[poller] = self.clock.t
         if task.error is not None:
             # A failed invocation: the whole batch comes back after the visibility timeout.
             if not isinstance(task.error, SimulatedKill):
-                errors.append(f"{task.name}: {type(task.error).__name__}: {task.error}")
+                self.errors.append(f"{task.name}: {type(task.error).__name__}: {task.error}")
             return
         failed = {item["itemIdentifier"] for item in task.result.get("batchItemFailures", [])}
         for message in batch:
             if message.message_id not in failed and message.receipt_handle is not None:
-                queue.delete(message.receipt_handle)
+                self.queue.delete(message.receipt_handle)
 
-    def finish_direct(task: _Task) -> None:
-        invoke, started = running_direct.pop(task.name)
-        durations.append(clock.t - started)
+    def _start_direct(self, invoke: DirectInvoke) -> None:
+        invoke.tries += 1
+        self._inject()
+        # Lambda's retries of one asynchronous invocation carry its request id.
+        context = SimLambdaContext(
+            self.clock, self.clock.t, invoke.request_id, FUNCTION_TIMEOUT_SECONDS
+        )
+        name = f"direct-{self.direct.index(invoke)}-{invoke.tries}"
+        self.running_direct[name] = (invoke, self.clock.t)
+        task = self.clock.scheduler.start(
+            name,
+            functools.partial(index.handler, dict(invoke.event), context),
+            kill_at=self.kill_time(self.clock.t),
+        )
+        if task.done:
+            self._finish_direct(task)
+
+    def _finish_direct(self, task: _Task) -> None:
+        invoke, started = self.running_direct.pop(task.name)
+        self.durations.append(self.clock.t - started)
         if task.error is None:
             invoke.succeeded = True
             return
         invoke.failures.append(type(task.error).__name__)
         if invoke.tries <= len(ASYNC_RETRY_DELAYS):
-            faults["lambda async retry"] += 1
-            retry_at = clock.t + ASYNC_RETRY_DELAYS[invoke.tries - 1]
-            heapq.heappush(pending_direct, (retry_at, direct.index(invoke), invoke))
+            self.faults["lambda async retry"] += 1
+            retry_at = self.clock.t + ASYNC_RETRY_DELAYS[invoke.tries - 1]
+            heapq.heappush(self.pending_direct, (retry_at, self.direct.index(invoke), invoke))
 
-    def start_direct(invoke: DirectInvoke) -> None:
-        invoke.tries += 1
-        fault = _inject_fault(voice_mock, rng)
-        if fault is not None:
-            faults[fault] += 1
-        # Lambda's retries of one asynchronous invocation carry its request id.
-        context = SimLambdaContext(clock, clock.t, invoke.request_id, FUNCTION_TIMEOUT_SECONDS)
-        name = f"direct-{direct.index(invoke)}-{invoke.tries}"
-        running_direct[name] = (invoke, clock.t)
-        task = scheduler.start(
-            name,
-            functools.partial(index.handler, dict(invoke.event), context),
-            kill_at=kill_time(clock.t),
+    def measure(self) -> SimulationResult:
+        """The run's figures (see ``SimulationResult``)."""
+        if self.harsh is not None:
+            self.faults["crash after accept"] = self.wrappers["voice"].crashes
+            self.faults["duplicate delivery"] = self.queue.duplicate_deliveries
+            self.faults["outcome write outage"] = self.wrappers["table"].outages
+            for operation, count in self.wrappers["table"].throttled.items():
+                self.faults[f"throttled {operation}"] = count
+        return _measure(
+            self.voice_mock,
+            self.workload,
+            self.queue,
+            faults=self.faults,
+            invocations=self.invocations,
+            deliveries=self.deliveries,
+            errors=self.errors,
+            durations=self.durations,
+            tally=self.tally,
+            real_seconds=time.perf_counter() - self.real_start,
+            direct=self.direct,
         )
-        if task.done:
-            finish_direct(task)
-
-    tally = _LogTally()
-    with _handler_configured(voice_mock, clock, SimQueues(queue), tally, wrap):
-        try:
-            while True:
-                # Every candidate event: a sleeping invocation waking, a free poller polling,
-                # or a direct invoke (or Lambda's retry of one) arriving.
-                events: list[tuple[float, int, int]] = []
-                wake = scheduler.next_wake()
-                if wake is not None:
-                    events.append((wake, 0, 0))
-                if pending_direct:
-                    events.append((pending_direct[0][0], 2, 0))
-                visible = queue.next_visible()
-                if visible is not None:
-                    for poller in range(max_concurrency):
-                        if poller not in running:
-                            events.append((max(free_at[poller], visible), 1, poller))
-                if not events:
-                    break
-                at, what, poller = min(events)
-                if at - START > MAX_SIMULATED_SECONDS:
-                    raise RuntimeError(f"the queue did not drain in {MAX_SIMULATED_SECONDS} s")
-                clock.advance_to(at)
-                if what == 0:
-                    task = scheduler.wake_next()
-                    if task.done:
-                        if task.name in running_direct:
-                            finish_direct(task)
-                        else:
-                            finish(int(task.name.split("-")[1]))
-                    continue
-                if what == 2:
-                    start_direct(heapq.heappop(pending_direct)[2])
-                    continue
-                batch = queue.receive(batch_size)
-                if not batch:
-                    free_at[poller] = max(free_at[poller], clock.t)
-                    continue
-                invocations += 1
-                deliveries += len(batch)
-                fault = _inject_fault(voice_mock, rng)
-                if fault is not None:
-                    faults[fault] += 1
-                context = SimLambdaContext(
-                    clock, clock.t, f"{rng.getrandbits(128):032x}", FUNCTION_TIMEOUT_SECONDS
-                )
-                event = sqs_event(batch)
-                task = scheduler.start(
-                    f"poller-{poller}-{invocations}",
-                    functools.partial(index.handler, event, context),
-                    kill_at=kill_time(clock.t),
-                )
-                running[poller] = (task, batch, context.started_at)
-                if task.done:
-                    finish(poller)
-        finally:
-            scheduler.abort()
-
-    if harsh is not None:
-        faults["crash after accept"] = wrappers["voice"].crashes
-        faults["duplicate delivery"] = queue.duplicate_deliveries
-        faults["outcome write outage"] = wrappers["table"].outages
-        for operation, count in wrappers["table"].throttled.items():
-            faults[f"throttled {operation}"] = count
-    return _measure(
-        voice_mock,
-        workload,
-        queue,
-        faults=faults,
-        invocations=invocations,
-        deliveries=deliveries,
-        errors=errors,
-        durations=durations,
-        tally=tally,
-        real_seconds=time.perf_counter() - real_start,
-        direct=direct,
-    )
 
 
 def _text_of(body: str | dict[str, Any]) -> str | None:
@@ -1093,6 +1138,42 @@ def _text_of(body: str | dict[str, Any]) -> str | None:
         return str(message["Text"])
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+class _Accounting:
+    """Where each logical message ended: sent once, dead-lettered with a reason, or lost."""
+
+    def __init__(self, capped_recipients: dict[str, int]) -> None:
+        self.lost: list[str] = []
+        self.contradictions: list[str] = []
+        self.called: list[str] = []
+        self.sent_once = self.outcome_unknown = 0
+        self.capped: dict[str, list[int]] = {r: [n, 0, 0] for r, n in capped_recipients.items()}
+
+    def invalid(
+        self, message: LogicalMessage, letters: list[DeadLetter], called: Counter[str | None]
+    ) -> None:
+        if called[message.text]:
+            self.called.append(message.text)
+        if not any(letter.kind == "invalid" and letter.reason for letter in letters):
+            self.lost.append(f"invalid message {message.number} not dead-lettered as invalid")
+
+    def valid(self, message: LogicalMessage, letters: list[DeadLetter], times_sent: int) -> None:
+        kinds = {letter.kind for letter in letters}
+        if message.kind == "capped":
+            self.capped[message.destination][1] += times_sent
+            self.capped[message.destination][2] += "recipient_cap" in kinds
+        if times_sent == 1:
+            self.sent_once += 1
+            self.outcome_unknown += "outcome_unknown" in kinds
+            if kinds - {"outcome_unknown"}:
+                self.contradictions.append(
+                    f"message {message.number}: sent, and dead-lettered {kinds}"
+                )
+        elif times_sent == 0 and not any(letter.reason for letter in letters):
+            self.lost.append(
+                f"message {message.number} ({message.kind}): not sent, not dead-lettered"
+            )
 
 
 def _measure(
@@ -1119,32 +1200,24 @@ def _measure(
         letters_by_text.setdefault(_text_of(letter.body), []).append(letter)
         letters_by_body.setdefault(letter.body, []).append(letter)
 
-    lost: list[str] = []
-    contradictions: list[str] = []
-    invalid_called: list[str] = []
-    sent_once = outcome_unknown = 0
-    capped: dict[str, list[int]] = {r: [n, 0, 0] for r, n in workload.capped_recipients.items()}
+    accounting = _Accounting(workload.capped_recipients)
     for message in workload.messages:
         if message.kind == "invalid":
-            letters = letters_by_body.get(message.body, [])
-            if called_texts[message.text]:
-                invalid_called.append(message.text)
-            if not any(letter.kind == "invalid" and letter.reason for letter in letters):
-                lost.append(f"invalid message {message.number} not dead-lettered as invalid")
-            continue
-        times_sent = sent_texts[message.text]
-        letters = letters_by_text.get(message.text, [])
-        kinds = {letter.kind for letter in letters}
-        if message.kind == "capped":
-            capped[message.destination][1] += times_sent
-            capped[message.destination][2] += "recipient_cap" in kinds
-        if times_sent == 1:
-            sent_once += 1
-            outcome_unknown += "outcome_unknown" in kinds
-            if kinds - {"outcome_unknown"}:
-                contradictions.append(f"message {message.number}: sent, and dead-lettered {kinds}")
-        elif times_sent == 0 and not any(letter.reason for letter in letters):
-            lost.append(f"message {message.number} ({message.kind}): not sent, not dead-lettered")
+            accounting.invalid(message, letters_by_body.get(message.body, []), called_texts)
+        else:
+            accounting.valid(
+                message, letters_by_text.get(message.text, []), sent_texts[message.text]
+            )
+    lost, contradictions, invalid_called = (
+        accounting.lost,
+        accounting.contradictions,
+        accounting.called,
+    )
+    sent_once, outcome_unknown, capped = (
+        accounting.sent_once,
+        accounting.outcome_unknown,
+        accounting.capped,
+    )
 
     times = sorted(call.at for call in calls)
     max_in_window = 0

@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from voice_constructs._contract import contract
+
 # E.164: "+" and 2 to 15 digits, the first not 0. v2's model documents DestinationPhoneNumber "in
 # E.164 format" (its pattern alone, \+?[1-9][0-9]{1,18}, also lets "12345" through); v1's reference
 # only recommends E.164, and the fake holds v1 to it as the project's handler does.
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+E164 = re.compile(contract.E164)
 E164_PROBLEM = "must be in E.164 format (+ and 2 to 15 digits)"
 # Text limits. v2's model documents them (MessageBodyTextType: TEXT at most 3,000 characters, SSML
 # at most 6,000 including the markup). v1's reference and model state none, so the v1 fake keeps

@@ -11,6 +11,7 @@ from typing import Any
 
 from moto.core.base_backend import BackendDict
 
+from voice_constructs._contract import contract
 from voice_constructs.testing.events import EVENT_TYPES
 from voice_constructs.testing.faults import FakeBackend
 from voice_constructs.testing.models import (
@@ -33,7 +34,7 @@ DAILY_CALLS_PER_RECIPIENT = 5
 _DAY_SECONDS = 24 * 60 * 60
 _CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
 _DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
-_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 _SSML_TAG = re.compile(r"<[^>]*>")
 
 
@@ -185,7 +186,7 @@ def _text_problem(text: str, *, ssml: bool) -> str | None:
 
 
 def _valid_name(value: object, field_name: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise BadRequestException(f"{field_name} must be 1-64 letters, digits, - or _")
     return value
 
