@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, TypedDict, Unpack
+from typing import Unpack
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -28,7 +26,12 @@ from voice_constructs._lambda import (
 )
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._props import check_form
-from voice_constructs._review import acknowledge, skip_checkov
+from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending, check_v2
+from voice_constructs._sender_options import (
+    _DEPRECATED_SET_NAME,
+    MetricOptionsKwargs,
+    SenderOptions,
+)
 from voice_constructs._sizing import (
     DEFAULT_CALLS_PER_MINUTE,
     DEFAULT_TIMEOUT_SECONDS,
@@ -42,7 +45,7 @@ from voice_constructs._sizing import (
     seconds_per_queued_message,
     size_sender,
 )
-from voice_constructs.api import V2_VOICE_IDS, SmsVoiceApi
+from voice_constructs.api import SmsVoiceApi
 from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 
 # The sizing names stay importable from here, where they were defined before.
@@ -67,10 +70,6 @@ _E164 = re.compile(contract.E164)
 _LANGUAGE_CODE = re.compile(contract.LANGUAGE_CODE)
 _VOICE_ID = re.compile(contract.VOICE_ID)
 _CONFIGURATION_SET_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
-# v2 origination identities IAM can name: a phone number or a pool, by id or by ARN.
-_V2_IDENTITY_ID = re.compile(contract.V2_IDENTITY_ID)
-_V2_IDENTITY_ARN = re.compile(contract.V2_IDENTITY_ARN)
-SEND_ACTION = "sms-voice:SendVoiceMessage"
 # The items the handler reads and writes one at a time (call ledger claims, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (
@@ -80,65 +79,6 @@ STATE_TABLE_ACTIONS = (
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
 )
-
-
-class MetricOptionsKwargs(TypedDict, total=False):
-    """``cloudwatch.MetricOptions``' fields, as keyword arguments of the ``metric_*`` methods."""
-
-    account: str | None
-    color: str | None
-    dimensions_map: Mapping[str, str] | None
-    id: str | None
-    label: str | None
-    period: Duration | None
-    region: str | None
-    stack_account: str | None
-    stack_region: str | None
-    statistic: str | None
-    unit: cloudwatch.Unit | None
-    visible: bool | None
-
-
-_DEPRECATED_SET_NAME = (
-    "configuration_set_name is deprecated and will be removed in the next release: give "
-    "configuration_set=VoiceConfigurationSet.from_configuration_set_name(scope, id, {name!r}"
-    "{api}) instead"
-)
-
-
-@dataclass(frozen=True)
-class SenderOptions:
-    """Options of the sender that ``PinpointVoice`` creates, as ``VoiceMessageSender`` takes them.
-
-    Every field left at None keeps ``VoiceMessageSender``'s default. ``PinpointVoice`` sets the
-    sender's ``origination_number``, ``caller_id``, ``default_voice_id``, ``enable_queue``,
-    ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing`` itself.
-    ``configuration_set_name`` is deprecated: give ``PinpointVoice(configuration_set=...)``.
-    """
-
-    configuration_set_name: str | None = None
-    default_language_code: str | None = None
-    memory_size: int | None = None
-    timeout: Duration | None = None
-    reserved_concurrent_executions: int | None = None
-    log_retention: logs.RetentionDays | None = None
-    architecture: lambda_.Architecture | None = None
-    async_retry_attempts: int | None = None
-    failure_queue: sqs.IQueue | None = None
-    idempotency_window: Duration | None = None
-    queue_batch_size: int | None = None
-    queue_max_concurrency: int | None = None
-    max_receive_count: int | None = None
-    oldest_message_alarm_age: Duration | None = None
-    powertools_layer: lambda_.ILayerVersion | None = None
-
-    def given(self) -> dict[str, Any]:
-        """The options that were set, as keyword arguments of ``VoiceMessageSender``."""
-        return {
-            field.name: getattr(self, field.name)
-            for field in fields(self)
-            if getattr(self, field.name) is not None
-        }
 
 
 class VoiceMessageSender(Construct):
@@ -306,9 +246,9 @@ class VoiceMessageSender(Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        self._allow_sending(origination_number)
+        allow_sending(self, origination_number)
         self.state_table.grant(role, *STATE_TABLE_ACTIONS)
-        self._acknowledge(role, tracing, reserved_concurrent_executions)
+        acknowledge_findings(self, role, tracing, reserved_concurrent_executions)
         self._add_queue(
             BulkQueue(
                 self,
@@ -332,7 +272,7 @@ class VoiceMessageSender(Construct):
         voice_id: str | None,
     ) -> None:
         if self.api is SmsVoiceApi.V2:
-            self._check_v2(origination, caller_id, voice_id)
+            check_v2(origination, caller_id, voice_id)
         else:
             check_form("origination_number", origination, _E164, "an E.164 phone number")
             check_form("caller_id", caller_id, _E164, "an E.164 phone number")
@@ -409,97 +349,6 @@ class VoiceMessageSender(Construct):
         if self.queue is None:
             raise ValueError("grant_send_messages needs the queue: set enable_queue=True")
         return self.queue.grant_send_messages(grantee)
-
-    @staticmethod
-    def _check_v2(origination: str, caller_id: str | None, voice_id: str | None) -> None:
-        if not Token.is_unresolved(origination) and not (
-            _V2_IDENTITY_ID.fullmatch(origination) or _V2_IDENTITY_ARN.fullmatch(origination)
-        ):
-            raise ValueError(
-                "origination_number must be a phone number or pool, by id (phone-..., pool-...) "
-                f"or ARN, with api=SmsVoiceApi.V2 (IAM is scoped to it), got {origination!r}"
-            )
-        if caller_id is not None:
-            raise ValueError(
-                f"caller_id has no equivalent in the v2 API (recipients see the origination "
-                f"identity), got {caller_id!r}"
-            )
-        if voice_id is not None and voice_id.upper() not in V2_VOICE_IDS:
-            raise ValueError(
-                f"default_voice_id must be one of the v2 API's voices, got {voice_id!r}"
-            )
-
-    def _allow_sending(self, origination: str) -> None:
-        """Allow ``SendVoiceMessage``, scoped as far as the API allows.
-
-        On ``*`` with v1, which has no resource-level permissions; with v2, from the origination
-        identity and with the configuration set only.
-        """
-        resources = ["*"]
-        if self.api is SmsVoiceApi.V2:
-            self.function.add_environment(contract.ENV_API, contract.API_V2)
-            resources = [self._v2_identity(origination)]
-            if self.configuration_set is not None:
-                resources.append(self._v2_set_arn(self.configuration_set))
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(actions=[SEND_ACTION], resources=resources)
-        )
-
-    def _v2_identity(self, origination: str) -> str:
-        if Token.is_unresolved(origination) or origination.startswith("arn:"):
-            return origination
-        kind = "phone-number" if origination.startswith("phone-") else "pool"
-        return Stack.of(self).format_arn(
-            service="sms-voice", resource=kind, resource_name=origination
-        )
-
-    def _v2_set_arn(self, configuration_set: IVoiceConfigurationSet) -> str:
-        # A set of the user's own implementation of the protocol may know its name only.
-        return configuration_set.configuration_set_arn or Stack.of(self).format_arn(
-            service="sms-voice",
-            resource="configuration-set",
-            resource_name=configuration_set.configuration_set_name,
-        )
-
-    def _acknowledge(self, role: iam.Role, tracing: bool, reserved: int | None) -> None:
-        star_reason = None
-        if self.api is SmsVoiceApi.V1:
-            star_reason = (
-                "sms-voice:SendVoiceMessage (SMS and Voice API v1) has no resource-level "
-                "permissions, so IAM accepts only '*'; X-Ray's PutTraceSegments and "
-                "PutTelemetryRecords have none either"
-            )
-        elif tracing:
-            star_reason = (
-                "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level "
-                "permissions; sending is scoped to the origination identity and configuration set"
-            )
-        if star_reason is not None:
-            acknowledge(role, "AwsSolutions-IAM5[Resource::*]", star_reason)
-            # checkov reports the same statement on the policy resource that holds it.
-            skip_checkov(role.node.find_child("DefaultPolicy"), "CKV_AWS_111", star_reason)
-        if reserved is None:
-            skip_checkov(
-                self.function,
-                "CKV_AWS_115",
-                "the bulk path is capped by the queue's MaximumConcurrency and paced to the "
-                "quota in the state table; reserving concurrency would take it from every other "
-                "function of the account: set reserved_concurrent_executions to cap direct invokes",
-            )
-        if not tracing:
-            acknowledge(
-                self.function,
-                "Serverless-LambdaTracing",
-                "tracing=False: X-Ray would need xray:PutTraceSegments on '*', and this sender "
-                "was asked to hold no IAM statement on '*'",
-            )
-        acknowledge(
-            self.function,
-            "Serverless-LambdaDLQ",
-            "failed asynchronous invocations go to an on-failure destination (failure_queue), "
-            "which records the request, the error and the response, unlike a dead-letter queue",
-            checkov=["CKV_AWS_116"],
-        )
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to invoke the sender (and so place calls)."""
