@@ -12,19 +12,14 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-import aws_cdk as cdk
 import pytest
 
-import app as sample
-from tests.conftest import ROOT, cdk_context
+from tests import readme_tables
+from tests.conftest import ROOT
 from voice_constructs.review import CheckovResult, checkov
 
 CHECKOV = os.environ.get("CHECKOV", str(ROOT / ".venv-checkov" / "bin" / "checkov"))
-VARIANTS = {
-    "default": {},
-    "no-queue-no-tracking": {"queue": "false", "trackCallStatus": "false"},
-    "v2-without-pinpoint": {"api": "v2", "pinpoint": "false"},
-}
+VARIANTS = readme_tables.VARIANTS
 TABLE_START, TABLE_END = "<!-- checkov-table:start -->", "<!-- checkov-table:end -->"
 
 
@@ -32,22 +27,12 @@ TABLE_START, TABLE_END = "<!-- checkov-table:start -->", "<!-- checkov-table:end
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[CheckovResult, dict]]:
     if not Path(CHECKOV).exists():
         pytest.fail(f"checkov is not installed at {CHECKOV}: run `make checkov-venv`")
-    app = cdk.App(context=cdk_context())
-    stages = {}
-    for name, context in VARIANTS.items():
-        stage = cdk.Stage(app, name.title().replace("-", ""))
-        for key, value in context.items():
-            stage.node.set_context(key, value)
-        sample.build(stage)  # type: ignore[arg-type]
-        stages[name] = stage
-    assembly = app.synth()
     out = tmp_path_factory.mktemp("checkov")
     found = {}
-    for name, stage in stages.items():
-        [stack] = assembly.get_nested_assembly(stage.artifact_id).stacks
+    for name, template in readme_tables.synthesize().items():
         path = out / f"{name}.template.json"
-        path.write_text(json.dumps(stack.template))
-        found[name] = (checkov(path, CHECKOV), stack.template)
+        path.write_text(json.dumps(template))
+        found[name] = (checkov(path, CHECKOV), template)
     return found
 
 

@@ -11,18 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from voice_constructs._contract import contract
+
 if TYPE_CHECKING:
     from voice_constructs.testing.sms_voice.models import SmsVoiceBackend
 
-EVENT_TYPES = (
-    "INITIATED_CALL",
-    "RINGING",
-    "ANSWERED",
-    "COMPLETED_CALL",
-    "BUSY",
-    "FAILED",
-    "NO_ANSWER",
-)
+EVENT_TYPES = contract.CALL_EVENT_TYPES
 FINAL_EVENT_TYPES = frozenset({"COMPLETED_CALL", "BUSY", "FAILED", "NO_ANSWER"})
 ANSWERED_CALL = ("INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL")
 
