@@ -31,7 +31,7 @@ def destination_queue(scope: Construct, id: str, why_no_redrive: str) -> sqs.Que
         id,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
-        retention_period=Duration.days(14),
+        retention_period=Duration.days(contract.QUEUE_RETENTION_DAYS),
     )
     for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
         acknowledge(queue, rule, why_no_redrive)
@@ -67,7 +67,7 @@ class BulkQueue:
             "Queue",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=Duration.days(contract.QUEUE_RETENTION_DAYS),
             # AWS's advice for a Lambda event source: six times the function's timeout.
             visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
             dead_letter_queue=sqs.DeadLetterQueue(

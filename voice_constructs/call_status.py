@@ -76,7 +76,7 @@ class CallStatusTracker(Construct):
             "FailedEvents",
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
-            retention_period=Duration.days(14),
+            retention_period=Duration.days(contract.QUEUE_RETENTION_DAYS),
         )
         for rule in ("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"):
             acknowledge(

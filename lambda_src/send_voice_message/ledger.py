@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock
 
@@ -57,7 +58,7 @@ LEASE_MARGIN_SECONDS = 10.0
 # How long a claim without a known call is kept, whatever the idempotency window: as long as
 # SQS keeps a message (14 days, the bulk queue's and its dead-letter queue's retention), so that
 # no redelivery or redrive of a message whose call may have been placed finds the key free.
-UNSETTLED_RETENTION_SECONDS = 14 * 24 * 3600
+UNSETTLED_RETENTION_SECONDS = contract.QUEUE_RETENTION_DAYS * 24 * 3600
 # A write of the ledger is tried this often, with doubling pauses from WRITE_BACKOFF_SECONDS.
 WRITE_ATTEMPTS = 4
 WRITE_BACKOFF_SECONDS = 0.1

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock, SystemClock
 
@@ -85,7 +86,7 @@ class Quota:
         *,
         calls_per_minute: int,
         seconds_per_call_per_number: float = 1.0,
-        calls_per_recipient: int = 5,
+        calls_per_recipient: int = contract.CALLS_PER_RECIPIENT_PER_DAY,
         clock: Clock | None = None,
         on_conflict: Callable[[], None] | None = None,
     ) -> None:

@@ -15,8 +15,8 @@ from vc_common.phone import echo, is_e164, mask
 
 from send_voice_message.errors import BadRequestException
 
-MAX_SPOKEN_CHARACTERS = 3000
-MAX_SSML_CHARACTERS = 6000
+MAX_SPOKEN_CHARACTERS = contract.MAX_SPOKEN_CHARACTERS
+MAX_SSML_CHARACTERS = contract.MAX_SSML_CHARACTERS
 TOP_LEVEL_FIELDS = frozenset(
     {
         "Content",

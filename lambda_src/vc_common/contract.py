@@ -94,6 +94,17 @@ V2_IDENTITY_ARN = (
     r"arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
 )
 
+# --- Limits of the service that both sides (and the fakes) enforce -----------------------
+
+# At most this many voice messages to one recipient in 24 hours (the service's documented cap).
+CALLS_PER_RECIPIENT_PER_DAY = 5
+# Text lengths: spoken characters, and characters with SSML markup (what the sender checks
+# before it calls; the fakes refuse the same).
+MAX_SPOKEN_CHARACTERS = 3000
+MAX_SSML_CHARACTERS = 6000
+# How long the bulk queues keep a message, and the ledger a claim without a known outcome.
+QUEUE_RETENTION_DAYS = 14
+
 # --- The sender's client --------------------------------------------------------------------
 
 # Worst case of one attempt: connecting, then waiting for the answer. The construct sizes the

@@ -22,8 +22,8 @@ E164_PROBLEM = "must be in E.164 format (+ and 2 to 15 digits)"
 # at most 6,000 including the markup). v1's reference and model state none, so the v1 fake keeps
 # what the handler (lambda_src/send_voice_message/validation.py) enforces: 3,000 spoken characters,
 # 6,000 with SSML markup.
-MAX_TEXT_CHARACTERS = 3000
-MAX_SSML_CHARACTERS = 6000
+MAX_TEXT_CHARACTERS = contract.MAX_SPOKEN_CHARACTERS
+MAX_SSML_CHARACTERS = contract.MAX_SSML_CHARACTERS
 
 
 @dataclass(frozen=True)

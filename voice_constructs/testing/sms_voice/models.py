@@ -30,7 +30,7 @@ from voice_constructs.testing.sms_voice.exceptions import (
 )
 
 # Documented quota: a recipient gets at most 5 voice messages in 24 hours.
-DAILY_CALLS_PER_RECIPIENT = 5
+DAILY_CALLS_PER_RECIPIENT = contract.CALLS_PER_RECIPIENT_PER_DAY
 _DAY_SECONDS = 24 * 60 * 60
 _CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
 _DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
