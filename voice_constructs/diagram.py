@@ -43,10 +43,12 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
+
+from voice_constructs._template_refs import references
 
 __all__ = [
     "CLI_CONTEXT",
@@ -70,8 +72,6 @@ SVG_HASH_COMMENT: Final = "<!-- d2-source-sha256: {} -->"
 _SKIPPED_TYPES: Final = frozenset({"AWS::CDK::Metadata"})
 # The ids CDK gives the L1 resource of an L2 construct: the construct's own id names the resource.
 _L1_IDS: Final = frozenset({"Resource", "Default"})
-# ${Name} or ${Name.Attribute} in Fn::Sub; ${!Literal} is an escaped literal.
-_SUB_VARIABLE: Final = re.compile(r"\$\{([^!}][^}]*)\}")
 _DIRECTIONS: Final = ("right", "down", "left", "up")
 _DEFAULT_LAYOUT: Final = "elk"
 # Tighter than ELK's defaults: a stack of a few dozen resources stays legible when scaled to a page.
@@ -156,7 +156,7 @@ def build_graph(template: Mapping[str, Any]) -> Graph:
         source = owner.get(lid, lid)
         if source not in nodes:
             continue
-        for name in _references(resource.get("Properties", {})):
+        for name in references(resource.get("Properties", {})):
             target = owner.get(name, name)
             if target in nodes and target != source:
                 edges.add((source, target))
@@ -303,68 +303,11 @@ def _owners(resources: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
 
 def _target(value: object, kind: str, resources: Mapping[str, Mapping[str, Any]]) -> str | None:
     """The resource of type ``kind`` that ``value`` (a single reference) points to."""
-    found = set(_references(value))
+    found = set(references(value))
     if len(found) != 1:
         return None
     (lid,) = found
     return lid if lid in resources and resources[lid]["Type"] == kind else None
-
-
-def _references(value: object) -> Iterable[str]:
-    """Every name ``value`` references with ``Ref``, ``Fn::GetAtt`` or ``Fn::Sub``."""
-    if isinstance(value, list):
-        for item in value:
-            yield from _references(item)
-        return
-    if not isinstance(value, Mapping):
-        return
-    if len(value) == 1:
-        ((function, argument),) = value.items()
-        intrinsic = _INTRINSICS.get(function)
-        if intrinsic is not None:
-            yield from intrinsic(argument)
-            return
-    for item in value.values():
-        yield from _references(item)
-
-
-def _ref(argument: object) -> Iterable[str]:
-    if isinstance(argument, str):
-        yield argument
-    else:
-        yield from _references(argument)
-
-
-def _get_att(argument: object) -> Iterable[str]:
-    if isinstance(argument, str):
-        yield argument.split(".", 1)[0]
-    elif isinstance(argument, list) and argument:
-        if isinstance(argument[0], str):
-            yield argument[0]
-        yield from _references(argument[1:])
-
-
-def _sub(argument: object) -> Iterable[str]:
-    text, variables = (argument, {}) if isinstance(argument, str) else _sub_args(argument)
-    for match in _SUB_VARIABLE.finditer(text):
-        name = match.group(1).split(".", 1)[0].strip()
-        if name not in variables and not name.startswith("AWS::"):
-            yield name
-    yield from _references(list(variables.values()))
-
-
-_INTRINSICS: dict[str, Callable[[object], Iterable[str]]] = {
-    "Ref": _ref,
-    "Fn::GetAtt": _get_att,
-    "Fn::Sub": _sub,
-}
-
-
-def _sub_args(argument: object) -> tuple[str, Mapping[str, Any]]:
-    if isinstance(argument, list) and argument and isinstance(argument[0], str):
-        variables = argument[1] if len(argument) > 1 else {}
-        return argument[0], variables if isinstance(variables, Mapping) else {}
-    return "", {}
 
 
 def _merge_single_member_groups(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
