@@ -28,7 +28,9 @@ def bare_env(home: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("number", range(len(BLOCKS)))
 def test_every_python_example_compiles(number: int) -> None:
-    compile(BLOCKS[number], f"README.md python block {number}", "exec")
+    code = compile(BLOCKS[number], f"README.md python block {number}", "exec")  # or SyntaxError
+
+    assert code.co_names or code.co_consts, "an empty example"
 
 
 def test_running_the_handler_locally_works_verbatim_without_aws_configuration(
