@@ -50,6 +50,7 @@ def test_the_tools_for_tests_and_review_import_without_starting_jsii() -> None:
     code = (
         "import sys\n"
         "import voice_constructs.testing, voice_constructs.review, voice_constructs.diagram\n"
+        "import voice_constructs.status\n"
         "from voice_constructs._contract import contract\n"
         "assert 'jsii' not in sys.modules and 'aws_cdk' not in sys.modules, 'jsii started'\n"
     )

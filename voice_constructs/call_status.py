@@ -69,7 +69,7 @@ class CallStatusTracker(Construct):
             display_name="voice-constructs call events",
         )
         self.table = expiring_table(
-            self, "Table", partition_key="MessageId", removal_policy=removal_policy
+            self, "Table", partition_key=contract.CALL_STATUS_KEY, removal_policy=removal_policy
         )
         self.failed_events = sqs.Queue(
             self,

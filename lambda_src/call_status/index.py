@@ -118,9 +118,9 @@ def record_event(table: str, call_event: dict[str, Any], retention_days: int) ->
     event_type, ms = call_event["type"], call_event["ms"]
     rank = RANKS[event_type]
     at = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds")
-    key = {"MessageId": {"S": call_event["message_id"]}}
+    key = {contract.CALL_STATUS_KEY: {"S": call_event["message_id"]}}
     expiration = {"N": str(ms // 1000 + retention_days * 86400)}
-    seen = f"{_camel(event_type)}At"
+    seen = contract.call_event_seen_attribute(event_type)
     try:
         _client.update_item(
             TableName=table,
@@ -134,11 +134,11 @@ def record_event(table: str, call_event: dict[str, Any], retention_days: int) ->
                 "attribute_not_exists(#rank) OR #rank < :rank OR (#rank = :rank AND #ms < :ms)"
             ),
             ExpressionAttributeNames={
-                "#status": "Status",
+                "#status": contract.CALL_STATUS,
                 "#rank": "StatusRank",
                 "#ms": "StatusTimestamp",
-                "#at": "StatusAt",
-                "#final": "IsFinal",
+                "#at": contract.CALL_STATUS_AT,
+                "#final": contract.CALL_STATUS_IS_FINAL,
                 "#seen": seen,
                 "#exp": "expiration",
             },
@@ -169,7 +169,3 @@ def record_event(table: str, call_event: dict[str, Any], retention_days: int) ->
         return 0
     LOGGER.info("call status", extra={"message_id": call_event["message_id"], "status": event_type})
     return 1
-
-
-def _camel(event_type: str) -> str:
-    return "".join(part.capitalize() for part in event_type.split("_"))

@@ -138,6 +138,18 @@ V2_EVENT_TYPES = {
 # v2 only: the call was never placed because its TimeToLive ran out.
 V2_TTL_EXPIRED = ("VOICE_TTL_EXPIRED", "TTL_EXPIRED")
 
+# The call status table's items (CallStatusTracker): one per MessageId.
+CALL_STATUS_KEY = "MessageId"
+CALL_STATUS = "Status"  # the furthest state the call reached, e.g. "ANSWERED"
+CALL_STATUS_AT = "StatusAt"  # when it got there (ISO 8601, milliseconds, UTC)
+CALL_STATUS_IS_FINAL = "IsFinal"
+
+
+def call_event_seen_attribute(event_type: str) -> str:
+    """The attribute holding when an event was first seen: ``RINGING`` -> ``RingingAt``."""
+    return "".join(part.capitalize() for part in event_type.split("_")) + "At"
+
+
 # --- v2 voices ------------------------------------------------------------------------------
 
 # botocore's pinpoint-sms-voice-v2 model, VoiceId enum (a test holds this to the model).
