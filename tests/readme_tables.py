@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -28,8 +29,12 @@ _PSEUDO = {
 }
 
 
+@functools.cache
 def synthesize() -> dict[str, dict[str, Any]]:
-    """Every sample variant's template, synthesized as `make synth` does (cdk.json's context)."""
+    """Every sample variant's template, synthesized as `make synth` does (cdk.json's context).
+
+    Once per process: the README tables' test and checkov's test read the same templates.
+    """
     import aws_cdk as cdk
 
     import app as sample
