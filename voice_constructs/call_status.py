@@ -15,6 +15,7 @@ from constructs import Construct
 from voice_constructs._contract import contract
 from voice_constructs._lambda import expiring_table, handler_function, role_with_logs
 from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
+from voice_constructs._tags import tag_component
 from voice_constructs.configuration_set import EventDestination, service_principal
 
 READ_ACTIONS = ("dynamodb:GetItem",)
@@ -71,6 +72,7 @@ class CallStatusTracker(Construct):
         self.table = expiring_table(
             self, "Table", partition_key=contract.CALL_STATUS_KEY, removal_policy=removal_policy
         )
+        tag_component(self.table, contract.COMPONENT_CALL_STATUS_TABLE, self)
         self.failed_events = sqs.Queue(
             self,
             "FailedEvents",

@@ -45,6 +45,7 @@ from voice_constructs._sizing import (
     seconds_per_queued_message,
     size_sender,
 )
+from voice_constructs._tags import tag_component
 from voice_constructs.api import SmsVoiceApi
 from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 
@@ -247,6 +248,9 @@ class VoiceMessageSender(Construct):
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
         allow_sending(self, origination_number)
+        tag_component(self.function, contract.COMPONENT_SENDER, self)
+        if failure_queue is None:
+            tag_component(self.failure_queue, contract.COMPONENT_FAILURE_QUEUE, self)
         self.state_table.grant(role, *STATE_TABLE_ACTIONS)
         acknowledge_findings(self, role, tracing, reserved_concurrent_executions)
         self._add_queue(
@@ -338,6 +342,8 @@ class VoiceMessageSender(Construct):
         self.alarms: list[cloudwatch.Alarm] = []
         if bulk is not None:
             self.queue, self.dead_letter_queue = bulk.queue, bulk.dead_letter_queue
+            tag_component(self.queue, contract.COMPONENT_BULK_QUEUE, self)
+            tag_component(self.dead_letter_queue, contract.COMPONENT_DEAD_LETTER_QUEUE, self)
             self.queue_mapping = bulk.mapping
             self.dead_letter_alarm = bulk.dead_letter_alarm
             self.errors_alarm = bulk.errors_alarm

@@ -216,3 +216,23 @@ V2_VOICE_IDS = frozenset(
         "ZHIYU",
     ]
 )
+
+# --- Call events through EventBridge (v2) ---------------------------------------------------
+
+# AWS End User Messaging SMS and Voice puts every voice delivery status change on the account's
+# default event bus (best effort), the ``detail`` shaped like a configuration set's event.
+EVENTBRIDGE_SOURCE = "aws.sms-voice"
+EVENTBRIDGE_VOICE_DETAIL_TYPE = "Voice Message Delivery Status Updated"
+
+# --- Resource tags: how the command-line tool finds a deployed stack's parts ----------------
+
+# CloudFormation tags every taggable resource it creates with its stack's name.
+TAG_STACK_NAME = "aws:cloudformation:stack-name"
+# Which part of the library a resource is, and the path of the construct that owns it.
+TAG_COMPONENT = "voice-constructs:component"
+TAG_CONSTRUCT = "voice-constructs:construct"
+COMPONENT_SENDER = "sender"
+COMPONENT_BULK_QUEUE = "bulk-queue"
+COMPONENT_DEAD_LETTER_QUEUE = "dead-letter-queue"
+COMPONENT_FAILURE_QUEUE = "failure-queue"
+COMPONENT_CALL_STATUS_TABLE = "call-status-table"
