@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import reprlib
 
-from vc_common import contract
+from . import contract
 
 E164 = re.compile(contract.E164)
 # A phone number inside free text (a service's error message): 7 to 15 digits, with or without
