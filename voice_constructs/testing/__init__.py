@@ -21,6 +21,14 @@ injection and the call log shared by the three in :mod:`~voice_constructs.testin
 call-event emitter in :mod:`~voice_constructs.testing.events`, and the registration with moto,
 :class:`VoiceMock` and :func:`mock_voice` in :mod:`~voice_constructs.testing.core`.
 
+Call events: :meth:`VoiceMock.emit_call_events` plays a call's lifecycle for a message either
+fake sent, where the service delivers it. A v1 message's events go to its configuration set's
+SNS, CloudWatch Logs and Firehose destinations; a v2 message's go on moto's default EventBridge
+bus (source ``aws.sms-voice``, detail-type ``Voice Message Delivery Status Updated``), so the bus's
+rules deliver them to their targets. Each returned :class:`EmittedCallEvent` carries what was
+delivered (for v2, the whole envelope a rule's Lambda target receives), for a test to hand to the
+consumer under test.
+
 It plugs into moto's own routing (``moto.pinpoint.urls.url_paths`` and backends registered in
 ``moto.backend_index``); boto3 clients are not patched. Tests read what was sent and inject faults
 through :class:`VoiceMock`; the ``voice_mock`` pytest fixture (``voice_constructs.pytest_plugin``)

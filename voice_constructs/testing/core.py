@@ -28,7 +28,14 @@ from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from voice_constructs.testing.environment import default_region, scoped_environment
-from voice_constructs.testing.events import ANSWERED_CALL, EmittedCallEvent, emit_call_events
+from voice_constructs.testing.events import (
+    ANSWERED_CALL,
+    V2_ANSWERED_CALL,
+    EmittedCallEvent,
+    emit_call_events,
+    emit_eventbridge_events,
+    quoted_id,
+)
 from voice_constructs.testing.faults import (
     CONNECT_TIMEOUT,
     TIMEOUT_AFTER_ACCEPT,
@@ -229,25 +236,76 @@ class VoiceMock:
     def emit_call_events(
         self,
         message_id: str,
-        events: tuple[str, ...] = ANSWERED_CALL,
+        events: tuple[str, ...] | None = None,
         *,
+        api: str | None = None,
         start_ms: int | None = None,
         step_ms: int = 2000,
         account_id: str | None = None,
         region: str | None = None,
     ) -> list[EmittedCallEvent]:
-        """Deliver a call's lifecycle for ``message_id`` to its configuration set's destinations.
+        """Deliver a call's lifecycle for ``message_id`` where the service would deliver it.
 
-        Each event goes, in the order given, to every enabled destination of the set named in
-        the sent message whose ``MatchingEventTypes`` include it: an SNS destination gets a
-        published message (inside moto's SNS) whose body is the event JSON, a CloudWatch Logs one
-        a log event, a Firehose one a record. The event has the fields of the service's event
-        format (``eventType``, ``eventVersion``, ``eventTimestamp`` in milliseconds,
-        ``isFinal``, ``originationPhoneNumber``, ``destinationPhoneNumber``, ``messageId``,
-        ``configurationSetName``). Returns what was delivered, for tests to feed a consumer.
+        ``api`` is the API the message was sent with, ``"v1"`` or ``"v2"``; by default the fake
+        that sent ``message_id`` is found (message ids are UUIDs, unique across both). An id
+        neither fake sent (in this account and region) is refused with ``ValueError``.
+
+        - v1 (``pinpoint-sms-voice``): each event goes, in the order given, to every enabled
+          destination of the set named in the sent message whose ``MatchingEventTypes``
+          include it: an SNS destination gets a published message (inside moto's SNS) whose
+          body is the event JSON, a CloudWatch Logs one a log event, a Firehose one a record.
+          The event has the fields of the service's event format (``eventType``,
+          ``eventVersion``, ``eventTimestamp`` in milliseconds, ``isFinal``,
+          ``originationPhoneNumber``, ``destinationPhoneNumber``, ``messageId``,
+          ``configurationSetName``). ``events`` defaults to ``INITIATED_CALL``, ``RINGING``,
+          ``ANSWERED``, ``COMPLETED_CALL``.
+        - v2 (``pinpoint-sms-voice-v2``): each event is put, in order, on moto's default
+          EventBridge bus (source ``aws.sms-voice``, detail-type ``Voice Message Delivery
+          Status Updated``), so the bus's rules whose pattern matches deliver it to their
+          targets. The ``detail`` is the record above with v2's event names, plus
+          ``messageRequestTimestamp`` (when the fake accepted the send), and
+          ``configurationSetName`` only when the request named one. ``events`` defaults to
+          ``VOICE_INITIATED``, ``VOICE_RINGING``, ``VOICE_ANSWERED``, ``VOICE_COMPLETED``;
+          ``VOICE_BUSY``, ``VOICE_FAILED``, ``VOICE_NO_ANSWER`` and ``VOICE_TTL_EXPIRED`` are
+          the others. A dry run places no call: it emits nothing and returns ``[]``.
+
+        Timestamps start at ``start_ms`` (default: the fake's clock, ``backend.clock()``) and
+        step by ``step_ms``. Returns what was delivered, in order, for tests to feed a consumer:
+        for v2 each :class:`EmittedCallEvent` holds the whole EventBridge envelope (what a rule's
+        Lambda target receives) in ``event``, and the record in ``detail``.
         """
-        backend = self.sms_voice(account_id, region)
-        return emit_call_events(backend, message_id, events, start_ms=start_ms, step_ms=step_ms)
+        where = account_id or self.account_id, region or self.region
+        api = api or self._api_of(message_id, *where)
+        if api == "v2":
+            backend_v2 = sms_voice_v2_backends[where[0]][where[1]]
+            return emit_eventbridge_events(
+                backend_v2,
+                message_id,
+                V2_ANSWERED_CALL if events is None else events,
+                start_ms=start_ms,
+                step_ms=step_ms,
+            )
+        if api != "v1":
+            raise ValueError(f"api must be 'v1' or 'v2', got {api!r}")
+        return emit_call_events(
+            sms_voice_backends[where[0]][where[1]],
+            message_id,
+            ANSWERED_CALL if events is None else events,
+            start_ms=start_ms,
+            step_ms=step_ms,
+        )
+
+    @staticmethod
+    def _api_of(message_id: str, account_id: str, region: str) -> str:
+        v2 = sms_voice_v2_backends[account_id][region]
+        if any(m.message_id == message_id for m in (*v2.sent, *v2.dry_runs)):
+            return "v2"
+        if any(m.message_id == message_id for m in sms_voice_backends[account_id][region].sent):
+            return "v1"
+        raise ValueError(
+            f"message_id {quoted_id(message_id)} was not sent through this fake (neither v1 "
+            f"nor v2, account {account_id}, region {region})"
+        )
 
     def patch_next_response(
         self,

@@ -1,35 +1,91 @@
-"""The call-event emitter: a call's lifecycle, delivered to its configuration set's destinations.
+"""The call-event emitter: a call's lifecycle, delivered where the service delivers it.
 
-An SNS destination gets a message published in moto's SNS whose body is the event JSON, a
-CloudWatch Logs one a log event, a Firehose one a record: what the service sends, so a consumer
-of the events can be tested against moto. :meth:`VoiceMock.emit_call_events` is the entry point.
+A message sent through the v1 fake: its configuration set's destinations. An SNS destination gets
+a message published in moto's SNS whose body is the event JSON, a CloudWatch Logs one a log event,
+a Firehose one a record.
+
+A message sent through the v2 fake: the account's default EventBridge bus, as AWS End User
+Messaging SMS and Voice v2 puts every voice delivery status change there (source
+``aws.sms-voice``, detail-type ``Voice Message Delivery Status Updated``). Each event is put on
+moto's default bus with ``events.put_events``, so moto matches its rules' patterns and delivers to
+their targets (SQS, CloudWatch Logs, other buses; moto invokes no Lambda target). Two things moto
+does that the service does not, and why the fake lives with them: moto lets any caller put an
+``aws.`` source (EventBridge refuses that to anyone but AWS), which is how the fake speaks for the
+service; and moto's SQS and Logs targets get the envelope without its ``account`` member (moto's
+default input template lacks it). The envelope the fake returns is the whole one a rule's target
+receives from EventBridge, ``account`` included.
+
+:meth:`VoiceMock.emit_call_events` is the entry point for both.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+
+from moto.utilities.utils import get_partition
 
 from voice_constructs._contract import contract
 
 if TYPE_CHECKING:
+    from voice_constructs.testing.models import SentVoiceMessage
     from voice_constructs.testing.sms_voice.models import SmsVoiceBackend
+    from voice_constructs.testing.sms_voice_v2.models import SmsVoiceV2Backend
 
 EVENT_TYPES = contract.CALL_EVENT_TYPES
 FINAL_EVENT_TYPES = frozenset({"COMPLETED_CALL", "BUSY", "FAILED", "NO_ANSWER"})
 ANSWERED_CALL = ("INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL")
 
+# v2's names for the same events, and its own: the call expired before it was placed.
+V2_EVENT_TYPES = (*contract.V2_EVENT_TYPES.values(), contract.V2_TTL_EXPIRED[0])
+V2_FINAL_EVENT_TYPES = frozenset(
+    {contract.V2_EVENT_TYPES[name] for name in FINAL_EVENT_TYPES} | {contract.V2_TTL_EXPIRED[0]}
+)
+V2_ANSWERED_CALL = tuple(contract.V2_EVENT_TYPES[name] for name in ANSWERED_CALL)
+DEFAULT_EVENT_BUS = "default"
+EVENTBRIDGE = "eventbridge"
+
 
 @dataclass(frozen=True)
 class EmittedCallEvent:
-    """One call event the fake delivered to an event destination of a configuration set."""
+    """One call event the fake delivered.
+
+    For a v1 message: to an event destination of its configuration set (``kind`` ``"sns"``,
+    ``"logs"`` or ``"firehose"``); ``event`` is the event record. For a v2 message: to the default
+    EventBridge bus (``kind`` ``"eventbridge"``, ``destination`` ``"default"``, ``target_arn``
+    the bus's ARN, ``delivery_id`` the event id); ``event`` is the whole envelope a rule's target
+    receives, the record in its ``detail``.
+    """
 
     destination: str
     kind: str
     target_arn: str
     event: dict[str, Any]
     delivery_id: str | None
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The event record: the envelope's ``detail`` for EventBridge, else ``event`` itself."""
+        if self.kind == EVENTBRIDGE:
+            detail: dict[str, Any] = self.event["detail"]
+            return detail
+        return self.event
+
+
+_MESSAGE_ID = re.compile(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def quoted_id(message_id: object) -> str:
+    """``message_id`` quoted when it has a message id's form (a UUID), else only its kind.
+
+    What a test passes by mistake (a phone number, a request body) never reaches the message.
+    """
+    if isinstance(message_id, str) and _MESSAGE_ID.fullmatch(message_id):
+        return repr(message_id)
+    return f"<not a UUID: {type(message_id).__name__} of {len(str(message_id))} characters>"
 
 
 def emit_call_events(
@@ -43,11 +99,13 @@ def emit_call_events(
     """Deliver the events of a message ``backend`` sent; see :meth:`VoiceMock.emit_call_events`."""
     sent = next((m for m in backend.sent if m.message_id == message_id), None)
     if sent is None:
-        raise ValueError(f"message_id {message_id!r} was not sent through this fake")
+        raise ValueError(f"message_id {quoted_id(message_id)} was not sent through this fake (v1)")
     name = sent.request.get("ConfigurationSetName")
     config = backend.configuration_sets.get(str(name)) if name else None
     if config is None:
-        raise ValueError(f"message {message_id!r} was sent without an existing configuration set")
+        raise ValueError(
+            f"message {quoted_id(message_id)} was sent without an existing configuration set"
+        )
     unknown = [event for event in events if event not in EVENT_TYPES]
     if unknown:
         raise ValueError(f"events must be among {list(EVENT_TYPES)}, got {unknown}")
@@ -107,3 +165,87 @@ def deliver(
         DeliveryStreamName=stream, Record={"Data": body.encode()}
     )
     return EmittedCallEvent(name, "firehose", arn, event, response["RecordId"])
+
+
+def emit_eventbridge_events(
+    backend: SmsVoiceV2Backend,
+    message_id: str,
+    events: tuple[str, ...],
+    *,
+    start_ms: int | None,
+    step_ms: int,
+) -> list[EmittedCallEvent]:
+    """Put the events of a message the v2 fake sent on moto's default EventBridge bus.
+
+    A dry run places no call, so its events are none. See :meth:`VoiceMock.emit_call_events`.
+    """
+    unknown = [event for event in events if event not in V2_EVENT_TYPES]
+    if unknown:
+        raise ValueError(f"v2 events must be among {list(V2_EVENT_TYPES)}, got {unknown}")
+    sent = next((m for m in backend.sent if m.message_id == message_id), None)
+    if sent is None:
+        if any(m.message_id == message_id for m in backend.dry_runs):
+            return []
+        raise ValueError(f"message_id {quoted_id(message_id)} was not sent through this fake (v2)")
+    start = int(backend.clock() * 1000) if start_ms is None else start_ms
+    return [
+        put_on_default_bus(sent, v2_event_record(sent, event_type, start + index * step_ms))
+        for index, event_type in enumerate(events)
+    ]
+
+
+def v2_event_record(sent: SentVoiceMessage, event_type: str, at_ms: int) -> dict[str, Any]:
+    """The ``detail`` of one v2 voice event: a configuration-set event record, v2's names."""
+    record: dict[str, Any] = {
+        "eventType": event_type,
+        "eventVersion": "1.0",
+        "eventTimestamp": at_ms,
+        "isFinal": event_type in V2_FINAL_EVENT_TYPES,
+        # The fake knows no pool's numbers, so the identity stands as the request named it.
+        "originationPhoneNumber": sent.request["OriginationIdentity"],
+        "destinationPhoneNumber": sent.request["DestinationPhoneNumber"],
+        "messageId": sent.message_id,
+        "messageRequestTimestamp": int(sent.at * 1000),
+    }
+    if sent.request.get("ConfigurationSetName"):
+        record["configurationSetName"] = sent.request["ConfigurationSetName"]
+    return record
+
+
+def put_on_default_bus(sent: SentVoiceMessage, record: dict[str, Any]) -> EmittedCallEvent:
+    """Put one event on moto's default bus (boto3 ``events.put_events``); return its envelope."""
+    # boto3 inside moto's mock: moto matches the default bus's rules and delivers to their targets.
+    import boto3
+
+    when = datetime.fromtimestamp(record["eventTimestamp"] / 1000, UTC)
+    answer = boto3.client("events", region_name=sent.region).put_events(
+        Entries=[
+            {
+                "Source": contract.EVENTBRIDGE_SOURCE,
+                "DetailType": contract.EVENTBRIDGE_VOICE_DETAIL_TYPE,
+                "Detail": json.dumps(record),
+                "Time": when,
+                "Resources": [],
+            }
+        ]
+    )
+    entry = answer["Entries"][0]
+    if "EventId" not in entry:
+        raise ValueError(f"EventBridge refused the event: {entry.get('ErrorMessage')}")
+    bus_arn = (
+        ":".join(("arn", get_partition(sent.region), "events", sent.region, sent.account_id))
+        + f":event-bus/{DEFAULT_EVENT_BUS}"
+    )
+    envelope = {
+        "version": "0",
+        "id": entry["EventId"],
+        "detail-type": contract.EVENTBRIDGE_VOICE_DETAIL_TYPE,
+        "source": contract.EVENTBRIDGE_SOURCE,
+        "account": sent.account_id,
+        # EventBridge's envelope has the time to the second.
+        "time": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": sent.region,
+        "resources": [],
+        "detail": record,
+    }
+    return EmittedCallEvent(DEFAULT_EVENT_BUS, EVENTBRIDGE, bus_arn, envelope, entry["EventId"])
