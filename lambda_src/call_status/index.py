@@ -1,8 +1,14 @@
-"""Keeps the latest status of every call, from the configuration set's events, in DynamoDB.
+"""Keeps the latest status of every call, from the service's call events, in DynamoDB.
 
-Subscribed to the SNS topic that a configuration set's SNS destination publishes to. Each SNS
-message body is one event in the service's event format (``eventType``, ``eventTimestamp`` in
-milliseconds since the epoch, ``messageId``, ...). Per ``MessageId`` the table keeps:
+The events come one of two ways, and the handler takes both:
+
+- an SNS delivery (``Records``) from the topic a configuration set's SNS destination publishes
+  to: each message body is one event in the service's event format (``eventType``,
+  ``eventTimestamp`` in milliseconds since the epoch, ``messageId``, ...);
+- an EventBridge event from the default bus (source ``aws.sms-voice``, detail-type ``Voice
+  Message Delivery Status Updated``, v2 only), whose ``detail`` is one event in the same format.
+
+Per ``MessageId`` the table keeps:
 
 - ``Status`` and ``StatusAt`` (ISO 8601): the furthest state the call reached. A call only moves
   forward (INITIATED_CALL < RINGING < ANSWERED < a final state), so a late ``RINGING`` never
@@ -18,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +32,7 @@ from botocore.exceptions import ClientError
 from vc_common import contract
 from vc_common.aws import client, client_config, error_code
 from vc_common.logs import safe_logger
+from vc_common.phone import echo
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -51,6 +59,8 @@ V2_NAMES = {
     contract.V2_TTL_EXPIRED[0]: contract.V2_TTL_EXPIRED[1],
 }
 FINAL_RANK = 4
+# The top-level fields of an EventBridge event, none of which an SNS delivery has.
+EVENTBRIDGE_FIELDS = frozenset({"source", "detail-type", "detail"})
 # The year 5138 in milliseconds: past it a timestamp is a bug, and datetime cannot hold it anyway.
 MAX_TIMESTAMP_MS = 10**14
 
@@ -70,17 +80,30 @@ def set_client(client: DynamoDBClient) -> None:
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, int]:
-    """Record every call event of an SNS delivery; returns how many changed a status."""
+    """Record every call event of an SNS delivery or an EventBridge event.
+
+    Returns how many events came and how many of them moved a call's status. Each event is
+    stored before the next is parsed, so a malformed record keeps those before it.
+    """
     table = os.environ[ENV_TABLE_NAME]
     retention_days = int(os.environ.get(ENV_RETENTION_DAYS, "30"))
-    changed = 0
-    records = event.get("Records") or []
-    for record in records:
-        call_event = parse(record)
-        if call_event is None:
-            continue
-        changed += record_event(table, call_event, retention_days)
-    return {"events": len(records), "statusChanges": changed}
+    events = changed = 0
+    for call_event in parse_invocation(event):
+        events += 1
+        if call_event is not None:
+            changed += record_event(table, call_event, retention_days)
+    return {"events": events, "statusChanges": changed}
+
+
+def parse_invocation(event: object) -> Iterator[dict[str, Any] | None]:
+    """Every call event of one invocation, parsed in turn; None for those not about calls."""
+    if not isinstance(event, dict):
+        raise CallEventError(f"event must be a JSON object, got {echo(event)}")
+    if EVENTBRIDGE_FIELDS.isdisjoint(event):
+        for record in event.get("Records") or []:
+            yield parse(record)
+    else:
+        yield parse_eventbridge(event)
 
 
 def parse(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,15 +114,41 @@ def parse(record: dict[str, Any]) -> dict[str, Any] | None:
         raise CallEventError(f"Sns.Message must be a JSON event: {error}") from None
     if not isinstance(body, dict):
         raise CallEventError("Sns.Message must be a JSON object")
+    return parse_call_event(body, field="")
+
+
+def parse_eventbridge(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The call event in an EventBridge event of the default bus, normalised.
+
+    Anything but the service's voice status events is refused, naming the field: the rule
+    matches only those, so another event means a rule or a target that is not the tracker's.
+    """
+    for name, expected in (
+        ("source", contract.EVENTBRIDGE_SOURCE),
+        ("detail-type", contract.EVENTBRIDGE_VOICE_DETAIL_TYPE),
+    ):
+        if event.get(name) != expected:
+            raise CallEventError(f"{name} must be {expected!r}, got {echo(event.get(name))}")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise CallEventError(f"detail must be a JSON object, got {echo(detail)}")
+    return parse_call_event(detail, field="detail.")
+
+
+def parse_call_event(body: dict[str, Any], *, field: str) -> dict[str, Any] | None:
+    """One event in the service's format, normalised; None for events that are not about calls.
+
+    ``field`` prefixes the names in error messages (``detail.`` for EventBridge's events).
+    """
     raw_type = body.get("eventType")
     event_type = V2_NAMES.get(raw_type, raw_type) if isinstance(raw_type, str) else None
     if event_type not in RANKS:
         # SMS or other events sharing the topic: not the tracker's business, and not an error.
-        LOGGER.info("ignored event", extra={"event_type": body.get("eventType")})
+        LOGGER.info("ignored event", extra={"event_type": echo(raw_type)})
         return None
     message_id = body.get("messageId")
     if not isinstance(message_id, str) or not message_id:
-        raise CallEventError(f"messageId must be a non-empty string, got {message_id!r}")
+        raise CallEventError(f"{field}messageId must be a non-empty string, got {echo(message_id)}")
     timestamp = body.get("eventTimestamp")
     if (
         isinstance(timestamp, bool)
@@ -108,7 +157,7 @@ def parse(record: dict[str, Any]) -> dict[str, Any] | None:
         or not 0 < timestamp < MAX_TIMESTAMP_MS
     ):
         raise CallEventError(
-            f"eventTimestamp must be milliseconds since the epoch, got {timestamp!r}"
+            f"{field}eventTimestamp must be milliseconds since the epoch, got {echo(timestamp)}"
         )
     return {"message_id": message_id, "type": event_type, "ms": int(timestamp)}
 

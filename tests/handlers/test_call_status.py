@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -10,8 +11,10 @@ from typing import Any
 import boto3
 import pytest
 from call_status import index as tracker
+from vc_common import contract
 
 from tests.conftest import LambdaContext
+from tests.infra.templates import exactly
 from voice_constructs.testing import EmittedCallEvent, VoiceMock
 
 ACCOUNT_ID = "123456789012"
@@ -576,6 +579,296 @@ def test_no_phone_number_is_stored(
     assert ORIGIN not in raw
     assert "2065550" not in raw
     assert "PhoneNumber" not in raw
+
+
+# --- EventBridge (v2): the default bus's voice events ----------------------------------------
+
+V2_LIFECYCLE = ("VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED", "VOICE_COMPLETED")
+V2_ORIGIN = "+12065550111"
+
+
+def detail(event_type: str, message_id: str, index: int = 0) -> dict[str, Any]:
+    """A v2 voice event's ``detail``, shaped as AWS documents it (phone numbers included)."""
+    ms = START_MS + index * STEP_MS
+    return {
+        "eventType": event_type,
+        "eventVersion": "1.0",
+        "eventTimestamp": ms,
+        "isFinal": event_type in ("VOICE_COMPLETED", "VOICE_BUSY", "VOICE_FAILED"),
+        "originationPhoneNumber": V2_ORIGIN,
+        "destinationPhoneNumber": DESTINATION,
+        "messageId": message_id,
+        "messageRequestTimestamp": START_MS - 400,
+    }
+
+
+def envelope(body: object, **overrides: object) -> dict[str, Any]:
+    """The EventBridge event Lambda gets from the rule on the default bus."""
+    return {
+        "version": "0",
+        "id": "5c0fa4f8-0d3e-4a8b-9f3c-2a1b0c9d8e7f",
+        "detail-type": contract.EVENTBRIDGE_VOICE_DETAIL_TYPE,
+        "source": contract.EVENTBRIDGE_SOURCE,
+        "account": ACCOUNT_ID,
+        "time": "2027-01-15T08:00:00Z",
+        "region": REGION,
+        "resources": [],
+        "detail": body,
+        **overrides,
+    }
+
+
+def test_eventbridge_lifecycle_ends_completed(table: str, lambda_context: LambdaContext) -> None:
+    results = [
+        tracker.handler(envelope(detail(name, "v2-call", index)), lambda_context)
+        for index, name in enumerate(V2_LIFECYCLE)
+    ]
+
+    assert results == [{"events": 1, "statusChanges": 1}] * 4
+    assert item("v2-call") == {
+        "MessageId": "v2-call",
+        "Status": "COMPLETED_CALL",
+        "StatusRank": 4,
+        "StatusTimestamp": START_MS + 3 * STEP_MS,
+        "StatusAt": at(3),
+        "IsFinal": True,
+        "InitiatedCallAt": at(0),
+        "RingingAt": at(1),
+        "AnsweredAt": at(2),
+        "CompletedCallAt": at(3),
+        "expiration": (START_MS + 3 * STEP_MS) // 1000 + 30 * DAY,
+    }
+
+
+def test_eventbridge_late_events_do_not_move_the_status_back(
+    table: str, lambda_context: LambdaContext
+) -> None:
+    tracker.handler(envelope(detail("VOICE_COMPLETED", "v2-call", 3)), lambda_context)
+
+    late = [
+        tracker.handler(envelope(detail(name, "v2-call", index)), lambda_context)
+        for index, name in enumerate(V2_LIFECYCLE[:3])
+    ]
+    replay = tracker.handler(envelope(detail("VOICE_COMPLETED", "v2-call", 3)), lambda_context)
+
+    assert late == [{"events": 1, "statusChanges": 0}] * 3
+    assert replay == {"events": 1, "statusChanges": 0}
+    stored = item("v2-call")
+    assert stored is not None
+    assert (stored["Status"], stored["StatusAt"], stored["IsFinal"]) == (
+        "COMPLETED_CALL",
+        at(3),
+        True,
+    )
+    # The late events are still recorded, at their own times.
+    assert (stored["InitiatedCallAt"], stored["RingingAt"]) == (at(0), at(1))
+
+
+def test_eventbridge_and_sns_events_of_one_call_share_its_item(
+    table: str, lambda_context: LambdaContext
+) -> None:
+    sns_ringing = {"eventType": "VOICE_RINGING", "eventTimestamp": START_MS, "messageId": "m"}
+    tracker.handler(raw_event(json.dumps(sns_ringing)), lambda_context)
+
+    result = tracker.handler(envelope(detail("VOICE_ANSWERED", "m", 1)), lambda_context)
+
+    assert result == {"events": 1, "statusChanges": 1}
+    stored = item("m")
+    assert stored is not None
+    assert (stored["Status"], stored["RingingAt"], stored["AnsweredAt"]) == (
+        "ANSWERED",
+        at(0),
+        at(1),
+    )
+
+
+def test_eventbridge_ttl_expired_is_final(table: str, lambda_context: LambdaContext) -> None:
+    v2_name, status = contract.V2_TTL_EXPIRED
+
+    tracker.handler(envelope(detail(v2_name, "expired")), lambda_context)
+
+    stored = item("expired")
+    assert stored is not None
+    assert (stored["Status"], stored["IsFinal"]) == (status, True)
+
+
+@pytest.mark.parametrize("event_type", ["TEXT_DELIVERED", None, ["VOICE_RINGING"]])
+def test_eventbridge_events_that_are_not_about_calls_are_ignored(
+    event_type: object, table: str, lambda_context: LambdaContext
+) -> None:
+    body = {**detail("VOICE_RINGING", "not-a-call"), "eventType": event_type}
+
+    result = tracker.handler(envelope(body), lambda_context)
+
+    assert result == {"events": 1, "statusChanges": 0}
+    assert boto3.client("dynamodb").scan(TableName=TABLE)["Items"] == []
+
+
+def test_eventbridge_event_through_a_rule_of_the_contracts_pattern(
+    table: str, lambda_context: LambdaContext
+) -> None:
+    """moto's EventBridge builds the envelope; an SQS target stands in for Lambda's invoke."""
+    events = boto3.client("events")
+    sqs = boto3.client("sqs")
+    queue_url = sqs.create_queue(QueueName="tracker-target")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    pattern = {
+        "source": [contract.EVENTBRIDGE_SOURCE],
+        "detail-type": [contract.EVENTBRIDGE_VOICE_DETAIL_TYPE],
+    }
+    events.put_rule(Name="call-status", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="call-status", Targets=[{"Id": "tracker", "Arn": queue_arn}])
+    events.put_events(
+        Entries=[
+            {
+                "Source": contract.EVENTBRIDGE_SOURCE,
+                "DetailType": detail_type,
+                "Detail": json.dumps(detail(name, "through-a-rule", index)),
+            }
+            for index, (name, detail_type) in enumerate(
+                [
+                    ("VOICE_RINGING", contract.EVENTBRIDGE_VOICE_DETAIL_TYPE),
+                    ("TEXT_DELIVERED", "Text Message Delivery Status Updated"),
+                    ("VOICE_ANSWERED", contract.EVENTBRIDGE_VOICE_DETAIL_TYPE),
+                ]
+            )
+        ]
+    )
+    delivered = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(delivered) == 2  # the text event does not match the rule
+
+    results = [tracker.handler(json.loads(m["Body"]), lambda_context) for m in delivered]
+
+    assert results == [{"events": 1, "statusChanges": 1}] * 2
+    stored = item("through-a-rule")
+    assert stored is not None
+    assert (stored["Status"], stored["RingingAt"]) == ("ANSWERED", at(0))
+
+
+def test_eventbridge_logs_and_stores_no_phone_number(
+    table: str, lambda_context: LambdaContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    ignored = {**detail("VOICE_RINGING", "m"), "eventType": DESTINATION}
+
+    tracker.handler(envelope(detail("VOICE_RINGING", "m")), lambda_context)
+    tracker.handler(envelope(detail("VOICE_RINGING", "m")), lambda_context)
+    tracker.handler(envelope(ignored), lambda_context)
+    with pytest.raises(tracker.CallEventError) as raised:
+        tracker.handler(envelope(detail("VOICE_RINGING", "m"), source=DESTINATION), lambda_context)
+
+    ours = [r for r in caplog.records if r.name == tracker.LOGGER.name]
+    assert len(ours) == 3  # recorded, unchanged, ignored
+    logged = json.dumps([vars(r) for r in ours], default=str) + str(raised.value)
+    stored = json.dumps(boto3.client("dynamodb").scan(TableName=TABLE)["Items"])
+    for text in (logged, stored):
+        assert DESTINATION not in text
+        assert V2_ORIGIN not in text
+        assert "2065550" not in text
+    assert "+1******0142" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"source": "my.app"}, "source must be 'aws.sms-voice', got 'my.app'"),
+        ({"source": None}, "source must be 'aws.sms-voice', got None"),
+        (
+            {"detail-type": "Text Message Delivery Status Updated"},
+            "detail-type must be 'Voice Message Delivery Status Updated', got "
+            "'Text Message Delivery Status Updated'",
+        ),
+        (
+            {"detail-type": ["Voice Message Delivery Status Updated"]},
+            "detail-type must be 'Voice Message Delivery Status Updated', got "
+            "['Voice Message Delivery Status Updated']",
+        ),
+    ],
+    ids=["other-source", "no-source", "text-detail-type", "list-detail-type"],
+)
+def test_fails_for_an_eventbridge_event_of_another_source_or_detail_type(
+    overrides: dict[str, object], message: str, table: str, lambda_context: LambdaContext
+) -> None:
+    event = envelope(detail("VOICE_RINGING", "m"), **overrides)
+
+    with pytest.raises(tracker.CallEventError, match=exactly(message)):
+        tracker.handler(event, lambda_context)
+    assert boto3.client("dynamodb").scan(TableName=TABLE)["Items"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (None, "detail must be a JSON object, got None"),
+        (
+            '{"eventType": "VOICE_RINGING"}',
+            'detail must be a JSON object, got \'{"eventType": "VOICE_RINGING"}\'',
+        ),
+        ([], "detail must be a JSON object, got []"),
+        (
+            {"eventType": "VOICE_RINGING", "eventTimestamp": START_MS},
+            "detail.messageId must be a non-empty string, got None",
+        ),
+        (
+            {"eventType": "VOICE_RINGING", "eventTimestamp": START_MS, "messageId": ""},
+            "detail.messageId must be a non-empty string, got ''",
+        ),
+        (
+            {"eventType": "VOICE_RINGING", "eventTimestamp": START_MS, "messageId": 42},
+            "detail.messageId must be a non-empty string, got 42",
+        ),
+        (
+            {"eventType": "VOICE_RINGING", "messageId": "m"},
+            "detail.eventTimestamp must be milliseconds since the epoch, got None",
+        ),
+        (
+            {
+                "eventType": "VOICE_RINGING",
+                "eventTimestamp": "2027-01-15T08:00:00Z",
+                "messageId": "m",
+            },
+            "detail.eventTimestamp must be milliseconds since the epoch, got "
+            "'2027-01-15T08:00:00Z'",
+        ),
+        (
+            {"eventType": "VOICE_RINGING", "eventTimestamp": True, "messageId": "m"},
+            "detail.eventTimestamp must be milliseconds since the epoch, got True",
+        ),
+        (
+            {"eventType": "VOICE_RINGING", "eventTimestamp": -1, "messageId": "m"},
+            "detail.eventTimestamp must be milliseconds since the epoch, got -1",
+        ),
+    ],
+    ids=[
+        "no-detail",
+        "string-detail",
+        "list-detail",
+        "missing-message-id",
+        "empty-message-id",
+        "numeric-message-id",
+        "missing-timestamp",
+        "iso-timestamp",
+        "boolean-timestamp",
+        "negative-timestamp",
+    ],
+)
+def test_fails_for_a_malformed_eventbridge_detail(
+    body: object, message: str, table: str, lambda_context: LambdaContext
+) -> None:
+    with pytest.raises(tracker.CallEventError, match=exactly(message)):
+        tracker.handler(envelope(body), lambda_context)
+    assert boto3.client("dynamodb").scan(TableName=TABLE)["Items"] == []
+
+
+def test_fails_for_an_event_that_is_not_an_object(
+    table: str, lambda_context: LambdaContext
+) -> None:
+    with pytest.raises(
+        tracker.CallEventError, match=exactly("event must be a JSON object, got [1, 2]")
+    ):
+        tracker.handler([1, 2], lambda_context)  # type: ignore[arg-type]
 
 
 # --- The fake's call events -----------------------------------------------------------------
