@@ -11,8 +11,9 @@ each accepts; a bad value stops the synth with one line naming the key):
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 - ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
 - ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
-- ``trackCallStatus``: ``false`` leaves out the configuration set and call status tracking
-  (default: ``true``).
+- ``trackCallStatus``: ``false`` leaves out call status tracking (default: ``true``): with v1,
+  the tracker and the configuration set whose SNS destination feeds it; with v2, the tracker
+  and the EventBridge rule that feeds it, and no configuration set.
 - ``api``: ``v2`` sends through AWS End User Messaging SMS and Voice v2 (default: ``v1``); then
   ``originationNumber`` is a phone number or pool id or ARN (default: a fictional
   ``phone-0123...``), and tracing is off unless ``-c tracing=true`` (X-Ray needs ``*``).

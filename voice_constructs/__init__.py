@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voice_constructs.api import SmsVoiceApi
-    from voice_constructs.call_status import CallStatusTracker
+    from voice_constructs.call_status import CallEventSource, CallStatusTracker
     from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
     from voice_constructs.event_destinations import (
         CloudWatchLogsDestination,
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from voice_constructs.voice_channel import VoiceChannel
 
 __all__ = [
+    "CallEventSource",
     "CallStatusTracker",
     "CloudWatchLogsDestination",
     "EventDestination",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 _MODULES = {
+    "CallEventSource": "voice_constructs.call_status",
     "CallStatusTracker": "voice_constructs.call_status",
     "SmsVoiceApi": "voice_constructs.api",
     "CloudWatchLogsDestination": "voice_constructs.event_destinations",

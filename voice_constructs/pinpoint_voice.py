@@ -7,7 +7,7 @@ from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
 from voice_constructs.api import SmsVoiceApi
-from voice_constructs.call_status import CallStatusTracker
+from voice_constructs.call_status import CallEventSource, CallStatusTracker
 from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 from voice_constructs.sender import DEFAULT_CALLS_PER_MINUTE, SenderOptions, VoiceMessageSender
 from voice_constructs.voice_channel import VoiceChannel, validate_application_id
@@ -36,6 +36,7 @@ class PinpointVoice(Construct):
         max_calls_per_minute: int | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
         track_call_status: bool = False,
+        call_event_source: CallEventSource | None = None,
         application: bool = True,
         api: SmsVoiceApi = SmsVoiceApi.V1,
         tracing: bool = True,
@@ -58,10 +59,16 @@ class PinpointVoice(Construct):
             :default: 20
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet``, or an existing one (``VoiceConfigurationSet
-            .from_configuration_set_name``), which ``track_call_status`` cannot add to.
-            :default: - one is created when ``track_call_status`` is set, else none
-        :param track_call_status: Add ``call_status``, a ``CallStatusTracker`` fed by an SNS
-            destination of the configuration set. :default: False
+            .from_configuration_set_name``), which ``track_call_status`` cannot add to through
+            a configuration set. :default: - one is created when ``track_call_status`` follows
+            calls through a configuration set, else none
+        :param track_call_status: Add ``call_status``, a ``CallStatusTracker``. :default: False
+        :param call_event_source: How ``call_status`` gets the call events: an SNS destination
+            of the configuration set (``CallEventSource.CONFIGURATION_SET``), or an EventBridge
+            rule on the default bus (``CallEventSource.EVENTBRIDGE``, v2 only: it sees every v2
+            voice event of the account and region and needs no configuration set). Only with
+            ``track_call_status``. :default: - ``EVENTBRIDGE`` with ``api=SmsVoiceApi.V2``,
+            ``CONFIGURATION_SET`` with ``SmsVoiceApi.V1``
         :param application: False leaves Pinpoint out entirely: no application, no voice
             channel, no ``AWS::Pinpoint::*`` resource (for accounts that never had Pinpoint, with
             ``api=SmsVoiceApi.V2``). :default: True
@@ -90,7 +97,12 @@ class PinpointVoice(Construct):
         self.call_status: CallStatusTracker | None = None
         self.configuration_set = configuration_set
         if track_call_status:
-            self._track_call_status(configuration_set, api, tracing)
+            self._track_call_status(configuration_set, api, tracing, call_event_source)
+        elif call_event_source is not None:
+            raise ValueError(
+                "call_event_source chooses how track_call_status follows calls; got "
+                f"call_event_source={call_event_source} with track_call_status=False"
+            )
         self.sender: VoiceMessageSender | None = None
         if origination_number is not None:
             self.sender = VoiceMessageSender(
@@ -124,12 +136,34 @@ class PinpointVoice(Construct):
             )
 
     def _track_call_status(
-        self, configuration_set: IVoiceConfigurationSet | None, api: SmsVoiceApi, tracing: bool
+        self,
+        configuration_set: IVoiceConfigurationSet | None,
+        api: SmsVoiceApi,
+        tracing: bool,
+        event_source: CallEventSource | None,
     ) -> None:
-        """Add ``call_status`` and its SNS destination.
+        """Add ``call_status``, fed by EventBridge or by an SNS destination.
 
         The destination goes on ``configuration_set``, or on a set of this construct's.
         """
+        if event_source is None:
+            event_source = (
+                CallEventSource.EVENTBRIDGE
+                if api is SmsVoiceApi.V2
+                else CallEventSource.CONFIGURATION_SET
+            )
+        if event_source is CallEventSource.EVENTBRIDGE:
+            if api is not SmsVoiceApi.V2:
+                raise ValueError(
+                    "call_event_source=CallEventSource.EVENTBRIDGE needs api=SmsVoiceApi.V2, got "
+                    f"api={api}: AWS documents the EventBridge voice events for End User "
+                    "Messaging SMS and Voice v2 only, not for messages sent with the v1 API; "
+                    "use CallEventSource.CONFIGURATION_SET (the default with v1)"
+                )
+            self.call_status = CallStatusTracker(
+                self, "CallStatus", event_source=event_source, tracing=tracing
+            )
+            return
         if configuration_set is not None and not isinstance(
             configuration_set, VoiceConfigurationSet
         ):

@@ -640,6 +640,41 @@ def test_eventbridge_lifecycle_ends_completed(table: str, lambda_context: Lambda
     }
 
 
+def test_eventbridge_lifecycle_of_a_v2_send_through_the_fakes(
+    table: str, voice_mock: VoiceMock, lambda_context: LambdaContext
+) -> None:
+    message_id: str = boto3.client("pinpoint-sms-voice-v2").send_voice_message(
+        DestinationPhoneNumber=DESTINATION,
+        OriginationIdentity=ORIGIN,
+        MessageBody="Your table is ready.",
+    )["MessageId"]
+    emitted = voice_mock.emit_call_events(
+        message_id, events=V2_LIFECYCLE, start_ms=START_MS, step_ms=STEP_MS
+    )
+    assert [e.kind for e in emitted] == ["eventbridge"] * 4
+    initiated, ringing, answered, completed = (e.event for e in emitted)
+
+    # EventBridge is best effort and unordered: the final event first, then the others.
+    results = [
+        tracker.handler(event, lambda_context)
+        for event in (completed, initiated, answered, ringing, completed)
+    ]
+
+    assert [r["statusChanges"] for r in results] == [1, 0, 0, 0, 0]
+    stored = item(message_id)
+    assert stored is not None
+    assert (stored["Status"], stored["StatusAt"], stored["IsFinal"]) == (
+        "COMPLETED_CALL",
+        at(3),
+        True,
+    )
+    assert [stored[name] for name in ("InitiatedCallAt", "RingingAt", "AnsweredAt")] == [
+        at(0),
+        at(1),
+        at(2),
+    ]
+
+
 def test_eventbridge_late_events_do_not_move_the_status_back(
     table: str, lambda_context: LambdaContext
 ) -> None:

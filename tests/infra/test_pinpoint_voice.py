@@ -13,7 +13,8 @@ from aws_cdk.assertions import Capture, Match, Template
 
 import app as sample
 from tests.conftest import ROOT, cdk_context
-from voice_constructs import PinpointVoice, VoiceChannel
+from tests.infra.templates import exactly
+from voice_constructs import CallEventSource, PinpointVoice, SmsVoiceApi, VoiceChannel
 from voice_constructs._provider import HANDLER_TIMEOUT
 from voice_constructs.review import cdk_nag, cfn_lint
 
@@ -241,6 +242,62 @@ def test_fails_for_a_blank_application_name() -> None:
     stack = cdk.Stack(cdk.App(), "Blank")
     with pytest.raises(ValueError, match="application_name must not be blank, got '  '"):
         PinpointVoice(stack, "Voice", application_name="  ")
+
+
+def test_fails_for_eventbridge_call_events_with_v1() -> None:
+    stack = cdk.Stack(cdk.App(), "EventBridgeV1")
+    message = (
+        "call_event_source=CallEventSource.EVENTBRIDGE needs api=SmsVoiceApi.V2, got "
+        "api=SmsVoiceApi.V1: AWS documents the EventBridge voice events for End User Messaging "
+        "SMS and Voice v2 only, not for messages sent with the v1 API; use "
+        "CallEventSource.CONFIGURATION_SET (the default with v1)"
+    )
+    with pytest.raises(ValueError, match=exactly(message)):
+        PinpointVoice(
+            stack,
+            "Voice",
+            origination_number="+12065550100",
+            track_call_status=True,
+            call_event_source=CallEventSource.EVENTBRIDGE,
+        )
+
+
+@pytest.mark.parametrize("source", list(CallEventSource))
+def test_fails_for_a_call_event_source_without_tracking(source: CallEventSource) -> None:
+    stack = cdk.Stack(cdk.App(), "NoTracking")
+    message = (
+        "call_event_source chooses how track_call_status follows calls; got "
+        f"call_event_source={source} with track_call_status=False"
+    )
+    with pytest.raises(ValueError, match=exactly(message)):
+        PinpointVoice(
+            stack,
+            "Voice",
+            application=False,
+            api=SmsVoiceApi.V2,
+            origination_number="phone-0123456789abcdef0123456789abcdef",
+            call_event_source=source,
+        )
+
+
+def test_v1_tracks_through_a_configuration_set_by_default() -> None:
+    stack = cdk.Stack(cdk.App(), "V1Default")
+    voice = PinpointVoice(stack, "Voice", track_call_status=True)
+    assert voice.call_status is not None
+    assert voice.call_status.event_source is CallEventSource.CONFIGURATION_SET
+    assert voice.call_status.rule is None
+    assert voice.configuration_set is not None
+
+
+def test_v2_tracks_through_eventbridge_by_default() -> None:
+    stack = cdk.Stack(cdk.App(), "V2Default")
+    voice = PinpointVoice(
+        stack, "Voice", application=False, api=SmsVoiceApi.V2, track_call_status=True
+    )
+    assert voice.call_status is not None
+    assert voice.call_status.event_source is CallEventSource.EVENTBRIDGE
+    assert voice.call_status.topic is None
+    assert voice.configuration_set is None
 
 
 def test_accepts_a_token_application_id() -> None:

@@ -13,7 +13,13 @@ from aws_cdk.assertions import Template
 import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import exactly, role_statements, sender_function, sender_role_id
-from voice_constructs import PinpointVoice, SmsVoiceApi, VoiceConfigurationSet, VoiceMessageSender
+from voice_constructs import (
+    CallEventSource,
+    PinpointVoice,
+    SmsVoiceApi,
+    VoiceConfigurationSet,
+    VoiceMessageSender,
+)
 from voice_constructs.review import cdk_nag, cfn_lint
 
 PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
@@ -35,6 +41,7 @@ class Stacks:
     app: cdk.App
     variant: cdk.Stack
     pool: cdk.Stack
+    configured: cdk.Stack
     _templates: dict[str, Template] = field(default_factory=dict)
 
     def template(self, stack: cdk.Stack) -> Template:
@@ -58,7 +65,24 @@ def stacks() -> Stacks:
         configuration_set=config,
         tracing=False,
     )
-    return Stacks(app, variant, pool)
+    # The v2 sample's setup, tracking calls through a configuration set instead of EventBridge.
+    configured = cdk.Stack(app, "Configured")
+    PinpointVoice(
+        configured,
+        "Voice",
+        application=False,
+        api=SmsVoiceApi.V2,
+        origination_number=PHONE_ID,
+        track_call_status=True,
+        call_event_source=CallEventSource.CONFIGURATION_SET,
+        tracing=False,
+    )
+    return Stacks(app, variant, pool, configured)
+
+
+@pytest.fixture(scope="module")
+def configured(stacks: Stacks) -> Template:
+    return stacks.template(stacks.configured)
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +94,9 @@ def test_sample_variant_has_nothing_of_pinpoint(variant: Template) -> None:
     types = {r["Type"] for r in variant.to_json()["Resources"].values()}
     assert not [t for t in types if t.startswith("AWS::Pinpoint::")]
     assert not [t for t in types if t.startswith("Custom::")]
-    assert "AWS::SMSVOICE::ConfigurationSet" in types
 
 
-@pytest.mark.parametrize("which", ["variant", "pool"])
+@pytest.mark.parametrize("which", ["variant", "pool", "configured"])
 def test_no_iam_statement_on_star(stacks: Stacks, which: str) -> None:
     template = stacks.template(getattr(stacks, which)).to_json()
     for resource in template["Resources"].values():
@@ -83,35 +106,35 @@ def test_no_iam_statement_on_star(stacks: Stacks, which: str) -> None:
 
 
 def test_sender_sends_only_from_its_identity_with_its_configuration_set(
-    variant: Template,
+    configured: Template,
 ) -> None:
-    statements = role_statements(variant, sender_role_id(variant))
+    statements = role_statements(configured, sender_role_id(configured))
     send = [s for s in statements if s["Action"] == "sms-voice:SendVoiceMessage"]
     assert len(send) == 1
     resources = json.dumps(send[0]["Resource"])
     assert f":phone-number/{PHONE_ID}" in resources
-    config = variant.find_resources("AWS::SMSVOICE::ConfigurationSet")
+    config = configured.find_resources("AWS::SMSVOICE::ConfigurationSet")
     assert {"Fn::GetAtt": [next(iter(config)), "Arn"]} in send[0]["Resource"]
     assert len(send[0]["Resource"]) == 2
 
 
-def test_sender_speaks_v2_and_uses_the_configuration_set(variant: Template) -> None:
-    _, properties = sender_function(variant)
+def test_sender_speaks_v2_and_uses_the_configuration_set(configured: Template) -> None:
+    _, properties = sender_function(configured)
     variables = properties["Environment"]["Variables"]
     assert variables["SMS_VOICE_API"] == "v2"
     assert variables["ORIGINATION_NUMBER"] == PHONE_ID
-    config = next(iter(variant.find_resources("AWS::SMSVOICE::ConfigurationSet")))
+    config = next(iter(configured.find_resources("AWS::SMSVOICE::ConfigurationSet")))
     assert variables["CONFIGURATION_SET_NAME"] == {"Ref": config}
     assert "TracingConfig" not in properties
 
 
-def test_configuration_set_sends_v2_call_events_to_the_tracker(variant: Template) -> None:
-    (config,) = variant.find_resources("AWS::SMSVOICE::ConfigurationSet").values()
+def test_configuration_set_sends_v2_call_events_to_the_tracker(configured: Template) -> None:
+    (config,) = configured.find_resources("AWS::SMSVOICE::ConfigurationSet").values()
     (destination,) = config["Properties"]["EventDestinations"]
     assert destination["EventDestinationName"] == "CallStatus"
     assert destination["Enabled"] is True
     assert destination["MatchingEventTypes"] == V2_CALL_EVENTS
-    topics = variant.find_resources("AWS::SNS::Topic")
+    topics = configured.find_resources("AWS::SNS::Topic")
     assert destination["SnsDestination"] == {"TopicArn": {"Ref": next(iter(topics))}}
 
 
@@ -122,7 +145,7 @@ def test_pool_arn_is_the_iam_resource_as_given(stacks: Stacks) -> None:
     assert POOL_ARN in send["Resource"]
 
 
-@pytest.mark.parametrize("which", ["variant", "pool"])
+@pytest.mark.parametrize("which", ["variant", "pool", "configured"])
 def test_review_gates_have_no_open_findings(stacks: Stacks, which: str) -> None:
     stack = getattr(stacks, which)
     assert cdk_nag(stack) == []
