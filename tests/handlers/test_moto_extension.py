@@ -585,8 +585,9 @@ def test_fails_creating_an_event_destination_twice(voice_mock: VoiceMock) -> Non
                 "MatchingEventTypes": ["FAILED", "VOICEMAIL"],
                 "SnsDestination": {"TopicArn": TOPIC_ARN},
             },
-            "MatchingEventTypes must be among ['INITIATED_CALL', 'RINGING', 'ANSWERED', "
-            "'COMPLETED_CALL', 'BUSY', 'FAILED', 'NO_ANSWER']",
+            # The model's enum, with the item's path.
+            "EventDestination.MatchingEventTypes[1] must be one of 'INITIATED_CALL', 'RINGING', "
+            "'ANSWERED', 'COMPLETED_CALL', 'BUSY', 'FAILED', 'NO_ANSWER'",
             id="unknown-event-type",
         ),
         pytest.param(

@@ -6,13 +6,16 @@ Under moto's ``mock_aws``, boto3 then gets:
   (``GetVoiceChannel``, ``UpdateVoiceChannel``, ``DeleteVoiceChannel``), with state per account and
   region, and ``NotFoundException`` (404) for an unknown application or channel;
 - the Pinpoint SMS and Voice v1 service (``pinpoint-sms-voice``): ``SendVoiceMessage`` and the
-  configuration-set operations, validated as the API reference states;
-- AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``): ``SendVoiceMessage``,
-  validated as botocore's service model states (lengths, patterns, enums).
+  configuration-set operations;
+- AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``): ``SendVoiceMessage``.
 
-Both ``SendVoiceMessage`` fakes refuse what the services refuse (phone numbers not in E.164
-form, empty or too long text), with the service's own error, so code under test meets the error
-it would meet in production.
+Every operation checks its input against botocore's service model of its API (required members,
+types, enums, lengths, patterns, ranges, list and map sizes), derived from the model at run time
+by :mod:`~voice_constructs.testing.validation` rather than written by hand, so the fakes cannot
+drift from the real API; then the rules the model cannot express (phone numbers in E.164 form, one
+content kind, text limits, the per-recipient cap, configuration sets that exist). Both raise the
+service's own error (v1 and Pinpoint ``BadRequestException``, v2 ``ValidationException``) naming
+the member, so code under test meets the error it would meet in production.
 
 The package is shaped like moto: a sub-package per faked service (``pinpoint_voice``,
 ``sms_voice``, ``sms_voice_v2``), each with ``models.py`` (the backend state), ``responses.py`` (a
@@ -70,15 +73,11 @@ from voice_constructs.testing.sms_voice.models import (
 from voice_constructs.testing.sms_voice.models import SmsVoiceBackend as SmsVoiceBackend
 from voice_constructs.testing.sms_voice.models import sms_voice_backends as sms_voice_backends
 from voice_constructs.testing.sms_voice.responses import SMS_VOICE_OPERATIONS
-from voice_constructs.testing.sms_voice_v2.models import V2_PATTERNS
 from voice_constructs.testing.sms_voice_v2.models import SmsVoiceV2Backend as SmsVoiceV2Backend
 from voice_constructs.testing.sms_voice_v2.models import (
     sms_voice_v2_backends as sms_voice_v2_backends,
 )
 from voice_constructs.testing.sms_voice_v2.responses import SMS_VOICE_V2_OPERATIONS
-
-# v2's string constraints under the name a test holds to botocore's model.
-_V2_PATTERNS = V2_PATTERNS
 
 __all__ = [
     "SMS_VOICE_OPERATIONS",

@@ -1,4 +1,8 @@
-"""The Pinpoint voice channels of moto's Pinpoint applications, per account and region."""
+"""The Pinpoint voice channels of moto's Pinpoint applications, per account and region.
+
+Every request is checked against botocore's model of Pinpoint
+(:mod:`voice_constructs.testing.validation`) before the application is looked up.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,17 @@ from voice_constructs.testing.pinpoint_voice.exceptions import (
     BadRequestException,
     NotFoundException,
 )
+from voice_constructs.testing.validation import ModelValidator
+
+
+def _model_error(path: str, problem: str) -> BadRequestException:
+    return BadRequestException(f"{path} {problem}")
+
+
+SERVICE = "pinpoint"
+MODEL = ModelValidator(SERVICE, _model_error)
+# The operation's one URI label, as the model names it.
+_APPLICATION_ID = "application-id"
 
 
 @dataclass
@@ -54,6 +69,7 @@ class VoiceChannelBackend(FakeBackend):
 
     def get(self, application_id: str) -> dict[str, Any]:
         """``GetVoiceChannel``: the application's channel."""
+        MODEL.validate("GetVoiceChannel", {}, path={_APPLICATION_ID: application_id})
         self._require_app(application_id)
         channel = self.channels.get(application_id)
         if channel is None:
@@ -62,10 +78,9 @@ class VoiceChannelBackend(FakeBackend):
 
     def update(self, application_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``UpdateVoiceChannel``: create the channel (version 1) or update it (a new version)."""
+        MODEL.validate("UpdateVoiceChannel", body, path={_APPLICATION_ID: application_id})
         self._require_app(application_id)
         enabled = body.get("Enabled", True)
-        if not isinstance(enabled, bool):
-            raise BadRequestException("Enabled must be a boolean")
         now = _iso_now()
         channel = self.channels.get(application_id)
         if channel is None:
@@ -79,6 +94,7 @@ class VoiceChannelBackend(FakeBackend):
 
     def delete(self, application_id: str) -> dict[str, Any]:
         """``DeleteVoiceChannel``: remove the channel and return it."""
+        MODEL.validate("DeleteVoiceChannel", {}, path={_APPLICATION_ID: application_id})
         self._require_app(application_id)
         channel = self.channels.pop(application_id, None)
         if channel is None:

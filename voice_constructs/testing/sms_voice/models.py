@@ -1,4 +1,9 @@
-"""Pinpoint SMS and Voice v1's state per account and region, and its request validation."""
+"""Pinpoint SMS and Voice v1's state per account and region, and its request validation.
+
+Every request is checked against botocore's model of the service
+(:mod:`voice_constructs.testing.validation`: types, enums, required members), then against the
+rules the model cannot express (E.164, one content kind, text limits, set names, the cap).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,6 @@ from typing import Any
 from moto.core.base_backend import BackendDict
 
 from voice_constructs._contract import contract
-from voice_constructs.testing.events import EVENT_TYPES
 from voice_constructs.testing.faults import FakeBackend
 from voice_constructs.testing.models import (
     E164,
@@ -28,6 +32,7 @@ from voice_constructs.testing.sms_voice.exceptions import (
     NotFoundException,
     TooManyRequestsException,
 )
+from voice_constructs.testing.validation import ModelValidator
 
 # Documented quota: a recipient gets at most 5 voice messages in 24 hours.
 DAILY_CALLS_PER_RECIPIENT = contract.CALLS_PER_RECIPIENT_PER_DAY
@@ -36,6 +41,15 @@ _CONTENT_KINDS = ("CallInstructionsMessage", "PlainTextMessage", "SSMLMessage")
 _DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
 _NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 _SSML_TAG = re.compile(r"<[^>]*>")
+_EVENT_TYPES = contract.CALL_EVENT_TYPES
+
+
+def _model_error(path: str, problem: str) -> BadRequestException:
+    return BadRequestException(f"{path} {problem}")
+
+
+SERVICE = "pinpoint-sms-voice"
+MODEL = ModelValidator(SERVICE, _model_error)
 
 
 @dataclass
@@ -57,6 +71,7 @@ class SmsVoiceBackend(FakeBackend):
 
     def send_voice_message(self, body: dict[str, Any]) -> dict[str, Any]:
         """``SendVoiceMessage``: validate, apply the daily cap per recipient, record the message."""
+        MODEL.validate("SendVoiceMessage", body)
         _validate_send(body, self.configuration_sets)
         destination = body["DestinationPhoneNumber"]
         now = self.clock()
@@ -77,6 +92,7 @@ class SmsVoiceBackend(FakeBackend):
 
     def create_configuration_set(self, body: dict[str, Any]) -> dict[str, Any]:
         """``CreateConfigurationSet``."""
+        MODEL.validate("CreateConfigurationSet", body)
         name = _valid_name(body.get("ConfigurationSetName"), "ConfigurationSetName")
         if name in self.configuration_sets:
             raise AlreadyExistsException(f"{name} already exists")
@@ -85,16 +101,21 @@ class SmsVoiceBackend(FakeBackend):
 
     def delete_configuration_set(self, name: str) -> dict[str, Any]:
         """``DeleteConfigurationSet``."""
+        MODEL.validate("DeleteConfigurationSet", {}, path={"ConfigurationSetName": name})
         self._configuration_set(name)
         del self.configuration_sets[name]
         return {}
 
     def list_configuration_sets(self) -> dict[str, Any]:
-        """``ListConfigurationSets``: every set's name, sorted."""
+        """``ListConfigurationSets``: every set's name, sorted (one page)."""
+        MODEL.validate("ListConfigurationSets", {})
         return {"ConfigurationSets": sorted(self.configuration_sets)}
 
     def create_event_destination(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """``CreateConfigurationSetEventDestination``."""
+        MODEL.validate(
+            "CreateConfigurationSetEventDestination", body, path={"ConfigurationSetName": name}
+        )
         config = self._configuration_set(name)
         dest_name = _valid_name(body.get("EventDestinationName"), "EventDestinationName")
         if dest_name in config.destinations:
@@ -104,6 +125,9 @@ class SmsVoiceBackend(FakeBackend):
 
     def get_event_destinations(self, name: str) -> dict[str, Any]:
         """``GetConfigurationSetEventDestinations``."""
+        MODEL.validate(
+            "GetConfigurationSetEventDestinations", {}, path={"ConfigurationSetName": name}
+        )
         config = self._configuration_set(name)
         return {
             "EventDestinations": [
@@ -115,6 +139,11 @@ class SmsVoiceBackend(FakeBackend):
         self, name: str, dest_name: str, body: dict[str, Any]
     ) -> dict[str, Any]:
         """``UpdateConfigurationSetEventDestination``: replace the destination's definition."""
+        MODEL.validate(
+            "UpdateConfigurationSetEventDestination",
+            body,
+            path={"ConfigurationSetName": name, "EventDestinationName": dest_name},
+        )
         config = self._configuration_set(name)
         if dest_name not in config.destinations:
             raise NotFoundException(f"{dest_name} not found")
@@ -123,6 +152,11 @@ class SmsVoiceBackend(FakeBackend):
 
     def delete_event_destination(self, name: str, dest_name: str) -> dict[str, Any]:
         """``DeleteConfigurationSetEventDestination``."""
+        MODEL.validate(
+            "DeleteConfigurationSetEventDestination",
+            {},
+            path={"ConfigurationSetName": name, "EventDestinationName": dest_name},
+        )
         config = self._configuration_set(name)
         if config.destinations.pop(dest_name, None) is None:
             raise NotFoundException(f"{dest_name} not found")
@@ -197,10 +231,10 @@ def _valid_destination(value: object) -> dict[str, Any]:
     kinds = [kind for kind in _DESTINATION_KINDS if value.get(kind)]
     if len(kinds) != 1:
         raise BadRequestException("EventDestination must name exactly one destination")
-    events = value.get("MatchingEventTypes", [])
-    unknown = [e for e in events if e not in EVENT_TYPES]
-    if unknown or not events:
-        raise BadRequestException(f"MatchingEventTypes must be among {list(EVENT_TYPES)}")
+    # The model's enum has refused unknown event types already; an empty list it allows.
+    events = value.get("MatchingEventTypes") or []
+    if not events:
+        raise BadRequestException(f"MatchingEventTypes must be among {list(_EVENT_TYPES)}")
     return {
         "Enabled": bool(value.get("Enabled", False)),
         "MatchingEventTypes": list(events),
