@@ -1,0 +1,282 @@
+"""`voice-constructs` end to end: the sample stack in moto, the handlers run in-process."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.cli.conftest import STACK, World
+from voice_constructs._contract import contract
+from voice_constructs.cli import _exit
+
+NUMBER = "+12065550142"
+MASKED = "+1******0142"
+
+
+def call(world: World, *extra: str) -> dict[str, Any]:
+    status = world.run(
+        "call", "--stack", STACK, "--to", NUMBER, "--text", "Hello.", "--json", *extra
+    )
+    assert status == _exit.OK, world.err.getvalue()
+    result: dict[str, Any] = json.loads(world.out.getvalue())
+    return result
+
+
+def emit_one_event_per_sleep(events: tuple[str, ...], message_id: str) -> Any:
+    pending = list(events)
+
+    def on_sleep(world: World) -> None:
+        if pending:
+            emitted = world.stack.voice.emit_call_events(message_id, (pending.pop(0),))
+            assert world.stack.deliver(emitted) == 1
+
+    return on_sleep
+
+
+# --- call ------------------------------------------------------------------------------------
+
+
+def test_call_places_one_message_through_the_deployed_sender(world: World) -> None:
+    result = call(world)
+    sent = world.stack.voice.sent_messages()
+    assert [m.message_id for m in sent] == [result["MessageId"]]
+    assert sent[0].request["DestinationPhoneNumber"] == NUMBER
+    assert sent[0].request["Content"] == {
+        "PlainTextMessage": {"Text": "Hello.", "LanguageCode": "en-US"}
+    }
+    assert result["To"] == MASKED
+    assert NUMBER not in world.out.getvalue()
+    assert result["IdempotencyKey"].startswith("cli-")
+
+
+def test_call_with_the_same_key_twice_places_one_call(world: World) -> None:
+    first = call(world, "--idempotency-key", "order-42")
+    second = call(world, "--idempotency-key", "order-42")
+    assert first["MessageId"] == second["MessageId"]
+    assert len(world.stack.voice.sent_messages()) == 1
+
+
+def test_call_reads_ssml_from_a_file(world: World, tmp_path: Any) -> None:
+    ssml = tmp_path / "message.xml"
+    ssml.write_text("<speak>Your order <emphasis>has shipped</emphasis>.</speak>")
+    status = world.run(
+        "call", "--stack", STACK, "--to", NUMBER, "--ssml-file", str(ssml), "--voice", "Joanna"
+    )
+    assert status == _exit.OK, world.err.getvalue()
+    (sent,) = world.stack.voice.sent_messages()
+    assert sent.request["Content"]["SSMLMessage"]["VoiceId"] == "Joanna"
+    assert "status" in world.err.getvalue()
+    assert "--follow" in world.err.getvalue()
+
+
+def test_fails_a_bad_number_with_the_senders_reason_and_places_no_call(world: World) -> None:
+    status = world.run("call", "--stack", STACK, "--to", "12065550142", "--text", "Hello.")
+    assert status == _exit.REFUSED
+    error = world.err.getvalue()
+    assert "BadRequestException: DestinationPhoneNumber" in error
+    assert "12065550142" not in error
+    assert "0142" in error
+    assert world.stack.voice.sent_messages() == []
+
+
+def test_fails_a_dry_run_on_a_v1_sender_naming_the_field(world: World) -> None:
+    status = world.run("call", "--stack", STACK, "--to", NUMBER, "--text", "Hi.", "--dry-run")
+    assert status == _exit.REFUSED
+    assert "DryRun" in world.err.getvalue()
+    assert world.stack.voice.sent_messages() == []
+
+
+def test_fails_an_unreadable_ssml_file_before_invoking(world: World) -> None:
+    status = world.run("call", "--stack", STACK, "--to", NUMBER, "--ssml-file", "/nonexistent")
+    assert status == _exit.USAGE
+    assert "--ssml-file /nonexistent" in world.err.getvalue()
+    assert world.lambda_.invocations == []
+
+
+# --- status ----------------------------------------------------------------------------------
+
+
+def test_status_follow_returns_the_final_status_of_the_call_it_placed(world: World) -> None:
+    message_id = call(world)["MessageId"]
+    assert world.run("status", message_id, "--stack", STACK) == _exit.NOT_FOUND
+    assert "no event recorded yet" in world.err.getvalue()
+    world.on_sleep = emit_one_event_per_sleep(
+        ("INITIATED_CALL", "RINGING", "ANSWERED", "COMPLETED_CALL"), message_id
+    )
+    status = world.run("status", message_id, "--stack", STACK, "--follow", "--json")
+    assert status == _exit.OK, world.err.getvalue()
+    result = json.loads(world.out.getvalue())
+    assert result["Status"] == "COMPLETED_CALL"
+    assert result["IsFinal"] is True
+    assert [h["Event"] for h in result["History"]] == [
+        "INITIATED_CALL",
+        "RINGING",
+        "ANSWERED",
+        "COMPLETED_CALL",
+    ]
+    assert world.sleeps == [2.0] * 4
+
+
+def test_status_prints_the_history_for_people(world: World) -> None:
+    message_id = call(world)["MessageId"]
+    world.stack.deliver(world.stack.voice.emit_call_events(message_id, ("INITIATED_CALL", "BUSY")))
+    assert world.run("status", message_id, "--stack", STACK) == _exit.OK
+    lines = world.out.getvalue().splitlines()
+    assert lines[1].startswith("Status     BUSY (final), at ")
+    assert [line.split()[0] for line in lines[3:]] == ["INITIATED_CALL", "BUSY"]
+
+
+def test_fails_status_follow_after_its_timeout_on_the_simulated_clock(world: World) -> None:
+    message_id = call(world)["MessageId"]
+    world.on_sleep = emit_one_event_per_sleep(("INITIATED_CALL", "RINGING"), message_id)
+    world.err_tty = True
+    status = world.run("status", message_id, "--stack", STACK, "--follow", "--timeout", "9")
+    assert status == _exit.TIMED_OUT
+    assert "still RINGING after 9 s" in world.err.getvalue()
+    assert sum(world.sleeps) == pytest.approx(9.0)
+    assert "s left" in world.err.getvalue()  # the spinner, drawn on a terminal only
+
+
+# --- queue -----------------------------------------------------------------------------------
+
+
+def queue_url(world: World, component: str) -> str:
+    sqs = boto3.client("sqs")
+    for resource in world.stack.created.values():
+        if resource.attributes.get("QueueUrl"):
+            tags = sqs.list_queue_tags(QueueUrl=resource.ref).get("Tags", {})
+            if tags.get(contract.TAG_COMPONENT) == component:
+                return resource.ref
+    raise AssertionError(component)
+
+
+def enqueue(world: World, *bodies: dict[str, Any]) -> None:
+    url = queue_url(world, contract.COMPONENT_BULK_QUEUE)
+    for body in bodies:
+        boto3.client("sqs").send_message(QueueUrl=url, MessageBody=json.dumps(body))
+
+
+def test_queue_shows_a_dead_letters_reason_with_the_number_masked(world: World) -> None:
+    enqueue(
+        world,
+        {"DestinationPhoneNumber": "12065550199", "Content": {"PlainTextMessage": {"Text": "a"}}},
+        {"DestinationPhoneNumber": NUMBER, "Content": {"PlainTextMessage": {"Text": "b"}}},
+    )
+    world.stack.poll_queue()
+    assert world.run("queue", "--stack", STACK, "--json") == _exit.OK, world.err.getvalue()
+    result = json.loads(world.out.getvalue())
+    assert result["Queues"][contract.COMPONENT_DEAD_LETTER_QUEUE]["waiting"] == 1
+    (letter,) = result["DeadLetters"]
+    assert letter["FailureType"] == "invalid"
+    assert letter["FailureReason"].startswith("DestinationPhoneNumber")
+    assert letter["To"] == "*******0199"
+    assert "12065550199" not in world.out.getvalue()
+    # Shown, not consumed: the dead letter is still there for the next reader.
+    assert world.run("queue", "--stack", STACK) == _exit.OK
+    assert "invalid" in world.out.getvalue()
+    assert "12065550199" not in world.out.getvalue()
+
+
+def test_queue_redrive_moves_dead_letters_back_with_their_reasons(world: World) -> None:
+    enqueue(
+        world,
+        {"DestinationPhoneNumber": "12065550199", "Content": {"PlainTextMessage": {"Text": "a"}}},
+    )
+    world.stack.poll_queue()
+    assert world.run("queue", "redrive", "--stack", STACK) == _exit.USAGE
+    assert "--yes" in world.err.getvalue()
+    world.interactive, world.answers = True, ["n"]
+    assert world.run("queue", "--stack", STACK, "redrive") == _exit.OK
+    assert "nothing redriven" in world.err.getvalue()
+    world.answers = ["y"]
+    assert world.run("queue", "--stack", STACK, "redrive", "--json") == _exit.OK
+    assert len(json.loads(world.out.getvalue())["Redriven"]) == 1
+    messages = boto3.client("sqs").receive_message(
+        QueueUrl=queue_url(world, contract.COMPONENT_BULK_QUEUE), MessageAttributeNames=["All"]
+    )["Messages"]
+    assert messages[0]["MessageAttributes"]["FailureType"]["StringValue"] == "invalid"
+    dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
+    assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=dead)
+
+
+def test_fails_to_redrive_an_unknown_outcome(world: World) -> None:
+    dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
+    boto3.client("sqs").send_message(
+        QueueUrl=dead,
+        MessageBody=json.dumps({"DestinationPhoneNumber": NUMBER}),
+        MessageAttributes={
+            "FailureType": {"DataType": "String", "StringValue": "outcome_unknown"},
+            "FailureReason": {"DataType": "String", "StringValue": "the call may have been placed"},
+        },
+    )
+    assert world.run("queue", "redrive", "--stack", STACK, "--yes") == _exit.OK
+    assert "no dead letter to redrive" in world.err.getvalue()
+    status = world.run("queue", "redrive", "--stack", STACK, "--yes", "--type", "outcome_unknown")
+    assert status == _exit.USAGE
+    assert world.run("queue", "--stack", STACK, "--json") == _exit.OK
+    assert json.loads(world.out.getvalue())["Queues"]["dead-letter-queue"]["waiting"] == 1
+
+
+# --- finding the stack -----------------------------------------------------------------------
+
+
+def test_fails_an_unknown_stack_naming_it(world: World) -> None:
+    status = world.run("call", "--stack", "Elsewhere", "--to", NUMBER, "--text", "Hi.")
+    assert status == _exit.NOT_FOUND
+    assert "stack Elsewhere has no sender" in world.err.getvalue()
+    assert world.lambda_.invocations == []
+
+
+def test_fails_without_a_stack_name(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VOICE_CONSTRUCTS_STACK", raising=False)
+    assert world.run("queue") == _exit.USAGE
+    assert "--stack" in world.err.getvalue()
+
+
+def test_fails_a_sender_path_that_matches_nothing(world: World) -> None:
+    status = world.run("queue", "--stack", STACK, "--sender", "Other/Sender")
+    assert status == _exit.NOT_FOUND
+    assert "under --sender Other/Sender" in world.err.getvalue()
+    assert "sender of Voice/Sender" in world.err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["call"], ["status"], ["queue"], ["queue", "redrive"], ["emulate"]]
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from voice_constructs.cli import main
+
+    assert main([*argv, "--help"]) == _exit.OK
+    assert "usage: voice-constructs" in capsys.readouterr().out
+
+
+# --- the v2 sample: call status through EventBridge -------------------------------------------
+
+V2_LIFECYCLE = ("VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED", "VOICE_COMPLETED")
+
+
+def test_v2_call_and_status_follow_through_eventbridge(world_v2: World) -> None:
+    world = world_v2
+    assert not list(world.stack._resources("AWS::SNS::Topic"))
+    message_id = call(world)["MessageId"]
+    assert [m.message_id for m in world.stack.voice.sent_messages(api="v2")] == [message_id]
+    world.on_sleep = emit_one_event_per_sleep(V2_LIFECYCLE, message_id)
+    status = world.run("status", message_id, "--stack", STACK, "--follow", "--json")
+    assert status == _exit.OK, world.err.getvalue()
+    result = json.loads(world.out.getvalue())
+    assert result["Status"] == "COMPLETED_CALL"
+    assert result["IsFinal"] is True
+    assert len(result["History"]) == 4
+    assert all(
+        event["source"] == contract.EVENTBRIDGE_SOURCE for event in world.stack.tracker_events
+    )
+
+
+def test_v2_dry_run_places_no_call(world_v2: World) -> None:
+    result = call(world_v2, "--dry-run")
+    assert result["DryRun"] is True
+    assert result["MessageId"]
+    assert world_v2.stack.voice.sent_messages(api="v2") == []

@@ -1,0 +1,86 @@
+"""What a command reads from the world: AWS clients, the clock, the terminal.
+
+Commands take a :class:`Runtime` instead of reaching for boto3, ``time`` or ``sys`` themselves,
+so a test runs them end to end with moto's clients, a simulated clock and captured output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from voice_constructs.cli._exit import USAGE, CommandError
+
+# A client for a botocore service name ("lambda", "dynamodb", ...).
+ClientFactory = Callable[[str], Any]
+
+
+def boto3_clients(profile: str | None, region: str | None) -> ClientFactory:
+    """Clients from one boto3 session (``--profile``, ``--region``), with standard retries."""
+    try:
+        import boto3
+        from botocore.config import Config
+    except ImportError:
+        raise CommandError(
+            "this command needs boto3: pip install 'voice-constructs[cli]'", USAGE
+        ) from None
+    session = boto3.session.Session(profile_name=profile, region_name=region)
+    agent = "voice-constructs-cli"
+    standard = Config(retries={"mode": "standard"}, user_agent_extra=agent)
+    # An invoke is never retried: a retry after a read timeout could be a second call. The
+    # read timeout outlasts the longest function (15 minutes), so the sender's answer arrives.
+    once = Config(
+        retries={"total_max_attempts": 1},
+        connect_timeout=5,
+        read_timeout=910,
+        user_agent_extra=agent,
+    )
+
+    def make(service: str) -> Any:
+        config = once if service == "lambda" else standard
+        return session.client(service, config=config)  # type: ignore[call-overload]
+
+    return make
+
+
+@dataclass
+class Runtime:
+    """The clients, clock and terminal one run of the tool uses."""
+
+    clients: ClientFactory | None = None
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    out: TextIO = field(default_factory=lambda: sys.stdout)
+    err: TextIO = field(default_factory=lambda: sys.stderr)
+    interactive: Callable[[], bool] = field(default=lambda: sys.stdin.isatty())
+    read_line: Callable[[str], str] = input
+    _made: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, arguments: argparse.Namespace, service: str) -> Any:
+        """The client of ``service``, made once per run from ``--profile`` and ``--region``."""
+        if service not in self._made:
+            factory = self.clients or boto3_clients(arguments.profile, arguments.region)
+            self._made[service] = factory(service)
+        return self._made[service]
+
+    def print(self, text: str = "") -> None:
+        """A line for people (standard output)."""
+        print(text, file=self.out)
+
+    def print_json(self, value: object) -> None:
+        """One JSON document for scripts (standard output)."""
+        print(json.dumps(value, indent=2, sort_keys=True, default=str), file=self.out)
+
+    def note(self, text: str) -> None:
+        """A remark that is not the command's result (standard error)."""
+        print(text, file=self.err)
+
+    def err_is_terminal(self) -> bool:
+        """Whether standard error is a terminal (progress is drawn only then)."""
+        isatty = getattr(self.err, "isatty", None)
+        return bool(isatty and isatty())

@@ -1,0 +1,154 @@
+"""``voice-constructs call``: place a voice message through the deployed sender."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from voice_constructs._contract import contract, phone
+from voice_constructs.cli._exit import OK, REFUSED, USAGE, CommandError
+from voice_constructs.cli._options import require_stack, stack_options
+from voice_constructs.cli._runtime import Runtime
+from voice_constructs.cli._stack import Stack, aws_error
+
+# The longest error message quoted from the sender (it already masks and cuts its own).
+_MESSAGE_LIMIT = 1000
+
+
+def register(subcommands: Any) -> None:
+    """Add ``call`` to the command line."""
+    command = subcommands.add_parser(
+        "call",
+        parents=[stack_options()],
+        help="place a voice message through the deployed sender",
+        description="Place a voice message through the stack's sender (a Lambda invoke) and "
+        "print its MessageId, or the sender's error and why. The sender checks everything "
+        "first: a refused message places no call.",
+        epilog="example: voice-constructs call --stack VoiceConstructsSample --to +12065550142 "
+        '--text "Your order has shipped."',
+    )
+    command.add_argument("--to", required=True, metavar="NUMBER", help="E.164, e.g. +12065550142")
+    content = command.add_mutually_exclusive_group(required=True)
+    content.add_argument("--text", help="the message, spoken as plain text")
+    content.add_argument(
+        "--ssml-file", metavar="FILE", help="a file holding SSML (<speak>...</speak>); - for stdin"
+    )
+    command.add_argument("--voice", metavar="VOICE_ID", help="an Amazon Polly voice, e.g. Joanna")
+    command.add_argument("--language", metavar="CODE", help="a language code, e.g. en-US")
+    command.add_argument(
+        "--from",
+        dest="origination",
+        metavar="IDENTITY",
+        help="the number (or v2 phone number or pool) to call from (default: the sender's)",
+    )
+    command.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="a repeat with the same key returns the first MessageId and never calls twice "
+        "(default: a new random key, printed)",
+    )
+    command.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="v2 senders: the service checks the message and places no call",
+    )
+    command.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Invoke the sender with the message; print its MessageId or its error."""
+    runtime: Runtime = arguments.runtime
+    require_stack(arguments)
+    event = message_event(arguments)
+    stack = Stack(runtime, arguments)
+    sender = stack.part(contract.COMPONENT_SENDER, needed_for="call")
+    result, error_type = _invoke(runtime, arguments, sender.arn, event)
+    if error_type is not None:
+        message = phone.shorten(str(result.get("errorMessage", "")), _MESSAGE_LIMIT)
+        key = phone.shorten(event["IdempotencyKey"], 100)
+        if arguments.json:
+            runtime.print_json(
+                {"errorType": error_type, "errorMessage": message, "IdempotencyKey": key}
+            )
+        raise CommandError(f"{error_type}: {message} (IdempotencyKey {key})", REFUSED)
+    message_id = result.get("MessageId")
+    to = phone.mask(arguments.to)
+    if arguments.json:
+        runtime.print_json(
+            {
+                "MessageId": message_id,
+                "To": to,
+                "DryRun": arguments.dry_run,
+                "IdempotencyKey": event["IdempotencyKey"],
+                "Stack": stack.name,
+            }
+        )
+        return OK
+    placed = "checked, no call placed (dry run)" if arguments.dry_run else "placed"
+    runtime.print(f"MessageId  {message_id}")
+    runtime.print(f"To         {to}: {placed}")
+    runtime.print(f"Key        {event['IdempotencyKey']}")
+    runtime.print(f"Sender     {sender.construct} ({sender.name})")
+    if not arguments.dry_run:
+        runtime.note(
+            f"Follow it: voice-constructs status {message_id} --follow --stack {stack.name}"
+        )
+    return OK
+
+
+def message_event(arguments: argparse.Namespace) -> dict[str, Any]:
+    """The sender's event for the command line's message (the sender checks every field)."""
+    if arguments.text is not None:
+        content: dict[str, Any] = {"PlainTextMessage": {"Text": arguments.text}}
+    else:
+        content = {"SSMLMessage": {"Text": _read_ssml(arguments.ssml_file)}}
+    body = next(iter(content.values()))
+    if arguments.voice:
+        body["VoiceId"] = arguments.voice
+    if arguments.language:
+        body["LanguageCode"] = arguments.language
+    event: dict[str, Any] = {"DestinationPhoneNumber": arguments.to, "Content": content}
+    if arguments.origination:
+        event["OriginationPhoneNumber"] = arguments.origination
+    # Always a key: a second run with it (after a lost answer) returns the first MessageId.
+    event["IdempotencyKey"] = arguments.idempotency_key or f"cli-{uuid.uuid4()}"
+    if arguments.dry_run:
+        event["DryRun"] = True
+    return event
+
+
+def _read_ssml(path: str) -> str:
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"--ssml-file {path}: cannot read it: {error}", USAGE) from None
+
+
+def _invoke(
+    runtime: Runtime, arguments: argparse.Namespace, function_arn: str, event: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The sender's answer, and its error type when it refused."""
+    lambda_ = runtime.client(arguments, "lambda")
+    try:
+        response = lambda_.invoke(FunctionName=function_arn, Payload=json.dumps(event).encode())
+    except (ClientError, BotoCoreError) as error:
+        raise aws_error("invoking the sender", error) from None
+    payload = response["Payload"].read()
+    try:
+        result = json.loads(payload) if payload else {}
+    except ValueError:
+        result = {"errorMessage": payload.decode(errors="replace")}
+    if not isinstance(result, dict):
+        result = {"errorMessage": repr(result)}
+    function_error = response.get("FunctionError")
+    if function_error is None:
+        return result, None
+    return result, str(result.get("errorType") or function_error)

@@ -1,0 +1,309 @@
+"""``voice-constructs queue``: the bulk queue's depth and its dead letters; ``queue redrive``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from voice_constructs._contract import contract, phone
+from voice_constructs.cli._exit import OK, USAGE, CommandError
+from voice_constructs.cli._options import require_stack, stack_options
+from voice_constructs.cli._runtime import Runtime
+from voice_constructs.cli._stack import Stack, aws_error
+
+# The sender dead-letters these with a reason; a redrive of one would be refused again, since
+# the call may have been placed.
+OUTCOME_UNKNOWN = "outcome_unknown"
+_COUNTS = {
+    "waiting": "ApproximateNumberOfMessages",
+    "in_flight": "ApproximateNumberOfMessagesNotVisible",
+    "delayed": "ApproximateNumberOfMessagesDelayed",
+}
+# What a dead letter without the sender's reason means: SQS moved it after its last receive.
+_MOVED_BY_SQS = "moved by SQS after its last delivery: the function failed on every one"
+_REASON_LIMIT = 200
+# How long dead letters stay hidden while a person confirms a redrive.
+_DECISION_SECONDS = 300
+# SQS's limit for one ReceiveMessage.
+_BATCH = 10
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message in the dead-letter queue, as the tool shows it (numbers masked)."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    attributes: dict[str, Any]
+    failure_type: str
+    reason: str
+    to: str
+
+    def summary(self) -> dict[str, str]:
+        """What a person or a script sees of it."""
+        return {
+            "MessageId": self.message_id,
+            "FailureType": self.failure_type,
+            "FailureReason": self.reason,
+            "To": self.to,
+        }
+
+
+def register(subcommands: Any) -> None:
+    """Add ``queue`` and ``queue redrive`` to the command line."""
+    command = subcommands.add_parser(
+        "queue",
+        parents=[stack_options()],
+        help="the bulk queue's depth, and the dead letters with their reasons",
+        description="Show the sender's bulk queue (waiting, in flight, delayed), its dead-letter "
+        "queue and failure queue, and the dead letters' failure types and reasons. Phone "
+        "numbers are masked. Reading a dead letter hides it for a second only.",
+    )
+    command.add_argument("--limit", type=int, default=10, help="dead letters to show (default: 10)")
+    command.set_defaults(handler=run)
+    actions = command.add_subparsers(title="actions", metavar="ACTION")
+    redrive = actions.add_parser(
+        "redrive",
+        parents=[stack_options(nested=True)],
+        help="send dead letters back to the bulk queue, after a fix",
+        description="Move dead letters back to the bulk queue, with their reasons, once what "
+        f"failed is fixed. {OUTCOME_UNKNOWN} messages stay: their call may have been placed, "
+        "and the sender would refuse them again; send those anew with a new IdempotencyKey "
+        "if the person was not reached.",
+    )
+    redrive.add_argument(
+        "--type",
+        dest="types",
+        action="append",
+        metavar="FAILURE_TYPE",
+        help="only dead letters of this failure type (repeatable; default: every type but "
+        f"{OUTCOME_UNKNOWN})",
+    )
+    redrive.add_argument("--limit", type=int, default=100, help="at most this many (default: 100)")
+    redrive.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    redrive.set_defaults(handler=run_redrive)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Print the queues' counts and the first dead letters."""
+    runtime: Runtime = arguments.runtime
+    require_stack(arguments)
+    if arguments.limit < 0:
+        raise CommandError(f"--limit must be 0 or more, got {arguments.limit}", USAGE)
+    queues = _Queues(runtime, arguments)
+    counts = {
+        component: queues.counts(component)
+        for component in (
+            contract.COMPONENT_BULK_QUEUE,
+            contract.COMPONENT_DEAD_LETTER_QUEUE,
+            contract.COMPONENT_FAILURE_QUEUE,
+        )
+    }
+    letters = queues.peek(arguments.limit)
+    if arguments.json:
+        runtime.print_json(
+            {
+                "Queues": counts,
+                "DeadLetters": [letter.summary() for letter in letters],
+            }
+        )
+        return OK
+    runtime.print(_table(["queue", *_COUNTS], [[name, *c.values()] for name, c in counts.items()]))
+    if letters:
+        runtime.print()
+        runtime.print(
+            _table(
+                ["dead letter", "type", "to", "reason"],
+                [[x.message_id, x.failure_type, x.to, x.reason] for x in letters],
+            )
+        )
+    return OK
+
+
+def run_redrive(arguments: argparse.Namespace) -> int:
+    """Move the chosen dead letters back to the bulk queue, after confirmation."""
+    runtime: Runtime = arguments.runtime
+    require_stack(arguments)
+    if arguments.limit < 1:
+        raise CommandError(f"--limit must be at least 1, got {arguments.limit}", USAGE)
+    if arguments.types and OUTCOME_UNKNOWN in arguments.types:
+        raise CommandError(
+            f"--type {OUTCOME_UNKNOWN}: never redriven, the call may have been placed (the "
+            "sender would refuse it again); send a new message with a new IdempotencyKey",
+            USAGE,
+        )
+    queues = _Queues(runtime, arguments)
+    # Hidden while the person decides, so no other reader moves them meanwhile.
+    taken = queues.take(arguments.limit, hide_seconds=_DECISION_SECONDS)
+    chosen = [
+        letter
+        for letter in taken
+        if letter.failure_type != OUTCOME_UNKNOWN
+        and (not arguments.types or letter.failure_type in arguments.types)
+    ]
+    queues.release([letter for letter in taken if letter not in chosen])
+    if not chosen:
+        runtime.note("no dead letter to redrive")
+        return OK
+    try:
+        go = arguments.yes or _confirmed(runtime, chosen)
+    except BaseException:
+        queues.release(chosen)
+        raise
+    if not go:
+        queues.release(chosen)
+        runtime.note("nothing redriven")
+        return OK
+    moved = queues.redrive(chosen)
+    if arguments.json:
+        runtime.print_json({"Redriven": [letter.summary() for letter in moved]})
+    else:
+        runtime.print(f"redrove {len(moved)} dead letter(s) to the bulk queue")
+    return OK
+
+
+def _confirmed(runtime: Runtime, chosen: list[DeadLetter]) -> bool:
+    if not runtime.interactive():
+        raise CommandError(
+            "redrive asks for confirmation: run it in a terminal, or pass --yes", USAGE
+        )
+    kinds = sorted({letter.failure_type for letter in chosen})
+    answer = runtime.read_line(
+        f"Send {len(chosen)} dead letter(s) ({', '.join(kinds)}) back to the bulk queue? [y/N] "
+    )
+    return answer.strip().lower() in ("y", "yes")
+
+
+class _Queues:
+    """The sender's queues, by their tags."""
+
+    def __init__(self, runtime: Runtime, arguments: argparse.Namespace) -> None:
+        self._stack = Stack(runtime, arguments)
+        self._sqs = runtime.client(arguments, "sqs")
+        self._urls: dict[str, str] = {}
+
+    def url(self, component: str) -> str:
+        if component not in self._urls:
+            part = self._stack.part(component, needed_for="queue (the sender's bulk queue)")
+            account = part.arn.split(":")[4]
+            try:
+                self._urls[component] = self._sqs.get_queue_url(
+                    QueueName=part.name, QueueOwnerAWSAccountId=account
+                )["QueueUrl"]
+            except (ClientError, BotoCoreError) as error:
+                raise aws_error(f"finding the {component}", error) from None
+        return self._urls[component]
+
+    def counts(self, component: str) -> dict[str, int]:
+        try:
+            attributes = self._sqs.get_queue_attributes(
+                QueueUrl=self.url(component), AttributeNames=list(_COUNTS.values())
+            )["Attributes"]
+        except (ClientError, BotoCoreError) as error:
+            raise aws_error(f"reading the {component}'s attributes", error) from None
+        return {label: int(attributes.get(name, 0)) for label, name in _COUNTS.items()}
+
+    def peek(self, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters, put back at once so nothing is consumed."""
+        letters = self.take(limit, hide_seconds=30)
+        self.release(letters)
+        return letters
+
+    def take(self, limit: int, *, hide_seconds: int) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters, hidden from other readers for ``hide_seconds``."""
+        url = self.url(contract.COMPONENT_DEAD_LETTER_QUEUE)
+        letters: dict[str, DeadLetter] = {}
+        while len(letters) < limit:
+            try:
+                received = self._sqs.receive_message(
+                    QueueUrl=url,
+                    MaxNumberOfMessages=min(_BATCH, limit - len(letters)),
+                    VisibilityTimeout=hide_seconds,
+                    MessageAttributeNames=["All"],
+                    WaitTimeSeconds=0,
+                ).get("Messages", [])
+            except (ClientError, BotoCoreError) as error:
+                raise aws_error("reading the dead-letter queue", error) from None
+            fresh = [m for m in received if m["MessageId"] not in letters]
+            if not fresh:
+                break
+            for message in fresh:
+                letters[message["MessageId"]] = _dead_letter(message)
+        return list(letters.values())
+
+    def release(self, letters: list[DeadLetter]) -> None:
+        """Make ``letters`` visible in the dead-letter queue again."""
+        url = self.url(contract.COMPONENT_DEAD_LETTER_QUEUE)
+        for start in range(0, len(letters), _BATCH):
+            batch = letters[start : start + _BATCH]
+            self._sqs.change_message_visibility_batch(
+                QueueUrl=url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": x.receipt_handle, "VisibilityTimeout": 0}
+                    for i, x in enumerate(batch)
+                ],
+            )
+
+    def redrive(self, letters: list[DeadLetter]) -> list[DeadLetter]:
+        """Send each letter to the bulk queue with its attributes, then delete it.
+
+        A crash between the two leaves a copy in both queues: the sender's ledger places at
+        most one call for the two.
+        """
+        source = self.url(contract.COMPONENT_BULK_QUEUE)
+        dead = self.url(contract.COMPONENT_DEAD_LETTER_QUEUE)
+        moved: list[DeadLetter] = []
+        for letter in letters:
+            try:
+                self._sqs.send_message(
+                    QueueUrl=source, MessageBody=letter.body, MessageAttributes=letter.attributes
+                )
+                self._delete(dead, letter)
+            except (ClientError, BotoCoreError) as error:
+                raise aws_error(
+                    f"redriving {letter.message_id} ({len(moved)} moved before it)", error
+                ) from None
+            moved.append(letter)
+        return moved
+
+    def _delete(self, url: str, letter: DeadLetter) -> None:
+        self._sqs.delete_message(QueueUrl=url, ReceiptHandle=letter.receipt_handle)
+
+
+def _dead_letter(message: dict[str, Any]) -> DeadLetter:
+    attributes = message.get("MessageAttributes") or {}
+    failure_type = attributes.get("FailureType", {}).get("StringValue")
+    reason = attributes.get("FailureReason", {}).get("StringValue")
+    return DeadLetter(
+        message_id=message["MessageId"],
+        receipt_handle=message["ReceiptHandle"],
+        body=message["Body"],
+        attributes=attributes,
+        failure_type=failure_type or "moved_by_sqs",
+        reason=phone.shorten(reason or _MOVED_BY_SQS, _REASON_LIMIT),
+        to=_destination(message["Body"]),
+    )
+
+
+def _destination(body: str) -> str:
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return "?"
+    number = event.get("DestinationPhoneNumber") if isinstance(event, dict) else None
+    return phone.mask(number) if isinstance(number, str) else "?"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    """Columns aligned to their widest cell, for people."""
+    cells = [header, *[[str(cell) for cell in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )

@@ -1,0 +1,128 @@
+"""``voice-constructs status MESSAGE_ID``: a call's latest status and history, or wait for it."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from voice_constructs._contract import contract
+from voice_constructs.cli._exit import NOT_FOUND, OK, TIMED_OUT, USAGE, CommandError
+from voice_constructs.cli._options import require_stack, stack_options
+from voice_constructs.cli._runtime import Runtime
+from voice_constructs.cli._stack import Stack, aws_error
+from voice_constructs.status import CallStatus, get_call_status
+
+_SPINNER = "|/-\\"
+
+
+def register(subcommands: Any) -> None:
+    """Add ``status`` to the command line."""
+    command = subcommands.add_parser(
+        "status",
+        parents=[stack_options()],
+        help="a call's latest status and its history",
+        description="Read a call's status from the stack's call status tracker: the furthest "
+        "state it reached and when each event came. --follow waits for a final status.",
+        epilog="exit status 3 when no event is recorded yet; with --follow, 4 when the "
+        "timeout passes first",
+    )
+    command.add_argument("message_id", metavar="MESSAGE_ID", help="the MessageId `call` printed")
+    command.add_argument(
+        "--follow", action="store_true", help="wait until the call reaches a final status"
+    )
+    command.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="how long --follow waits (default: 300)",
+    )
+    command.add_argument(
+        "--interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often --follow reads the status (default: 2)",
+    )
+    command.set_defaults(handler=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Print the call's status; with ``--follow``, first wait for a final one."""
+    runtime: Runtime = arguments.runtime
+    require_stack(arguments)
+    if arguments.timeout <= 0 or arguments.interval <= 0:
+        raise CommandError("--timeout and --interval must be more than 0 seconds", USAGE)
+    table = Stack(runtime, arguments).part(
+        contract.COMPONENT_CALL_STATUS_TABLE, needed_for="status (track call status)"
+    )
+    if arguments.follow:
+        status = _follow(runtime, arguments, table.name)
+    else:
+        status = _read(runtime, arguments, table.name)
+    if status is None:
+        raise CommandError(
+            f"no event recorded yet for {arguments.message_id} (a call's first event comes "
+            "a few seconds after it is placed; --follow waits)",
+            NOT_FOUND,
+        )
+    _show(runtime, arguments, status)
+    if arguments.follow and not status.is_final:
+        raise CommandError(
+            f"{arguments.message_id} is still {status.status} after {arguments.timeout:g} s",
+            TIMED_OUT,
+        )
+    return OK
+
+
+def _read(runtime: Runtime, arguments: argparse.Namespace, table: str) -> CallStatus | None:
+    try:
+        return get_call_status(
+            table, arguments.message_id, client=runtime.client(arguments, "dynamodb")
+        )
+    except (ClientError, BotoCoreError) as error:
+        raise aws_error("reading the call status table", error) from None
+
+
+def _follow(runtime: Runtime, arguments: argparse.Namespace, table: str) -> CallStatus | None:
+    """Read until the status is final or the timeout passes; draw a spinner on a terminal."""
+    deadline = runtime.monotonic() + arguments.timeout
+    spinner = itertools.cycle(_SPINNER)
+    draw = runtime.err_is_terminal() and not arguments.json
+    status = _read(runtime, arguments, table)
+    while (status is None or not status.is_final) and runtime.monotonic() < deadline:
+        if draw:
+            left = max(0.0, deadline - runtime.monotonic())
+            state = status.status if status else "no event yet"
+            runtime.err.write(f"\r{next(spinner)} {state}, {left:.0f} s left ")
+            runtime.err.flush()
+        runtime.sleep(min(arguments.interval, max(0.0, deadline - runtime.monotonic())))
+        status = _read(runtime, arguments, table)
+    if draw:
+        runtime.err.write("\r" + " " * 40 + "\r")
+    return status
+
+
+def _show(runtime: Runtime, arguments: argparse.Namespace, status: CallStatus) -> None:
+    if arguments.json:
+        runtime.print_json(
+            {
+                "MessageId": status.message_id,
+                "Status": status.status,
+                "StatusAt": status.status_at,
+                "IsFinal": status.is_final,
+                # A list: the order a call went through its events is the point.
+                "History": [{"Event": e, "At": at} for e, at in status.history.items()],
+            }
+        )
+        return
+    final = "final" if status.is_final else "not final yet"
+    runtime.print(f"MessageId  {status.message_id}")
+    runtime.print(f"Status     {status.status} ({final}), at {status.status_at}")
+    width = max((len(event) for event in status.history), default=0)
+    runtime.print("History")
+    for event, at in status.history.items():
+        runtime.print(f"  {event.ljust(width)}  {at}")
