@@ -19,5 +19,6 @@ url_paths = {
     _SET + "$": SmsVoiceResponse.dispatch,
     _SET + "/event-destinations$": SmsVoiceResponse.dispatch,
     _SET + "/event-destinations/(?P<EventDestinationName>[^/]+)$": SmsVoiceResponse.dispatch,
-    "{0}/v1/sms-voice/.*": SmsVoiceResponse.dispatch,
+    # A named group, which moto's server turns into a Flask rule ("/.*" would stay a literal).
+    "{0}/v1/sms-voice/(?P<rest>.*)": SmsVoiceResponse.dispatch,
 }

@@ -10,4 +10,6 @@ from voice_constructs.testing.sms_voice_v2.responses import SmsVoiceV2Response
 # v2 lives at sms-voice.<region>.amazonaws.com (v1 at sms-voice.pinpoint.<region>...).
 url_bases = [r"https?://sms-voice\.([a-z0-9-]+)\.amazonaws\.com"]
 
-url_paths = {"{0}/?$": SmsVoiceV2Response.dispatch}
+# Both spellings: moto's server turns a path regex into a Flask rule by dropping "$" and a trailing
+# "/?", which leaves "{0}/?$" an empty rule that matches nothing; "{0}/$" gives it "/".
+url_paths = {"{0}/?$": SmsVoiceV2Response.dispatch, "{0}/$": SmsVoiceV2Response.dispatch}
