@@ -17,6 +17,9 @@ from voice_constructs.cli._runtime import Runtime
 from voice_constructs.testing import mock_voice
 
 STACK = "VoiceConstructsSample"
+# IAM's names where they differ from the client's service and operation names.
+IAM_PREFIX = {"resourcegroupstaggingapi": "tag"}
+IAM_ACTION = {"ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 
 
 class Terminal(io.StringIO):
@@ -39,6 +42,7 @@ class World:
     now: float = 0.0
     on_sleep: Callable[[World], None] | None = None
     sleeps: list[float] = field(default_factory=list)
+    actions: set[str] = field(default_factory=set)
     answers: list[str] = field(default_factory=list)
     interactive: bool = False
     err_tty: bool = False
@@ -52,11 +56,23 @@ class World:
             self.on_sleep(self)
 
     def client(self, service: str) -> Any:
-        return self.lambda_ if service == "lambda" else boto3.client(service)
+        """The tool's clients: their calls are recorded as the IAM actions they need."""
+        if service == "lambda":
+            self.lambda_.on_invoke = lambda: self.actions.add("lambda:InvokeFunction")
+            return self.lambda_
+        made = boto3.client(service)
+        prefix = IAM_PREFIX.get(service, service)
+
+        def record(model: Any, **_: Any) -> None:
+            self.actions.add(f"{prefix}:{IAM_ACTION.get(model.name, model.name)}")
+
+        made.meta.events.register("before-call", record)
+        return made
 
     def run(self, *argv: str) -> int:
         """Run the tool; output is in ``out`` and ``err`` (fresh for every run)."""
         self.out, self.err = Terminal(), Terminal(self.err_tty)
+        self.actions = set()
         runtime = Runtime(
             clients=self.client,
             sleep=self.sleep,

@@ -17,7 +17,7 @@ import json
 import os
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -343,7 +343,10 @@ class LocalLambda:
     def __init__(self, stack: MotoStack) -> None:
         self._stack = stack
         self.invocations: list[dict[str, Any]] = []
+        self.on_invoke: Callable[[], None] | None = None
 
     def invoke(self, *, FunctionName: str, Payload: bytes, **_: Any) -> dict[str, Any]:  # noqa: N803
         self.invocations.append(json.loads(Payload))
+        if self.on_invoke is not None:
+            self.on_invoke()
         return self._stack.invoke(FunctionName, Payload)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import boto3
@@ -280,3 +281,37 @@ def test_v2_dry_run_places_no_call(world_v2: World) -> None:
     assert result["DryRun"] is True
     assert result["MessageId"]
     assert world_v2.stack.voice.sent_messages(api="v2") == []
+
+
+# --- the README's permissions table ----------------------------------------------------------
+
+
+def readme_permissions() -> dict[str, set[str]]:
+    from tests.readme_tables import README, section
+
+    rows = section(README.read_text(), "cli-permissions").strip().splitlines()[2:]
+    table: dict[str, set[str]] = {}
+    for row in rows:
+        command, actions, _ = (cell.strip() for cell in row.strip("|").split("|"))
+        table[command.strip("`")] = set(re.findall(r"`([a-z]+:[A-Za-z]+)`", actions))
+    return table
+
+
+def test_the_readme_lists_exactly_the_permissions_each_command_uses(world: World) -> None:
+    used: dict[str, set[str]] = {}
+    message_id = call(world)["MessageId"]
+    used["call"] = world.actions
+    world.stack.deliver(world.stack.voice.emit_call_events(message_id))
+    assert world.run("status", message_id, "--stack", STACK, "--follow") == _exit.OK
+    used["status"] = world.actions
+    enqueue(world, {"DestinationPhoneNumber": "1206555", "Content": {}})
+    world.stack.poll_queue()
+    assert world.run("queue", "--stack", STACK) == _exit.OK
+    used["queue"] = world.actions
+    redrive = ("queue", "redrive", "--stack", STACK, "--yes")
+    assert world.run(*redrive, "--type", "recipient_cap") == _exit.OK  # puts back what it read
+    used["queue redrive"] = world.actions
+    assert world.run(*redrive) == _exit.OK
+    assert "redrove 1" in world.out.getvalue()
+    used["queue redrive"] |= world.actions
+    assert readme_permissions() == used
