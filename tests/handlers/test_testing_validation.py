@@ -434,6 +434,28 @@ def test_fails_shapes_of_the_wrong_type(
     assert excinfo.value.code == expected
 
 
+def test_fails_null_items_and_map_values() -> None:
+    with pytest.raises(ServiceError) as excinfo:
+        V2_MODEL.validate("SendVoiceMessage", v2_request(Context={"order": None}))
+    assert excinfo.value.message == "Context: values must not be null"
+
+    with pytest.raises(ServiceError) as excinfo:
+        V1_MODEL.validate(
+            "CreateConfigurationSetEventDestination",
+            {"EventDestination": {"MatchingEventTypes": ["FAILED", None]}},
+            path=SET_PATH,
+        )
+    assert excinfo.value.message == "EventDestination.MatchingEventTypes[1] must not be null"
+
+
+def test_patterns_read_whitespace_as_java_does() -> None:
+    # Java's \s is ASCII whitespace: a value padded with a no-break space passes ContextValue's
+    # pattern, one padded with a tab does not.
+    V2_MODEL.validate("SendVoiceMessage", v2_request(Context={"order": "\u00a042"}))
+    with pytest.raises(ServiceError, match="values must match"):
+        V2_MODEL.validate("SendVoiceMessage", v2_request(Context={"order": "\t42"}))
+
+
 def test_members_the_model_does_not_know_are_ignored() -> None:
     V2_MODEL.validate("SendVoiceMessage", v2_request(UnknownMember={"any": ["thing"]}))
 

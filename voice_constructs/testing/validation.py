@@ -1,19 +1,20 @@
-"""Request validation derived from botocore's service models, for all three fakes.
+r"""Request validation derived from botocore's service models, for all three fakes.
 
 Each fake checks a request against the input shape of its operation in the service model botocore
 ships (``botocore.session.get_session().get_service_model(...)``), the model every AWS SDK is
 generated from, instead of tables written by hand; so a fake cannot drift from the real API.
 What is checked, for every member at any depth:
 
-- ``required``: a required member is present (JSON ``null`` counts as absent, as the services'
-  parsers take it);
+- ``required``: a required member is present (a member that is JSON ``null`` counts as absent,
+  as the services' parsers take it; a ``null`` list item or map value is refused);
 - the type: a string, a boolean, an integer (not a boolean, not a fraction), a number, a list, a
   map or a structure (a JSON object) as the shape says;
 - ``enum``: a string is one of the listed values;
 - ``min`` and ``max``: a string's length, a list's or a map's number of entries, a number's
   value;
-- ``pattern``: a string matches the pattern as a whole (the AWS services' framework matches the
-  whole value, as Java's ``Pattern.matches``; botocore never checks patterns itself).
+- ``pattern``: a string matches the pattern as a whole, its classes (``\s``, ``\d``, ``\w``)
+  ASCII ones: the AWS services' framework matches the whole value, as Java's
+  ``Pattern.matches`` does; botocore never checks patterns itself.
 
 Members are read from where the protocol puts them: a ``uri`` label from the path parameters, the
 ``payload`` member from the whole body, the others from the JSON body under their wire name.
@@ -116,7 +117,9 @@ def _compile(shape: Shape, done: dict[str, _Node]) -> _Node:
         enum=tuple(getattr(shape, "enum", None) or ()),
         minimum=metadata.get("min"),
         maximum=metadata.get("max"),
-        pattern=re.compile(pattern) if pattern is not None else None,
+        # ASCII: the services' framework reads patterns as Java does, where \s, \d and \w
+        # are ASCII classes unless a pattern asks otherwise.
+        pattern=re.compile(pattern, re.ASCII) if pattern is not None else None,
         required=tuple(metadata.get("required", ())),
     )
     done[shape.name] = node
@@ -212,8 +215,9 @@ def _check(node: _Node, value: object, path: str, fail: Callable[[str, str], Exc
     elif node.type_name == "list" and isinstance(value, list):
         _, item = node.members["member"]
         for index, element in enumerate(value):
-            if element is not None:
-                _check(item, element, f"{path}[{index}]", fail)
+            if element is None:
+                raise fail(f"{path}[{index}]", "must not be null")
+            _check(item, element, f"{path}[{index}]", fail)
     elif node.type_name == "map" and isinstance(value, dict):
         (_, key), (_, entry) = node.members["key"], node.members["value"]
         for name, element in value.items():
@@ -233,7 +237,7 @@ def _check_map_entry(
     if problem:
         raise fail(path, f"keys {problem}")
     if element is None:
-        return
+        raise fail(path, "values must not be null")
     problem = _value_problem(entry, element)
     if problem:
         raise fail(path, f"values {problem}")
