@@ -184,7 +184,7 @@ class Bulk:
             # placed is never dialled again by a redrive.
             self._give_up(delivery, "outcome_unknown", _REDRIVE_UNKNOWN)
             return
-        key, request = prepared
+        key, request, pooled = prepared
         send = functools.partial(
             self._once.send,
             key,
@@ -195,13 +195,17 @@ class Bulk:
             attempts=1,
             give_up=lambda error: self._verdict(error, delivery),
             redriven=bool(failure_type),
+            pooled=pooled,
         )
         outcome = self._send(delivery, send, self._once.ledger, key, deadline)
         if outcome is not None:
             self._settle(delivery, outcome)
 
-    def _prepare(self, delivery: _Delivery) -> tuple[str, dict[str, Any]] | None:
-        """The record's key and request; None when it went to the dead-letter queue as invalid."""
+    def _prepare(self, delivery: _Delivery) -> tuple[str, dict[str, Any], bool] | None:
+        """The record's key, request and whether it names no origination (any own identity).
+
+        None when it went to the dead-letter queue as invalid.
+        """
         try:
             event = json.loads(delivery.record.body)
         except (ValueError, RecursionError) as error:
@@ -214,7 +218,8 @@ class Bulk:
         except BadRequestException as error:
             self._give_up(delivery, "invalid", str(error))
             return None
-        return message.idempotency_key or request_key(request), request
+        key = message.idempotency_key or request_key(request)
+        return key, request, message.names_no_origination
 
     def _send(
         self,

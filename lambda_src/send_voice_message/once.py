@@ -48,12 +48,14 @@ class AtMostOnce:
         attempts: int,
         give_up: GiveUp | None = None,
         redriven: bool = False,
+        pooled: bool = False,
     ) -> Outcome:
         """Send ``request`` at most once for ``key``: claim it, call, and record the outcome.
 
         ``give_up`` tells, for an error that placed no call, whether the message goes to the
         dead-letter queue: its claim is then kept as dead-lettered rather than freed.
-        ``redriven`` lets a message back from that queue take over such a claim.
+        ``redriven`` lets a message back from that queue take over such a claim. ``pooled``:
+        the call may come from any of the sender's own identities (the event named none).
 
         Returns the MessageId (``replayed`` when an earlier attempt sent it), or an outcome
         without one: unknown (with its reason), a ``duplicate`` acknowledged, ``dead_lettered``,
@@ -79,6 +81,7 @@ class AtMostOnce:
             attempts=attempts,
             request_id=request_id,
             give_up=give_up,
+            pooled=pooled,
         )
 
     def _lease(self, context: Any) -> float:
@@ -169,10 +172,15 @@ class AtMostOnce:
         attempts: int,
         request_id: str | None,
         give_up: GiveUp | None,
+        pooled: bool,
     ) -> Outcome:
         try:
             outcome = self._service.send(
-                request, deadline=deadline, attempts=attempts, request_id=request_id
+                request,
+                deadline=deadline,
+                attempts=attempts,
+                request_id=request_id,
+                pooled=pooled,
             )
         except Exception as error:
             # The service raises only when no call was placed: free the claim for a retry, or

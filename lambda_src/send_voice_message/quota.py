@@ -2,11 +2,10 @@
 
 Two limits, both shared by every invocation of one sender through its state table:
 
-- **Pacing.** Each call takes a start instant from a reservation. Reservations are spaced at
-  least ``60 / calls_per_minute`` seconds apart for the account and at least
-  ``seconds_per_call_per_number`` apart for each origination number, and both spacings are
-  written in one DynamoDB transaction, so two invocations can never take the same instant.
-  The caller sleeps until its instant and then calls: the quota holds in every 60-second window.
+- **Pacing** (:mod:`send_voice_message.pacing`). Each call takes a slot of a grid spaced so that
+  the account's calls a minute and each number's call a second hold as the service sees the
+  calls; with several origination identities, each message gets the one that can call soonest.
+  The caller waits until its slot and then calls.
 - **Recipients.** At most ``calls_per_recipient`` calls to one destination in 24 hours. Each
   call holds one of that many slots per recipient until it expires; a sixth call finds none free
   and is refused before the service is asked.
@@ -17,7 +16,7 @@ table's TTL attribute (the same ``expiration`` attribute the call ledger uses).
 
 from __future__ import annotations
 
-import hashlib
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,25 +27,29 @@ from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock, SystemClock
 
+from send_voice_message.pacing import (
+    DAY_SECONDS,
+    EXPIRY_ATTRIBUTE,
+    KEY_ATTRIBUTE,
+    Grid,
+    Pacer,
+    PacingTimeoutError,
+    number_key,
+)
+
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-DAY_SECONDS = 24 * 60 * 60
-KEY_ATTRIBUTE = "id"
-EXPIRY_ATTRIBUTE = "expiration"
-_NEXT = "next_ms"
-_MAX_CONFLICTS = 20
-
-
-class PacingTimeoutError(Exception):
-    """No call slot is free before the caller's deadline."""
-
-    def __init__(self, wait_seconds: float) -> None:
-        """The next free slot is ``wait_seconds`` away."""
-        super().__init__(
-            f"the sending quota is taken for the next {wait_seconds:.1f} seconds; try again later"
-        )
-        self.wait_seconds = wait_seconds
+__all__ = [
+    "DAY_SECONDS",
+    "EXPIRY_ATTRIBUTE",
+    "KEY_ATTRIBUTE",
+    "PacingTimeoutError",
+    "Quota",
+    "RecipientCapError",
+    "RecipientSlot",
+    "number_key",
+]
 
 
 class RecipientCapError(Exception):
@@ -70,12 +73,6 @@ class RecipientSlot:
     token: str
 
 
-def number_key(kind: str, number: str) -> str:
-    """The table key for a phone number: a hash, so the table never holds the number."""
-    digest = hashlib.sha256(number.encode()).hexdigest()[:32]
-    return f"{kind}#{digest}"
-
-
 class Quota:
     """Pacing and the per-recipient cap of one sender, in its state table."""
 
@@ -85,54 +82,42 @@ class Quota:
         table_name: str,
         *,
         calls_per_minute: int,
-        seconds_per_call_per_number: float = 1.0,
+        identities: tuple[str, ...] = (),
         calls_per_recipient: int = contract.CALLS_PER_RECIPIENT_PER_DAY,
         clock: Clock | None = None,
         on_conflict: Callable[[], None] | None = None,
+        rng: random.Random | None = None,
+        shards: int | None = None,
     ) -> None:
-        """Configure the limits; ``on_conflict`` lets a test act between a read and a write."""
-        if calls_per_minute < 1:
-            raise ValueError(f"calls_per_minute must be at least 1, got {calls_per_minute}")
+        """Configure the limits; ``on_conflict`` lets a test act before a pacing write.
+
+        ``identities`` are the sender's own origination identities (the construct's
+        ``origination_numbers``), which pacing hands out; ``rng`` draws the conflicts' jitter.
+        """
         self._client = client
         self._table = table_name
-        # 1 ms more than an even share, so that even a closed 60-second window (a call exactly
-        # 60 s after another counting in both) holds no more than calls_per_minute.
-        self.interval_ms = 60_000 // calls_per_minute + 1
-        self.number_interval_ms = int(seconds_per_call_per_number * 1000)
         self.calls_per_recipient = calls_per_recipient
         self.clock: Clock = clock or SystemClock()
-        self._before_write = on_conflict
+        self.grid = Grid.of(calls_per_minute, tuple(identities), shards=shards)
+        self.pacer = Pacer(
+            client, table_name, self.grid, clock=self.clock, rng=rng, before_write=on_conflict
+        )
+
+    @property
+    def identities(self) -> tuple[str, ...]:
+        """The sender's own origination identities, which :meth:`reserve_any` hands out."""
+        return self.grid.identities
 
     def reserve(self, origination: str, *, latest_start: float) -> float:
-        """Take the next call instant for ``origination`` and wait until it comes.
+        """Take a call instant for ``origination`` and wait until it comes.
 
         Raises PacingTimeoutError, taking nothing, when that instant is after ``latest_start``.
         """
-        keys = ("pace#account", number_key("pace#number", origination))
-        intervals = (self.interval_ms, self.number_interval_ms)
-        for _ in range(_MAX_CONFLICTS):
-            now_ms = int(self.clock.now() * 1000)
-            current = [self._next_ms(key) for key in keys]
-            start_ms = max([now_ms, *(value for value in current if value is not None)])
-            if start_ms / 1000 > latest_start:
-                raise PacingTimeoutError(start_ms / 1000 - self.clock.now())
-            if self._before_write is not None:
-                self._before_write()
-            items = [
-                self._advance(key, old, start_ms + interval)
-                for key, old, interval in zip(keys, current, intervals, strict=True)
-            ]
-            try:
-                self._client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-            except ClientError as error:
-                if error_code(error) in ("TransactionCanceledException", "TransactionConflict"):
-                    continue  # another invocation took an instant first: read again
-                raise
-            wait = start_ms / 1000 - self.clock.now()
-            if wait > 0:
-                self.clock.sleep(wait)
-            return start_ms / 1000
-        raise PacingTimeoutError(0.0)
+        return self.pacer.reserve(origination, latest_start=latest_start)
+
+    def reserve_any(self, *, latest_start: float) -> tuple[str, float]:
+        """Take the earliest call instant of any own identity: that identity and the instant."""
+        return self.pacer.reserve_any(latest_start=latest_start)
 
     def claim_recipient(self, destination: str) -> RecipientSlot:
         """Hold one of the destination's daily slots, or raise RecipientCapError."""
@@ -183,37 +168,9 @@ class Quota:
                 expiries.append(float(item[EXPIRY_ATTRIBUTE]["N"]))
         return min(expiries, default=self.clock.now())
 
-    def _next_ms(self, key: str) -> int | None:
-        item = self._get(key)
-        return int(item[_NEXT]["N"]) if item is not None else None
-
     def _get(self, key: str) -> dict[str, Any] | None:
         response = self._client.get_item(
             TableName=self._table, Key={KEY_ATTRIBUTE: {"S": key}}, ConsistentRead=True
         )
         item: dict[str, Any] | None = response.get("Item")
         return item
-
-    def _advance(self, key: str, old: int | None, new: int) -> dict[str, Any]:
-        names = {"#next": _NEXT, "#exp": EXPIRY_ATTRIBUTE}
-        if old is None:
-            condition = "attribute_not_exists(#id)"
-            names["#id"] = KEY_ATTRIBUTE
-        else:
-            condition = "#next = :old"
-        values: dict[str, Any] = {
-            ":new": {"N": str(new)},
-            ":exp": {"N": str(new // 1000 + DAY_SECONDS)},
-        }
-        if old is not None:
-            values[":old"] = {"N": str(old)}
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": {KEY_ATTRIBUTE: {"S": key}},
-                "UpdateExpression": "SET #next = :new, #exp = :exp",
-                "ConditionExpression": condition,
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }

@@ -44,6 +44,11 @@ class Message:
         key = idempotency_key(event)
         return cls(check_event(event, TOP_LEVEL_FIELDS), key)
 
+    @property
+    def names_no_origination(self) -> bool:
+        """Whether the sender may call from any of its own identities (the event named none)."""
+        return self.fields.get("OriginationPhoneNumber") is None
+
 
 @dataclass(frozen=True)
 class Api:

@@ -32,6 +32,7 @@ from vc_common.contract import (
     ENV_LOG_LEVEL,
     ENV_MAX_ATTEMPTS,
     ENV_MAX_RECEIVES,
+    ENV_ORIGINATION_IDENTITIES,
     ENV_ORIGINATION_NUMBER,
     ENV_QUEUE_URL,
     ENV_STATE_TABLE,
@@ -58,6 +59,14 @@ DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_MAX_RECEIVES = 5
 DEFAULT_CALLS_PER_MINUTE = 20
 DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
+
+
+def origination_identities(env: Mapping[str, str]) -> tuple[str, ...]:
+    """The sender's own identities: the construct's list, or its one origination number."""
+    listed = [part.strip() for part in env.get(ENV_ORIGINATION_IDENTITIES, "").split(",")]
+    identities = tuple(part for part in listed if part)
+    single = env.get(ENV_ORIGINATION_NUMBER)
+    return identities or ((single,) if single else ())
 
 
 def _logger() -> logging.Logger:
@@ -122,19 +131,26 @@ class Sender:
         if api not in APIS:
             raise RuntimeError(f"{ENV_API} must be {API_V1!r} or {API_V2!r}, got {api!r}")
         clock = SystemClock()
+        identities = origination_identities(env)
         ledger = quota = None
         table = env.get(ENV_STATE_TABLE)
         if table:
             dynamodb = client("dynamodb")
             calls_per_minute = int(env.get(ENV_CALLS_PER_MINUTE, str(DEFAULT_CALLS_PER_MINUTE)))
             window = int(env.get(ENV_IDEMPOTENCY_WINDOW, str(DEFAULT_IDEMPOTENCY_WINDOW_SECONDS)))
-            quota = Quota(dynamodb, table, calls_per_minute=calls_per_minute, clock=clock)
+            quota = Quota(
+                dynamodb,
+                table,
+                calls_per_minute=calls_per_minute,
+                identities=identities,
+                clock=clock,
+            )
             ledger = Ledger(dynamodb, table, window_seconds=window, clock=clock)
         return cls(
             client=client(APIS[api].service_name, CLIENT_CONFIG),
             api=APIS[api],
             defaults=Defaults(
-                origination_number=env.get(ENV_ORIGINATION_NUMBER) or None,
+                origination_number=identities[0] if identities else None,
                 caller_id=env.get(ENV_CALLER_ID) or None,
                 configuration_set_name=env.get(ENV_CONFIGURATION_SET_NAME) or None,
                 language_code=env.get(ENV_DEFAULT_LANGUAGE_CODE) or None,
@@ -173,19 +189,27 @@ class Sender:
         except BadRequestException as error:
             self._log_rejected(request_id, error)
             raise
-        outcome = self._send(message.idempotency_key, request, context)
+        outcome = self._send(
+            message.idempotency_key, request, context, pooled=message.names_no_origination
+        )
         if outcome.message_id is None:
             raise OutcomeUnknownException(outcome.reason or "the outcome of the call is unknown")
         if request.get("DryRun"):
             return {"MessageId": outcome.message_id, "DryRun": True}
         return {"MessageId": outcome.message_id}
 
-    def _send(self, key: str | None, request: dict[str, Any], context: Any) -> Outcome:
+    def _send(
+        self, key: str | None, request: dict[str, Any], context: Any, *, pooled: bool
+    ) -> Outcome:
         request_id = getattr(context, "aws_request_id", None)
         deadline = invocation_deadline(context, self.clock)
         if self._once is None or (key is None and not request_id):
             return self._service.send(
-                request, deadline=deadline, attempts=self.max_attempts, request_id=request_id
+                request,
+                deadline=deadline,
+                attempts=self.max_attempts,
+                request_id=request_id,
+                pooled=pooled,
             )
         # Lambda retries an asynchronous invocation with the same request id: a key made of it
         # (and of the request) is the same for those retries, and new for a new invocation.
@@ -198,6 +222,7 @@ class Sender:
                 owner=f"invocation:{request_id}",
                 deadline=deadline,
                 attempts=self.max_attempts,
+                pooled=pooled,
             )
         except LedgerError as error:
             raise InternalServiceErrorException(str(error)) from None

@@ -139,9 +139,18 @@ class Service:
         self._logger = logger
 
     def send(
-        self, request: dict[str, Any], *, deadline: float, attempts: int, request_id: str | None
+        self,
+        request: dict[str, Any],
+        *,
+        deadline: float,
+        attempts: int,
+        request_id: str | None,
+        pooled: bool = False,
     ) -> Outcome:
         """Send ``request``: the MessageId, or why the outcome is unknown.
+
+        ``pooled``: the event named no origination, so each attempt calls from whichever of the
+        sender's own identities pacing hands out (the request carries the first of them).
 
         Raises (a NotSentError) only when no call was placed: a local refusal (recipient cap,
         no quota slot), or an answer that proves it (a 4xx, a throttle, a connection that never
@@ -161,7 +170,7 @@ class Service:
             # A dry run places no call, so it takes none of the recipient's daily calls.
             if self._quota is not None and not request.get("DryRun"):
                 slot = self._quota.claim_recipient(destination)
-            response = self._call(request, deadline=deadline, attempts=attempts)
+            response = self._call(request, deadline=deadline, attempts=attempts, pooled=pooled)
         except _Unanswered as unknown:
             reason = (
                 f"the request was sent but {unknown}; the call may have been placed, so it is "
@@ -195,11 +204,12 @@ class Service:
                 extra={**log, "reason": str(error)},
             )
 
-    def _call(self, request: dict[str, Any], *, deadline: float, attempts: int) -> dict[str, Any]:
-        origination = _origination(request)
+    def _call(
+        self, request: dict[str, Any], *, deadline: float, attempts: int, pooled: bool
+    ) -> dict[str, Any]:
         for attempt in range(1, attempts + 1):
             if self._quota is not None:
-                self._quota.reserve(origination, latest_start=deadline - CALL_BUDGET_SECONDS)
+                request = _paced(self._quota, request, deadline - CALL_BUDGET_SECONDS, pooled)
             response, retry, failure = self._attempt(request)
             if failure is None:
                 return response
@@ -242,6 +252,18 @@ class Service:
         except Exception as error:
             raise _Unanswered(f"the client failed ({type(error).__name__}: {error})") from None
         return response, False, None
+
+
+def _paced(quota: Quota, request: dict[str, Any], latest: float, pooled: bool) -> dict[str, Any]:
+    """Wait for the call's slot: the request, from the identity the slot hands out if pooled."""
+    if not (pooled and quota.identities):
+        quota.reserve(_origination(request), latest_start=latest)
+        return request
+    identity, _ = quota.reserve_any(latest_start=latest)
+    field = (
+        "OriginationPhoneNumber" if "OriginationPhoneNumber" in request else "OriginationIdentity"
+    )
+    return {**request, field: identity}
 
 
 def _origination(request: dict[str, Any]) -> str:

@@ -27,9 +27,12 @@ ENV_QUEUE_URL = "QUEUE_URL"
 ENV_DEAD_LETTER_QUEUE_URL = "DEAD_LETTER_QUEUE_URL"
 ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
 ENV_API = "SMS_VOICE_API"
+# The sender's own origination identities, comma-separated; pacing hands each message one of them.
+ENV_ORIGINATION_IDENTITIES = "ORIGINATION_IDENTITIES"
 SENDER_ENVIRONMENT = frozenset(
     {
         ENV_ORIGINATION_NUMBER,
+        ENV_ORIGINATION_IDENTITIES,
         ENV_CALLER_ID,
         ENV_CONFIGURATION_SET_NAME,
         ENV_DEFAULT_LANGUAGE_CODE,
@@ -112,6 +115,23 @@ QUEUE_RETENTION_DAYS = 14
 CONNECT_TIMEOUT_SECONDS = 2
 READ_TIMEOUT_SECONDS = 5
 MAX_BACKOFF_SECONDS = 20
+
+# --- Pacing (send_voice_message.pacing) and the sizing that follows from it ----------------
+
+# How far apart two calls' journeys from their reserved instant to the service may differ
+# (service latency 150-600 ms, Lambda's wake-up, clock skew between hosts). Pacing spaces calls
+# by this much more, so that the limits hold as the service sees the calls, not only as reserved.
+LATENCY_SPREAD_SECONDS = 0.5
+# The service's limit per origination phone number: one call a second.
+SECONDS_PER_CALL_PER_NUMBER = 1.0
+# One pacing item takes at most this many reservations a minute; above it, the account's
+# slots are spread over several items (shards) so that no item is hot.
+CALLS_PER_MINUTE_PER_PACING_SHARD = 600
+# The time one queued message holds an invocation once its slot comes (the call's latency,
+# the ledger's and recipient cap's writes): the per-call latency sizing assumes (Little's law).
+SECONDS_PER_CALL = 0.75
+# Concurrency beyond what Little's law gives, for the latency's spread and the poller's gaps.
+CONCURRENCY_HEADROOM = 1.5
 
 # --- Call events ----------------------------------------------------------------------------
 

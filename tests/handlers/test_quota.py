@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
 import boto3
 import pytest
+from send_voice_message import pacing
+from send_voice_message.pacing import Grid, identities_needed
 from send_voice_message.quota import (
     DAY_SECONDS,
     PacingTimeoutError,
@@ -16,6 +19,7 @@ from send_voice_message.quota import (
     RecipientCapError,
     number_key,
 )
+from vc_common import contract
 
 from tests.handlers.conftest import SIM_START, SimClock, create_state_table
 from voice_constructs.testing import VoiceMock
@@ -49,10 +53,17 @@ def make_quota(
     clock: SimClock,
     *,
     calls_per_minute: int = 20,
+    identities: tuple[str, ...] = (),
     on_conflict: Callable[[], None] | None = None,
 ) -> Quota:
     return Quota(
-        dynamodb, table, calls_per_minute=calls_per_minute, clock=clock, on_conflict=on_conflict
+        dynamodb,
+        table,
+        calls_per_minute=calls_per_minute,
+        identities=identities,
+        clock=clock,
+        on_conflict=on_conflict,
+        rng=random.Random(7),
     )
 
 
@@ -69,159 +80,191 @@ def items(dynamodb: Any, table: str) -> list[dict[str, Any]]:
 # --- Pacing ------------------------------------------------------------------------------------
 
 
-def test_account_calls_are_spaced_by_the_rate(dynamodb: Any, table: str, clock: SimClock) -> None:
+def own(count: int) -> tuple[str, ...]:
+    """``count`` origination numbers of the sender's own."""
+    return tuple(f"+1206555{n:04d}" for n in range(count))
+
+
+def calls_in_worst_window(instants: list[float], spread: float) -> int:
+    """The most calls the service may see in one closed 60 s window.
+
+    A call reserved at ``t`` reaches the service within ``[t, t + spread]``; an adversary
+    delaying the early ones and hurrying the late ones fits every call of a reserved window
+    ``60 + spread`` long into one 60 s window at the service.
+    """
+    ordered = sorted(instants)
+    return max(sum(1 for t in ordered if first <= t <= first + 60 + spread) for first in ordered)
+
+
+def test_account_calls_are_spaced_by_the_grid(dynamodb: Any, table: str, clock: SimClock) -> None:
     quota = make_quota(dynamodb, table, clock, calls_per_minute=20)
     # A different origination number each time, so only the account's spacing applies.
     numbers = [f"+1206555010{n}" for n in range(6)]
 
-    instants = [ms(quota.reserve(number, latest_start=FAR)) for number in numbers]
+    instants = [quota.reserve(number, latest_start=FAR) for number in numbers]
 
-    assert instants[0] == ms(START)
-    gaps = [b - a for a, b in pairwise(instants)]
-    # At least 3 s apart (20 a minute), and each call starts as soon as its slot comes.
-    assert quota.interval_ms >= 3000
-    assert gaps == [quota.interval_ms] * 5
+    interval = quota.grid.interval_us / 1e6
+    gaps = [round(b - a, 6) for a, b in pairwise(instants)]
+    assert gaps == [round(interval, 6)] * 5
+    # 21 slots span more than 60 s plus the latency spread; rounding costs under 0.01 %.
+    assert 20 * interval > 60 + contract.LATENCY_SPREAD_SECONDS
+    assert 20 * interval < (60 + contract.LATENCY_SPREAD_SECONDS) * 1.0001
     # reserve waits on the clock until its instant.
-    assert ms(clock.now()) == instants[-1]
-    assert ms(START + sum(clock.sleeps)) == instants[-1]
+    assert clock.now() == pytest.approx(instants[-1], abs=1e-6)
 
 
-def test_calls_per_minute_never_exceeded_in_any_window(
-    dynamodb: Any, table: str, clock: SimClock
+@pytest.mark.parametrize(("calls_per_minute", "numbers"), [(7, 1), (20, 1), (600, 15)])
+def test_quota_holds_at_the_service_whatever_the_latency(
+    dynamodb: Any, table: str, clock: SimClock, calls_per_minute: int, numbers: int
 ) -> None:
-    quota = make_quota(dynamodb, table, clock, calls_per_minute=7)
+    quota = make_quota(
+        dynamodb, table, clock, calls_per_minute=calls_per_minute, identities=own(numbers)
+    )
 
-    instants = [quota.reserve(f"+1206555010{n % 3}", latest_start=FAR) for n in range(30)]
+    taken = [quota.reserve_any(latest_start=FAR) for _ in range(3 * calls_per_minute)]
 
-    for first in instants:
-        in_window = [t for t in instants if first <= t < first + 60]
-        assert len(in_window) <= 7
-
-
-def test_later_caller_starts_now_once_the_slot_has_passed(
-    dynamodb: Any, table: str, clock: SimClock
-) -> None:
-    quota = make_quota(dynamodb, table, clock)
-    quota.reserve(ORIGIN, latest_start=FAR)
-    clock.advance(100)
-
-    instant = quota.reserve(ORIGIN, latest_start=FAR)
-
-    assert ms(instant) == ms(START + 100)
-    assert clock.sleeps == []
-
-
-def test_origination_numbers_are_spaced_one_second_apart(
-    dynamodb: Any, table: str, clock: SimClock
-) -> None:
-    # 600 a minute is 0.1 s apart for the account, so the per-number second is what binds.
-    quota = make_quota(dynamodb, table, clock, calls_per_minute=600)
-
-    taken = [
-        (number, ms(quota.reserve(number, latest_start=FAR)))
-        for _ in range(4)
-        for number in (ORIGIN, OTHER_ORIGIN)
-    ]
-
-    for number in (ORIGIN, OTHER_ORIGIN):
+    spread = contract.LATENCY_SPREAD_SECONDS
+    assert calls_in_worst_window([t for _, t in taken], spread) == calls_per_minute
+    for number in own(numbers):
         mine = [t for n, t in taken if n == number]
-        gaps = [b - a for a, b in pairwise(mine)]
-        assert gaps == [1000, 1000, 1000], (number, gaps)
-    instants = [t for _, t in taken]
-    account_gaps = [b - a for a, b in pairwise(instants)]
-    # Interleaving lets the other number use the gap: one account interval after, not a second.
-    step = quota.interval_ms
-    assert 100 <= step < 500
-    assert account_gaps == [step, 1000 - step] * 3 + [step]
+        assert min(b - a for a, b in pairwise(mine)) >= 1 + spread, number
 
 
-def test_concurrent_reservation_is_detected_and_the_retry_gets_a_later_instant(
+def test_own_identities_take_turns_and_no_slot_is_given_up(
     dynamodb: Any, table: str, clock: SimClock
 ) -> None:
-    other = make_quota(dynamodb, table, clock)
+    quota = make_quota(dynamodb, table, clock, calls_per_minute=600, identities=own(15))
+
+    taken = [quota.reserve_any(latest_start=FAR) for _ in range(60)]
+
+    # Each message gets the identity whose slot comes first: all 15 in turn, every slot used.
+    assert {number for number, _ in taken} == set(own(15))
+    gaps = {round(b - a, 6) for (_, a), (_, b) in pairwise(taken)}
+    assert gaps == {round(quota.grid.interval_us / 1e6, 6)}
+
+
+def test_fails_to_reach_a_quota_its_identities_cannot_and_paces_slower(
+    dynamodb: Any, table: str, clock: SimClock
+) -> None:
+    # 600 a minute needs 15 numbers at one call a second (plus the spread) each; 2 give 80.
+    quota = make_quota(dynamodb, table, clock, calls_per_minute=600, identities=own(2))
+
+    taken = [quota.reserve_any(latest_start=FAR) for _ in range(10)]
+
+    assert quota.grid.interval_us == 750_000
+    assert identities_needed(600) == 15
+    for number in own(2):
+        mine = [t for n, t in taken if n == number]
+        assert min(b - a for a, b in pairwise(mine)) >= 1.5
+
+
+@pytest.mark.parametrize(
+    ("calls_per_minute", "needed"), [(20, 1), (40, 1), (100, 3), (1000, 25), (3000, 75)]
+)
+def test_identities_needed_follow_the_quota(calls_per_minute: int, needed: int) -> None:
+    assert identities_needed(calls_per_minute) == needed
+    grid = Grid.of(calls_per_minute, own(needed))
+    # With that many, the account's spacing binds, not the numbers'.
+    assert grid.interval_us == Grid.of(calls_per_minute).interval_us
+
+
+def test_an_event_naming_an_own_identity_gets_one_of_its_slots(
+    dynamodb: Any, table: str, clock: SimClock
+) -> None:
+    quota = make_quota(dynamodb, table, clock, calls_per_minute=600, identities=own(15))
+    quota.reserve_any(latest_start=FAR)
+
+    instant = quota.reserve(own(15)[7], latest_start=FAR)
+
+    index = quota.grid.first_index(instant)
+    assert quota.grid.identity(index) == own(15)[7]
+    # Its slot is never handed out again.
+    later = [quota.reserve_any(latest_start=FAR) for _ in range(30)]
+    assert all(t != instant for _, t in later)
+
+
+def test_a_busy_outside_number_waits_without_costing_the_account_a_slot(
+    dynamodb: Any, table: str, clock: SimClock
+) -> None:
+    quota = make_quota(dynamodb, table, clock, calls_per_minute=600, identities=own(15))
+    first = quota.reserve(OTHER_ORIGIN, latest_start=FAR)
+
+    second = quota.reserve(OTHER_ORIGIN, latest_start=FAR)
+    after = quota.reserve_any(latest_start=FAR)
+
+    assert second - first >= 1 + contract.LATENCY_SPREAD_SECONDS
+    # It waited for its number: the slot it took is the first one after that wait, and the
+    # account's next slot follows it directly (none between was given up).
+    interval = quota.grid.interval_us / 1e6
+    assert second - first < 1 + contract.LATENCY_SPREAD_SECONDS + interval
+    assert after[1] - second == pytest.approx(interval, abs=1e-6)
+
+
+def test_concurrent_reservation_is_detected_and_the_retry_gets_the_next_slot(
+    dynamodb: Any, table: str, clock: SimClock
+) -> None:
+    other = make_quota(dynamodb, table, clock, identities=(ORIGIN,))
     rival: list[float] = []
 
     def rival_reserves_first() -> None:
-        if not rival:  # only once: between this quota's first read and its write
-            rival.append(other.reserve(ORIGIN, latest_start=FAR))
+        if not rival:  # only once: between this quota's view of the shard and its write
+            rival.append(other.reserve_any(latest_start=FAR)[1])
+
+    quota = make_quota(
+        dynamodb, table, clock, identities=(ORIGIN,), on_conflict=rival_reserves_first
+    )
+
+    _, instant = quota.reserve_any(latest_start=FAR)
+
+    # Without the conditional write both would hold the first slot.
+    assert instant - rival[0] == pytest.approx(quota.grid.interval_us / 1e6, abs=1e-6)
+
+
+def test_conflicts_back_off_with_jitter_on_the_clock(
+    dynamodb: Any, table: str, clock: SimClock
+) -> None:
+    other = make_quota(dynamodb, table, clock)
+    rivals: list[float] = []
+
+    def rival_reserves_first() -> None:
+        if len(rivals) < 4:  # four conflicts in a row, each moving the shard on
+            rivals.append(other.reserve(f"+1425555000{len(rivals)}", latest_start=FAR))
 
     quota = make_quota(dynamodb, table, clock, on_conflict=rival_reserves_first)
 
     instant = quota.reserve(ORIGIN, latest_start=FAR)
 
-    assert rival == [START]
-    # Without the conditional write both would hold START.
-    assert ms(instant) == ms(START) + quota.interval_ms
-    assert quota.interval_ms >= 3000
-    # And the next caller comes after both.
-    assert ms(other.reserve(OTHER_ORIGIN, latest_start=FAR)) == ms(START) + 2 * quota.interval_ms
+    assert instant > max(rivals)
+    pauses = [s for s in clock.sleeps if 0 < s <= pacing.BACKOFF_CAP_SECONDS]
+    # The first retry is at once (the view was just stale); later ones pause, each differently.
+    assert len(pauses) >= 2
+    assert len(set(pauses)) == len(pauses)
 
 
-def test_concurrent_reservation_after_earlier_ones_is_detected(
+def test_no_single_item_takes_every_reservation_at_a_high_quota(
     dynamodb: Any, table: str, clock: SimClock
 ) -> None:
-    # The pacing items exist already, so the write's condition is on the value that was read.
-    other = make_quota(dynamodb, table, clock)
-    other.reserve(ORIGIN, latest_start=FAR)
-    clock.advance(100)
-    rival: list[float] = []
+    quota = make_quota(dynamodb, table, clock, calls_per_minute=3000, identities=own(75))
 
-    def rival_reserves_first() -> None:
-        if not rival:
-            rival.append(other.reserve(ORIGIN, latest_start=FAR))
+    taken = [quota.reserve_any(latest_start=FAR)[1] for _ in range(100)]
 
-    quota = make_quota(dynamodb, table, clock, on_conflict=rival_reserves_first)
-
-    instant = quota.reserve(ORIGIN, latest_start=FAR)
-
-    assert ms(rival[0]) == ms(START + 100)
-    assert ms(instant) == ms(START + 100) + quota.interval_ms
-
-
-def test_concurrent_reservation_on_another_number_still_spaces_the_account(
-    dynamodb: Any, table: str, clock: SimClock
-) -> None:
-    other = make_quota(dynamodb, table, clock)
-    rival: list[float] = []
-
-    def rival_reserves_first() -> None:
-        if not rival:
-            rival.append(other.reserve(OTHER_ORIGIN, latest_start=FAR))
-
-    quota = make_quota(dynamodb, table, clock, on_conflict=rival_reserves_first)
-
-    instant = quota.reserve(ORIGIN, latest_start=FAR)
-
-    assert ms(instant) >= ms(rival[0]) + 3000
+    assert len(set(taken)) == 100
+    shards = [item for item in items(dynamodb, table) if item["id"]["S"].startswith("pace#slots")]
+    assert len(shards) == pacing.shards_for(3000) == 5
 
 
 def test_fails_with_pacing_timeout_and_reserves_nothing(
     dynamodb: Any, table: str, clock: SimClock
 ) -> None:
-    quota = make_quota(dynamodb, table, clock)
-    assert quota.reserve(ORIGIN, latest_start=FAR) == START
+    quota = make_quota(dynamodb, table, clock, identities=(ORIGIN,))
+    quota.reserve_any(latest_start=FAR)
     before = items(dynamodb, table)
 
     with pytest.raises(PacingTimeoutError) as failure:
-        quota.reserve(OTHER_ORIGIN, latest_start=START + 1.0)
+        quota.reserve_any(latest_start=clock.now() + 1.0)
 
-    assert ms(START + failure.value.wait_seconds) == ms(START) + quota.interval_ms
-    assert clock.now() == START
-    assert clock.sleeps == []
+    assert failure.value.wait_seconds == pytest.approx(quota.grid.interval_us / 1e6, abs=1e-3)
     assert sorted(map(json.dumps, items(dynamodb, table))) == sorted(map(json.dumps, before))
-    # The slot the failed caller did not take is the next one given out.
-    assert ms(quota.reserve(OTHER_ORIGIN, latest_start=FAR)) == ms(START) + quota.interval_ms
-
-
-def test_reserve_at_exactly_the_latest_start_succeeds(
-    dynamodb: Any, table: str, clock: SimClock
-) -> None:
-    quota = make_quota(dynamodb, table, clock)
-    quota.reserve(ORIGIN, latest_start=FAR)
-
-    slot = START + quota.interval_ms / 1000
-
-    assert ms(quota.reserve(OTHER_ORIGIN, latest_start=slot)) == ms(slot)
 
 
 def test_fails_on_a_rate_below_one_call_a_minute(dynamodb: Any, table: str) -> None:

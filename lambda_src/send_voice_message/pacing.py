@@ -1,0 +1,413 @@
+"""Pacing: the instant, and the origination identity, of every call, shared through DynamoDB.
+
+**The grid.** Time is cut into slots ``interval`` apart, slot ``i`` starting at ``i * interval``
+(seconds since the epoch). The interval is ``(60 + spread) / calls_per_minute``, where
+``spread`` is how much two calls' journeys from their slot to the service may differ
+(``LATENCY_SPREAD_SECONDS``): ``calls_per_minute + 1`` slots span more than 60 s plus that
+spread, so no 60-second window *at the service* holds more than the quota. Each slot is taken
+at most once.
+
+**Identities.** With the sender's own identities ``I[0..N-1]``, slot ``i`` calls from
+``I[i mod N]``: consecutive slots of one identity are ``N * interval`` apart, and the interval
+is at least ``(1 + spread) / N``, so one number never calls twice within a second at the service,
+and no per-number item is needed. Each message gets the identity of the earliest free slot.
+An event that names one of those identities takes the first slot of that identity in a shard
+(the shard's slots before it are given up: such events cost up to ``N / K`` slots each). An
+event that names another number takes a shard's next slot together with that number's own item
+(one second plus the spread after its previous call), in one transaction, and waits while the
+number is busy rather than skip slots.
+
+**Shards.** Slot ``i`` belongs to shard ``i mod K``; each shard is one item holding the next
+free slot of its own. Taking a slot is one conditional update: ``next = next + K`` while ``next``
+is not in the past (the old value is the slot taken), or ``next = first + K`` when the shard has
+fallen behind the clock. Every write keeps ``slot >= next before`` and ``next after = slot + K``,
+so no slot is taken twice. Shards are independent (a wait on one never moves another), and above
+``CALLS_PER_MINUTE_PER_PACING_SHARD`` calls a minute no single item takes every reservation.
+A conflict (a rival's write between this one's view and its write) is tried again after a
+jittered pause on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from vc_common import contract
+from vc_common.aws import error_code
+from vc_common.clock import Clock
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+MICROS = 1_000_000
+DAY_SECONDS = 24 * 60 * 60
+KEY_ATTRIBUTE = "id"
+EXPIRY_ATTRIBUTE = "expiration"
+NEXT_ATTRIBUTE = "next_slot"
+NUMBER_NEXT_ATTRIBUTE = "next_us"
+MAX_ATTEMPTS = 20
+# A conflict's pause: uniform in [0, min(cap, base * 2 ** n)) ("full jitter").
+BACKOFF_BASE_SECONDS = 0.002
+BACKOFF_CAP_SECONDS = 0.05
+_CONFLICT = ("ConditionalCheckFailedException", "TransactionCanceledException")
+
+
+class PacingTimeoutError(Exception):
+    """No call slot is free before the caller's deadline."""
+
+    def __init__(self, wait_seconds: float) -> None:
+        """The next free slot is ``wait_seconds`` away."""
+        super().__init__(
+            f"the sending quota is taken for the next {wait_seconds:.1f} seconds; try again later"
+        )
+        self.wait_seconds = wait_seconds
+
+
+def number_key(kind: str, number: str) -> str:
+    """The table key for a phone number: a hash, so the table never holds the number."""
+    digest = hashlib.sha256(number.encode()).hexdigest()[:32]
+    return f"{kind}#{digest}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The slots of one sender: their interval, their shards and the identity of each."""
+
+    interval_us: int
+    shards: int
+    identities: tuple[str, ...]
+    number_spacing_us: int
+
+    @classmethod
+    def of(
+        cls,
+        calls_per_minute: int,
+        identities: tuple[str, ...] = (),
+        *,
+        spread: float = contract.LATENCY_SPREAD_SECONDS,
+        per_number: float = contract.SECONDS_PER_CALL_PER_NUMBER,
+        shards: int | None = None,
+    ) -> Grid:
+        """The grid for a quota; with too few identities for it, the slower one they allow."""
+        if calls_per_minute < 1:
+            raise ValueError(f"calls_per_minute must be at least 1, got {calls_per_minute}")
+        number_us = round((per_number + spread) * MICROS)
+        interval = account_interval_us(calls_per_minute, spread)
+        if identities:
+            interval = max(interval, -(-number_us // len(identities)))
+        count = shards or shards_for(calls_per_minute)
+        return cls(interval, count, tuple(identities), number_us)
+
+    def time(self, index: int) -> float:
+        """When slot ``index`` starts."""
+        return index * self.interval_us / MICROS
+
+    def first_index(self, at: float) -> int:
+        """The first slot that starts at or after ``at``."""
+        return -(-math.ceil(at * MICROS) // self.interval_us)
+
+    def in_shard(self, index: int, shard: int) -> int:
+        """The first slot of ``shard`` at or after ``index``."""
+        return index + (shard - index) % self.shards
+
+    def identity(self, index: int) -> str:
+        """The identity slot ``index`` calls from."""
+        return self.identities[index % len(self.identities)]
+
+    def key(self, shard: int) -> str:
+        """The item of ``shard``; a new grid (another quota) starts items of its own."""
+        return f"pace#slots#{self.interval_us}#{self.shards}#{shard}"
+
+
+def account_interval_us(calls_per_minute: int, spread: float) -> int:
+    """Microseconds between slots: ``calls_per_minute + 1`` slots span more than 60 s + spread."""
+    return round((60 + spread) * MICROS) // calls_per_minute + 1
+
+
+def shards_for(calls_per_minute: int) -> int:
+    """How many items share the account's slots at this quota."""
+    return max(1, math.ceil(calls_per_minute / contract.CALLS_PER_MINUTE_PER_PACING_SHARD))
+
+
+def identities_needed(
+    calls_per_minute: int,
+    *,
+    spread: float = contract.LATENCY_SPREAD_SECONDS,
+    per_number: float = contract.SECONDS_PER_CALL_PER_NUMBER,
+) -> int:
+    """The fewest identities that reach ``calls_per_minute`` at one call a second each."""
+    number_us = round((per_number + spread) * MICROS)
+    return -(-number_us // account_interval_us(calls_per_minute, spread))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A slot that was not taken: its shard and index, and how long to wait before retrying."""
+
+    shard: int
+    index: int
+    wait: float = 0.0
+
+
+class Pacer:
+    """Takes slots of a :class:`Grid` in the state table; one per container."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        grid: Grid,
+        *,
+        clock: Clock,
+        rng: random.Random | None = None,
+        before_write: Callable[[], None] | None = None,
+    ) -> None:
+        """Take slots of ``grid`` in ``table_name``; ``before_write`` lets a test act first."""
+        self._client = client
+        self._table = table_name
+        self.grid = grid
+        self.clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not secrets
+        self._before_write = before_write
+        # What this container last saw of each shard and outside number (never ahead of them).
+        self._shard_next: dict[int, int] = {}
+        self._number_next: dict[str, int] = {}
+
+    def reserve_any(self, *, latest_start: float) -> tuple[str, float]:
+        """Take the earliest free slot and wait for it: its identity and instant."""
+        if not self.grid.identities:
+            raise ValueError("the sender has no origination identities of its own to choose from")
+        index = self._take(latest_start, self._next_slot)
+        return self.grid.identity(index), self.grid.time(index)
+
+    def reserve(self, origination: str, *, latest_start: float) -> float:
+        """Take a slot for a call from ``origination`` and wait for it: its instant."""
+        if origination in self.grid.identities:
+            position = self.grid.identities.index(origination)
+            return self.grid.time(
+                self._take(latest_start, lambda latest: self._identity_slot(position, latest))
+            )
+        key = number_key("pace#number", origination)
+        return self.grid.time(
+            self._take(latest_start, lambda latest: self._number_slot(key, latest))
+        )
+
+    # --- The loop ------------------------------------------------------------------------------
+
+    def _take(self, latest_start: float, attempt: Callable[[int], _Plan | int]) -> int:
+        """Run ``attempt`` until it takes a slot (an int) before ``latest_start``; then wait.
+
+        ``attempt`` gets the last slot that may be taken, and returns the slot it took or the
+        plan it could not carry out.
+        """
+        latest = math.floor(latest_start * MICROS) // self.grid.interval_us
+        for tries in range(MAX_ATTEMPTS):
+            result = attempt(latest)
+            if isinstance(result, int):
+                wait = self.grid.time(result) - self.clock.now()
+                if wait > 0:
+                    self.clock.sleep(wait)
+                return result
+            if self.grid.time(result.index) + result.wait > latest_start:
+                raise PacingTimeoutError(self.grid.time(result.index) - self.clock.now())
+            if result.wait > 0:
+                self.clock.sleep(result.wait)
+            elif tries:
+                self._back_off(tries)
+        raise PacingTimeoutError(0.0)
+
+    def _back_off(self, tries: int) -> None:
+        ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**tries)
+        self.clock.sleep(self._rng.uniform(0, ceiling))
+
+    def _lower(self, shard: int) -> int:
+        return self.grid.in_shard(self.grid.first_index(self.clock.now()), shard)
+
+    def _pick_shard(self, allowed: list[int]) -> int:
+        """Of two shards drawn at random, the one this container last saw less far ahead."""
+        if len(allowed) == 1:
+            return allowed[0]
+        drawn = self._rng.sample(allowed, 2)
+        return min(drawn, key=lambda s: self._shard_next.get(s, -1) - self._lower(s))
+
+    # --- A slot of the sender's own identities ---------------------------------------------------
+
+    def _next_slot(self, latest: int) -> _Plan | int:
+        """Take a shard's next slot (one atomic update, no read); the slot, or a plan to retry.
+
+        While the shard's next slot is not in the past, the update moves it on by one of its
+        slots and returns the old one: no conflict is possible. A shard that fell behind the
+        clock is brought to its first slot from now by a conditional write instead.
+        """
+        shard = self._pick_shard(list(range(self.grid.shards)))
+        lower = self._lower(shard)
+        try:
+            response = self._update(
+                shard,
+                "SET #next = #next + :k, #exp = :exp",
+                "#next BETWEEN :lower AND :latest",
+                {":lower": {"N": str(lower)}, ":latest": {"N": str(latest)}},
+            )
+        except ClientError as error:
+            if error_code(error) not in _CONFLICT:
+                raise
+            old: dict[str, Any] = dict(error.response)
+            seen = _next_of(old.get("Item"))
+            if seen is not None and seen >= lower:
+                self._shard_next[shard] = seen  # taken until after the caller's deadline
+                return _Plan(shard, seen)
+            return self._conditional(shard, lower, latest, number=None)
+        taken = int(response["Attributes"][NEXT_ATTRIBUTE]["N"])
+        self._shard_next[shard] = taken + self.grid.shards
+        return taken
+
+    # --- A slot of one named identity ------------------------------------------------------------
+
+    def _identity_slot(self, position: int, latest: int) -> _Plan | int:
+        """A slot whose identity is ``identities[position]`` (the slots between are given up)."""
+        count = len(self.grid.identities)
+        common = math.gcd(self.grid.shards, count)
+        allowed = [s for s in range(self.grid.shards) if (position - s) % common == 0]
+        shard = self._pick_shard(allowed)
+        index = max(self._shard_next.get(shard, 0), self._lower(shard))
+        while index % count != position:
+            index += self.grid.shards
+        return self._conditional(shard, index, latest, number=None)
+
+    def _number_slot(self, key: str, latest: int) -> _Plan | int:
+        """A shard's next slot for a number outside the identities, once that number is free.
+
+        While the number is busy at the shard's next slot, this waits rather than take a later
+        slot: a later slot would give up the ones between, which other calls can use.
+        """
+        shard = self._pick_shard(list(range(self.grid.shards)))
+        index = max(self._shard_next.get(shard, 0), self._lower(shard))
+        busy = self._number_next.get(key, 0) / MICROS - self.grid.time(index)
+        if busy > 0:
+            return _Plan(shard, index, wait=busy)
+        return self._conditional(shard, index, latest, number=key)
+
+    def _conditional(
+        self, shard: int, index: int, latest: int, *, number: str | None
+    ) -> _Plan | int:
+        """Take slot ``index`` of ``shard`` unless the shard passed it (or the number is busy).
+
+        Returns the slot, or (after learning what blocked it) the plan that failed; a slot
+        after ``latest`` is not tried.
+        """
+        if index > latest:
+            return _Plan(shard, index)
+        if self._before_write is not None:
+            self._before_write()
+        items = [self._slot_update(shard, index)]
+        if number is not None:
+            items.append(self._number_update(number, index))
+        try:
+            if number is None:
+                self._client.update_item(**items[0])
+            else:
+                self._client.transact_write_items(
+                    TransactItems=[{"Update": item} for item in items]  # type: ignore[typeddict-item]
+                )
+        except ClientError as error:
+            if error_code(error) not in _CONFLICT:
+                raise
+            self._learn(error, shard, number)
+            return _Plan(shard, index)
+        self._shard_next[shard] = index + self.grid.shards
+        if number is not None:
+            self._number_next[number] = self._number_at(index) + self.grid.number_spacing_us
+        return index
+
+    def _learn(self, error: ClientError, shard: int, number: str | None) -> None:
+        response: dict[str, Any] = dict(error.response)
+        if number is None:
+            found = [response.get("Item")]
+        else:
+            found = [reason.get("Item") for reason in response.get("CancellationReasons", [])]
+            found += [None] * (2 - len(found))
+            seen_number = _attribute(found[1], NUMBER_NEXT_ATTRIBUTE)
+            if seen_number is not None:
+                self._number_next[number] = seen_number
+        seen = _next_of(found[0])
+        if seen is not None:
+            self._shard_next[shard] = seen
+
+    # --- The requests --------------------------------------------------------------------------
+
+    def _number_at(self, index: int) -> int:
+        return index * self.grid.interval_us
+
+    def _slot_update(self, shard: int, index: int) -> dict[str, Any]:
+        return {
+            "TableName": self._table,
+            "Key": {KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
+            "UpdateExpression": "SET #next = :after, #exp = :exp",
+            "ConditionExpression": "attribute_not_exists(#next) OR #next <= :index",
+            "ExpressionAttributeNames": {"#next": NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
+            "ExpressionAttributeValues": {
+                ":index": {"N": str(index)},
+                ":after": {"N": str(index + self.grid.shards)},
+                ":exp": {"N": str(self._expiry())},
+            },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    def _number_update(self, key: str, index: int) -> dict[str, Any]:
+        at = self._number_at(index)
+        return {
+            "TableName": self._table,
+            "Key": {KEY_ATTRIBUTE: {"S": key}},
+            "UpdateExpression": "SET #next = :after, #exp = :exp",
+            "ConditionExpression": "attribute_not_exists(#next) OR #next <= :at",
+            "ExpressionAttributeNames": {"#next": NUMBER_NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
+            "ExpressionAttributeValues": {
+                ":at": {"N": str(at)},
+                ":after": {"N": str(at + self.grid.number_spacing_us)},
+                ":exp": {"N": str(self._expiry())},
+            },
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+    def _update(
+        self,
+        shard: int,
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+    ) -> dict[str, Any]:
+        if self._before_write is not None:
+            self._before_write()
+        response: dict[str, Any] = self._client.update_item(  # type: ignore[assignment]
+            TableName=self._table,
+            Key={KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#next": NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
+            ExpressionAttributeValues={
+                **values,
+                ":k": {"N": str(self.grid.shards)},
+                ":exp": {"N": str(self._expiry())},
+            },
+            ReturnValues="UPDATED_OLD",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+        return response
+
+    def _expiry(self) -> int:
+        return int(self.clock.now()) + DAY_SECONDS
+
+
+def _attribute(item: dict[str, Any] | None, name: str) -> int | None:
+    if not item or name not in item:
+        return None
+    return int(item[name]["N"])
+
+
+def _next_of(item: dict[str, Any] | None) -> int | None:
+    return _attribute(item, NEXT_ATTRIBUTE)
