@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from voice_constructs.testing.faults import TYPE_RESPONSE
 from voice_constructs.testing.responses import Reply, VoiceResponse
-from voice_constructs.testing.sms_voice.exceptions import SMS_VOICE_ERRORS
+from voice_constructs.testing.sms_voice.exceptions import SMS_VOICE_ERRORS, BadRequestException
 from voice_constructs.testing.sms_voice.models import SmsVoiceBackend, sms_voice_backends
 
 SMS_VOICE_OPERATIONS = (
@@ -54,8 +55,15 @@ class SmsVoiceResponse(VoiceResponse):
         return self.respond(lambda _: self.backend.delete_configuration_set(self._set()))
 
     def list_configuration_sets(self) -> Reply:
-        """``ListConfigurationSets`` (one page: every set)."""
-        return self.respond(lambda _: self.backend.list_configuration_sets())
+        """``ListConfigurationSets`` (one page: every set, so no token the fake issued)."""
+        token = self.querystring.get("NextToken")
+
+        def listing(_: dict[str, Any]) -> dict[str, Any]:
+            if token:
+                raise BadRequestException("NextToken is not a token this service issued")
+            return self.backend.list_configuration_sets()
+
+        return self.respond(listing)
 
     def create_configuration_set_event_destination(self) -> Reply:
         """``CreateConfigurationSetEventDestination``."""
