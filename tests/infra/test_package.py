@@ -306,3 +306,28 @@ def test_handler_asset_zip_is_small(installed: Synth, tmp_path: Path) -> None:
             zipped.write(path, path.relative_to(asset.directory).as_posix())
     size = archive.stat().st_size
     assert size <= MAX_HANDLER_ZIP_BYTES, f"handler asset zips to {size} bytes"
+
+
+def test_the_console_script_names_the_cli_extra_when_boto3_is_missing(
+    consumer_venv: Path, tmp_path: Path
+) -> None:
+    """The wheel alone (no ``cli`` extra) installs the tool, which says what it needs."""
+    bin_dir = consumer_venv / ("Scripts" if os.name == "nt" else "bin")
+    missing = subprocess.run(  # noqa: S603 - the consumer venv's own interpreter
+        [venv_python(consumer_venv), "-c", "import boto3"],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert missing.returncode != 0, "the wheel's own dependencies now bring boto3"
+    result = subprocess.run(  # noqa: S603 - the installed console script
+        [bin_dir / "voice-constructs", "--help"],
+        cwd=tmp_path,
+        env=consumer_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "pip install 'voice-constructs[cli]'" in result.stderr
