@@ -223,3 +223,33 @@ def test_emitted_v1_event_detail_is_the_record() -> None:
     event = {"eventType": "RINGING"}
     emitted = EmittedCallEvent("Sns", "sns", "arn:aws:sns:us-east-1:1:t", event, "id")
     assert emitted.detail is event
+
+
+def test_lambda_targets_moto_cannot_invoke_are_named_and_the_others_delivered(
+    voice_mock: VoiceMock,
+) -> None:
+    # The tracker's rule has a Lambda target; moto's put_events would raise on it.
+    function_arn = f"arn:aws:lambda:{REGION}:{voice_mock.account_id}:function:tracker"
+    other_arn = f"arn:aws:lambda:{REGION}:{voice_mock.account_id}:function:other"
+    url = rule_to_queue()
+    events = boto3.client("events")
+    events.put_targets(Rule="voice-status", Targets=[{"Id": "tracker", "Arn": function_arn}])
+    events.put_rule(Name="others", EventPattern=json.dumps({"source": ["aws.other"]}))
+    events.put_targets(Rule="others", Targets=[{"Id": "other", "Arn": other_arn}])
+    message_id = send_v2()
+
+    emitted = voice_mock.emit_call_events(message_id, start_ms=START_MS, step_ms=STEP_MS)
+
+    assert [e.undelivered for e in emitted] == [(function_arn,)] * 4
+    assert received(url) == [without_account(e.event) for e in emitted]
+    assert [e.detail["eventType"] for e in emitted][-1] == "VOICE_COMPLETED"
+    assert all(UUID.fullmatch(e.event["id"]) for e in emitted)
+
+
+def test_nothing_is_undelivered_without_lambda_targets(voice_mock: VoiceMock) -> None:
+    rule_to_queue()
+
+    emitted = voice_mock.emit_call_events(send_v2(), ("VOICE_FAILED",))
+
+    assert emitted[0].undelivered == ()
+    assert emitted[0].detail["isFinal"] is True

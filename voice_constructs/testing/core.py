@@ -272,7 +272,8 @@ class VoiceMock:
         Timestamps start at ``start_ms`` (default: the fake's clock, ``backend.clock()``) and
         step by ``step_ms``. Returns what was delivered, in order, for tests to feed a consumer:
         for v2 each :class:`EmittedCallEvent` holds the whole EventBridge envelope (what a rule's
-        Lambda target receives) in ``event``, and the record in ``detail``.
+        Lambda target receives) in ``event``, the record in ``detail``, and in ``undelivered``
+        the Lambda targets of the rules it matched, which moto does not invoke.
         """
         where = account_id or self.account_id, region or self.region
         api = api or self._api_of(message_id, *where)

@@ -8,20 +8,29 @@ A message sent through the v2 fake: the account's default EventBridge bus, as AW
 Messaging SMS and Voice v2 puts every voice delivery status change there (source
 ``aws.sms-voice``, detail-type ``Voice Message Delivery Status Updated``). Each event is put on
 moto's default bus with ``events.put_events``, so moto matches its rules' patterns and delivers to
-their targets (SQS, CloudWatch Logs, other buses; moto invokes no Lambda target). Two things moto
-does that the service does not, and why the fake lives with them: moto lets any caller put an
-``aws.`` source (EventBridge refuses that to anyone but AWS), which is how the fake speaks for the
-service; and moto's SQS and Logs targets get the envelope without its ``account`` member (moto's
-default input template lacks it). The envelope the fake returns is the whole one a rule's target
-receives from EventBridge, ``account`` included.
+their targets (SQS, CloudWatch Logs, other buses). What moto does that the service does not, and
+how the fake lives with it:
+
+- moto lets any caller put an ``aws.`` source (EventBridge refuses that to anyone but AWS), which
+  is how the fake speaks for the service;
+- moto's SQS and Logs targets get the envelope without its ``account`` member (moto's default
+  input template lacks it); the envelope the fake returns is the whole one a rule's target
+  receives from EventBridge, ``account`` included;
+- moto invokes no Lambda target, and its ``put_events`` raises when a rule has one; the fake
+  then delivers through moto's own rule delivery to the other targets and names the Lambda
+  targets of the matching rules in ``EmittedCallEvent.undelivered``, for the test to invoke;
+- moto delivers to a rule whether it is enabled or not, and so does the fake.
 
 :meth:`VoiceMock.emit_call_events` is the entry point for both.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -65,6 +74,9 @@ class EmittedCallEvent:
     target_arn: str
     event: dict[str, Any]
     delivery_id: str | None
+    #: Targets of the rules that matched which moto cannot deliver to (a Lambda function's
+    #: ARN, for EventBridge): the test hands them ``event`` itself. Empty for v1.
+    undelivered: tuple[str, ...] = ()
 
     @property
     def detail(self) -> dict[str, Any]:
@@ -213,11 +225,35 @@ def v2_event_record(sent: SentVoiceMessage, event_type: str, at_ms: int) -> dict
 
 
 def put_on_default_bus(sent: SentVoiceMessage, record: dict[str, Any]) -> EmittedCallEvent:
-    """Put one event on moto's default bus (boto3 ``events.put_events``); return its envelope."""
+    """Put one event on moto's default bus; return its envelope and the targets moto cannot reach.
+
+    boto3's ``events.put_events`` does it, inside moto's mock, unless a rule on the bus has a
+    target moto's EventBridge cannot deliver to (a Lambda function: moto's ``put_events`` then
+    raises ``NotImplementedError`` and the rules after it get nothing). Then the fake hands the
+    event to each matching rule's other targets through moto's own delivery
+    (``Rule.send_to_targets``, as ``put_events`` does) and reports the ones it skipped in
+    ``undelivered``, for the test to hand them the envelope.
+    """
+    when = datetime.fromtimestamp(record["eventTimestamp"] / 1000, UTC)
+    if _rules_with_unreachable_targets(sent):
+        envelope = _envelope(sent, record, when, str(uuid.uuid4()))
+        undelivered = _deliver_through_moto(sent, envelope, when)
+    else:
+        envelope = _envelope(sent, record, when, _put_events(sent, record, when))
+        undelivered = ()
+    bus_arn = (
+        ":".join(("arn", get_partition(sent.region), "events", sent.region, sent.account_id))
+        + f":event-bus/{DEFAULT_EVENT_BUS}"
+    )
+    return EmittedCallEvent(
+        DEFAULT_EVENT_BUS, EVENTBRIDGE, bus_arn, envelope, envelope["id"], undelivered
+    )
+
+
+def _put_events(sent: SentVoiceMessage, record: dict[str, Any], when: datetime) -> str:
     # boto3 inside moto's mock: moto matches the default bus's rules and delivers to their targets.
     import boto3
 
-    when = datetime.fromtimestamp(record["eventTimestamp"] / 1000, UTC)
     answer = boto3.client("events", region_name=sent.region).put_events(
         Entries=[
             {
@@ -232,13 +268,16 @@ def put_on_default_bus(sent: SentVoiceMessage, record: dict[str, Any]) -> Emitte
     entry = answer["Entries"][0]
     if "EventId" not in entry:
         raise ValueError(f"EventBridge refused the event: {entry.get('ErrorMessage')}")
-    bus_arn = (
-        ":".join(("arn", get_partition(sent.region), "events", sent.region, sent.account_id))
-        + f":event-bus/{DEFAULT_EVENT_BUS}"
-    )
-    envelope = {
+    event_id: str = entry["EventId"]
+    return event_id
+
+
+def _envelope(
+    sent: SentVoiceMessage, record: dict[str, Any], when: datetime, event_id: str
+) -> dict[str, Any]:
+    return {
         "version": "0",
-        "id": entry["EventId"],
+        "id": event_id,
         "detail-type": contract.EVENTBRIDGE_VOICE_DETAIL_TYPE,
         "source": contract.EVENTBRIDGE_SOURCE,
         "account": sent.account_id,
@@ -248,4 +287,43 @@ def put_on_default_bus(sent: SentVoiceMessage, record: dict[str, Any]) -> Emitte
         "resources": [],
         "detail": record,
     }
-    return EmittedCallEvent(DEFAULT_EVENT_BUS, EVENTBRIDGE, bus_arn, envelope, entry["EventId"])
+
+
+def _moto_delivers(arn: str) -> bool:
+    # The targets moto.events.models.Rule.send_to_targets serves: queues, log groups, archives,
+    # buses and API destinations; it raises for any other.
+    service = arn.split(":", 3)[2] if arn.count(":") >= 3 else ""
+    return service in ("sqs", "logs", "events")
+
+
+def _default_bus_rules(sent: SentVoiceMessage) -> list[Any]:
+    from moto.events.models import events_backends
+
+    bus = events_backends[sent.account_id][sent.region].event_buses[DEFAULT_EVENT_BUS]
+    return list(bus.rules.values())
+
+
+def _rules_with_unreachable_targets(sent: SentVoiceMessage) -> bool:
+    return any(
+        not _moto_delivers(target["Arn"])
+        for rule in _default_bus_rules(sent)
+        for target in rule.targets
+    )
+
+
+def _deliver_through_moto(
+    sent: SentVoiceMessage, envelope: dict[str, Any], when: datetime
+) -> tuple[str, ...]:
+    """Deliver to what moto can reach of each matching rule; return the targets it cannot."""
+    # The event as moto's put_events builds it for its rules (its time a number, which moto's
+    # SQS and Logs delivery turn into the envelope's string).
+    message = {**envelope, "time": when.timestamp(), "ingestion-time": time.time()}
+    skipped: list[str] = []
+    for rule in _default_bus_rules(sent):
+        if not rule.event_pattern.matches_event(message):
+            continue
+        skipped += [t["Arn"] for t in rule.targets if not _moto_delivers(t["Arn"])]
+        reachable = copy.copy(rule)
+        reachable.targets = [t for t in rule.targets if _moto_delivers(t["Arn"])]
+        reachable.send_to_targets(copy.deepcopy(message))
+    return tuple(skipped)
