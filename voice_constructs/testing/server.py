@@ -43,6 +43,7 @@ A refused control request gets a 400 (404 for an unknown path, 405 for a wrong m
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -275,9 +276,17 @@ def listening(
     published to SNS, Logs, Firehose) reaches the state the server serves. boto3 clients with an
     ``endpoint_url`` still go to the server over HTTP, as any other client does.
     """
-    with mock_aws():
+    # Bound here, not by werkzeug, which prints its own advice and exits when a port is taken;
+    # this raises OSError instead. werkzeug serves a duplicate of the socket.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host, port), family=family) as bound, mock_aws():
         server = make_server(
-            host, port, EmulatorApp(region), threaded=True, request_handler=MotoRequestHandler
+            host,
+            port,
+            EmulatorApp(region),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+            fd=bound.fileno(),
         )
         try:
             yield server

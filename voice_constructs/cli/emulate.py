@@ -1,0 +1,88 @@
+"""``voice-constructs emulate``: the voice fakes and the moto services they work with, on a port.
+
+Needs the ``testing`` extra (moto's server); the parser is registered without it, and the command
+says which extra to install when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import warnings
+from typing import Any
+
+from voice_constructs.cli._exit import OK, USAGE, CommandError
+
+MISSING_EXTRA = "emulate needs the testing extra: pip install 'voice-constructs[testing]'"
+DEFAULT_PORT = 4566
+
+
+def register(subcommands: Any) -> None:
+    """Add ``emulate`` to the command line."""
+    command = subcommands.add_parser(
+        "emulate",
+        help="serve the voice fakes and moto's services over HTTP, for clients in any language",
+        description="Serve the voice fakes (the Pinpoint voice channel, pinpoint-sms-voice, "
+        "pinpoint-sms-voice-v2) and moto's services (SNS, CloudWatch Logs, Firehose, "
+        "EventBridge, DynamoDB, SQS, Pinpoint, ...) on one local endpoint, until interrupted. "
+        "Point a client's endpoint URL at it, with fake credentials and any region. Fault "
+        "injection and inspection are under /_voice_constructs/ (JSON).",
+    )
+    command.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    command.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    command.add_argument(
+        "--region",
+        default=None,
+        help="the control path's default region (default: AWS_REGION, AWS_DEFAULT_REGION or "
+        "us-east-1)",
+    )
+    command.add_argument(
+        "--json",
+        action="store_true",
+        help="print the endpoint as one JSON line, for scripts",
+    )
+    command.set_defaults(handler=emulate)
+
+
+def emulate(arguments: argparse.Namespace) -> int:
+    """Serve until interrupted; returns the exit status."""
+    try:
+        # Without flask, moto warns at length before its ImportError; the one line below says it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from voice_constructs.testing.server import CONTROL_PATH, listening
+    except ImportError as error:
+        raise CommandError(MISSING_EXTRA, USAGE) from error
+    try:
+        with listening(arguments.host, arguments.port, arguments.region) as server:
+            _announce(server.server_address, CONTROL_PATH, as_json=arguments.json)
+            # Ctrl-C is how the emulator is meant to stop: a success.
+            with contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {arguments.host}:{arguments.port}: {error.strerror or error}; "
+            "pick another --port",
+            USAGE,
+        ) from error
+    return OK
+
+
+def _announce(address: Any, control_path: str, *, as_json: bool) -> None:
+    host, port = address[:2]
+    endpoint = f"http://{host}:{port}"
+    if as_json:
+        print(json.dumps({"endpoint_url": endpoint, "control_url": endpoint + control_path}))
+    else:
+        print(f"voice-constructs emulate: serving on {endpoint} (Ctrl-C stops)")
+        print(f"  fault injection and inspection: {endpoint}{control_path}/")
+    sys.stdout.flush()
