@@ -118,6 +118,18 @@ def test_call_events_reach_an_sqs_subscription_over_http(
     assert control.get("events")["events"] == emitted
 
 
+def test_v2_call_events_reach_the_default_bus_over_http(
+    emulator: Emulator, control: Control
+) -> None:
+    v2 = _client(emulator, "pinpoint-sms-voice-v2")
+    message_id = v2.send_voice_message(
+        DestinationPhoneNumber=TO, OriginationIdentity=FROM, MessageBody="v2"
+    )["MessageId"]
+    emitted = control.post("emit-call-events", {"message_id": message_id})["events"]
+    assert {e["kind"] for e in emitted} == {"eventbridge"}
+    assert all(e["event"]["detail"]["messageId"] == message_id for e in emitted)
+
+
 def test_injected_fault_over_http(emulator: Emulator, control: Control) -> None:
     control.post("fail-next", {"operation": "SendVoiceMessage", "api": "v2", "status": 429})
     v2 = _client(emulator, "pinpoint-sms-voice-v2", NO_RETRIES)

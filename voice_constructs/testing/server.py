@@ -32,8 +32,9 @@ operations too) or ``"v2"``:
   "api"}``: the next calls fail (``VoiceMock.fail_next``);
 - ``POST /_voice_constructs/time-out-next`` ``{"operation", "count", "after_accept", "api"}``:
   the next calls get no answer (``VoiceMock.time_out_next``);
-- ``POST /_voice_constructs/emit-call-events`` ``{"message_id", "events", "start_ms",
-  "step_ms"}``: a call's lifecycle to its configuration set's destinations;
+- ``POST /_voice_constructs/emit-call-events`` ``{"message_id", "events", "api", "start_ms",
+  "step_ms"}``: a call's lifecycle where the service delivers it (v1: the configuration set's
+  destinations; v2: the default EventBridge bus), as ``VoiceMock.emit_call_events``;
 - ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
 
 A refused control request gets a 400 (404 for an unknown path, 405 for a wrong method) and
@@ -154,8 +155,8 @@ class _Control:
         return {"queued": body.get("count", 1)}
 
     def emit_call_events(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "start_ms", "step_ms")
-        if "events" in body:
+        options = _pick(body, "api", "start_ms", "step_ms")
+        if body.get("events") is not None:
             options["events"] = tuple(body["events"])
         delivered = self.voice.emit_call_events(
             _required(body, "message_id"), **_where(body), **options
