@@ -19,10 +19,15 @@ CDK := $(BIN)/npx -y aws-cdk@$(CDK_CLI_VERSION)
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
 CHECKOV_VERSION := 3.3.30
 export CHECKOV := $(CHECKOV_VENV)/bin/checkov
+# The AWS CLI v1 for the conformance tests: it pins its own botocore, so it has a venv of its own.
+AWSCLI_VENV := $(CURDIR)/.venv-awscli
+AWSCLI_VERSION := 1.46.3
+# The AWS SDK for JavaScript v3 for the conformance tests, pinned by its package-lock.json.
+CONFORMANCE_JS := $(CURDIR)/tests/conformance/js
 # Test processes: one per core of the project's 2-CPU machines.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv checkov-venv synth test lint typecheck unit test-deep test-package bench diagram readme clean
+.PHONY: help venv checkov-venv awscli-venv conformance-js synth test lint typecheck unit test-deep test-package test-conformance bench diagram readme clean
 
 help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
@@ -35,6 +40,7 @@ help:
 	@echo "  make unit          pytest without the package tests"
 	@echo "  make test-deep     property tests and simulations at full size (CI runs it)"
 	@echo "  make test-package  build the wheel, install it in a fresh venv, synthesize from it"
+	@echo "  make test-conformance  the AWS CLI and the JavaScript SDK against voice-constructs emulate"
 	@echo "  make bench         benchmarks against same-run baselines, into bench/results.local.md"
 	@echo "  make diagram       regenerate docs/architecture.d2 and docs/architecture.svg"
 	@echo "  make readme        rewrite the README's resource and IAM tables from the templates"
@@ -64,6 +70,21 @@ $(CHECKOV_VENV)/.installed: Makefile
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	touch $@
 
+awscli-venv: $(AWSCLI_VENV)/.installed
+
+$(AWSCLI_VENV)/.installed: Makefile
+	test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AWSCLI_VENV)/bin/python -m pip install --quiet 'awscli==$(AWSCLI_VERSION)'
+	touch $@
+
+conformance-js: $(CONFORMANCE_JS)/node_modules/.installed
+
+# On the venv's Node 24 (PATH above), exactly what package-lock.json pins.
+$(CONFORMANCE_JS)/node_modules/.installed: $(CONFORMANCE_JS)/package-lock.json | venv
+	cd $(CONFORMANCE_JS) && $(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 synth: venv checkov-venv
 	rm -rf cdk.out
 	$(CDK) synth --quiet --output cdk.out $(CDK_ARGS)
@@ -77,7 +98,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 unit: venv checkov-venv
-	$(BIN)/pytest -m "not package" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not package and not conformance" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
@@ -87,6 +108,9 @@ test-deep: venv
 
 test-package: venv
 	$(BIN)/pytest -m package $(PYTEST_ARGS)
+
+test-conformance: venv awscli-venv conformance-js
+	VC_AWS_CLI=$(AWSCLI_VENV)/bin/aws $(BIN)/pytest -m conformance $(PYTEST_ARGS)
 
 bench: venv
 	BENCH_UPDATE=$(BENCH_UPDATE) $(BIN)/python -m bench.run

