@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -464,3 +465,13 @@ def test_injected_timeout_after_accept_is_a_read_timeout(aws: Cli, control: Cont
     assert run.returncode == 255, run.stderr
     assert "Read timeout on endpoint URL" in run.stderr
     assert len(control.sent("v2")) == 1
+
+
+def test_the_readme_cli_example_sends_a_message(aws: Cli, control: Control) -> None:
+    readme = (ROOT / "README.md").read_text()
+    [command] = re.findall(r"^aws --endpoint-url .*?(?<!\\)\n", readme, re.DOTALL | re.MULTILINE)
+    args = shlex.split(command.replace("\\\n", " "))
+    assert args[:3] == ["aws", "--endpoint-url", "http://127.0.0.1:4566"]
+    aws.ok(*args[3:])
+    [sent] = control.sent("v2")
+    assert sent["request"]["MessageBody"] == "Your order has shipped."

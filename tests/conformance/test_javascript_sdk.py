@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,27 @@ def test_the_script_covers_every_operation_valid_and_invalid(
             if c["kind"] == kind and c["name"].startswith(f"{service} ")
         }
         assert set(operations) <= named, (kind, set(operations) - named)
+
+
+def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [example] = re.findall(r"```typescript\n(.*?)```", readme, re.DOTALL)
+    control = Control(emulator.control_url)
+    control.post("reset", {})
+    # Inside js/, to resolve the packages; Node 24 strips the (absent) types of a .mts file.
+    script = JS / "readme_example.mts"
+    script.write_text(example.replace("http://127.0.0.1:4566", emulator.endpoint_url))
+    try:
+        run = subprocess.run(  # noqa: S603 (the venv's node, the README's example)
+            [str(NODE), script.name],
+            cwd=JS,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        script.unlink()
+    assert run.returncode == 0, run.stderr[-2000:]
+    [sent] = control.sent("v2")
+    assert sent["request"]["MessageBody"] == "Your order has shipped."

@@ -7,6 +7,8 @@ test_javascript_sdk.py.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -209,3 +211,16 @@ def test_fails_a_control_body_that_is_not_json(emulator: Emulator) -> None:
         urllib.request.urlopen(request, timeout=5)  # noqa: S310 (http)
     assert raised.value.code == 400
     assert "not JSON" in json.loads(raised.value.read())["error"]
+
+
+def test_the_readme_python_example_sends_a_message(emulator: Emulator, control: Control) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    [example] = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+        if 'endpoint_url="http://127.0.0.1:4566"' in block
+    ]
+    code = example.replace("http://127.0.0.1:4566", emulator.endpoint_url)
+    exec(compile(code, "README.md", "exec"), {"boto3": boto3})  # noqa: S102 (the README's own)
+    [sent] = control.sent("v2")
+    assert sent["request"]["MessageBody"] == "Your order has shipped."

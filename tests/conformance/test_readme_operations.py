@@ -1,0 +1,35 @@
+"""The README lists the operations the emulator serves as the fakes define them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conformance import readme_operations
+from voice_constructs.testing import (
+    SMS_VOICE_OPERATIONS,
+    SMS_VOICE_V2_OPERATIONS,
+    VOICE_CHANNEL_OPERATIONS,
+)
+
+
+def test_readme_lists_the_fakes_operations() -> None:
+    readme = readme_operations.README.read_text()
+    assert readme_operations.section(readme) == readme_operations.table(), (
+        "README's operations list is stale: run `python -m tests.conformance.readme_operations`"
+    )
+
+
+def test_the_table_names_every_operation_once() -> None:
+    table = readme_operations.table()
+    for operation in {*VOICE_CHANNEL_OPERATIONS, *SMS_VOICE_OPERATIONS} - {
+        *SMS_VOICE_V2_OPERATIONS
+    }:
+        assert table.count(f"`{operation}`") == 1, operation
+    # v1 and v2 both have SendVoiceMessage.
+    assert table.count("`SendVoiceMessage`") == 1 + len(SMS_VOICE_V2_OPERATIONS)
+    assert "`update-voice-channel`" in table
+
+
+def test_fails_to_rewrite_a_readme_without_markers() -> None:
+    with pytest.raises(ValueError, match="emulator-operations:start"):
+        readme_operations.rewrite("# no markers\n")
