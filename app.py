@@ -6,7 +6,8 @@ each accepts; a bad value stops the synth with one line naming the key):
 - ``applicationId``: adopt this existing Pinpoint application instead of creating one.
 - ``applicationName``: name of the application to create (default: derived from the stack).
 - ``originationNumber``: the long code to call from, E.164 (default: ``+12065550100``, a
-  placeholder from the reserved 555-01xx range: set yours before you deploy).
+  placeholder from the reserved 555-01xx range: set yours before you deploy; at a quota one
+  number cannot reach, as many placeholders as the quota needs).
 - ``callerId``: the number recipients see (default: the service's choice).
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 - ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
@@ -33,7 +34,8 @@ from typing import Any
 import aws_cdk as cdk
 
 from voice_constructs import PinpointVoice, SmsVoiceApi
-from voice_constructs.sender import MAX_CALLS_PER_MINUTE
+from voice_constructs._sender_options import SenderOptions
+from voice_constructs.sender import MAX_CALLS_PER_MINUTE, identities_needed
 
 # A fictional number (555-01xx is reserved for examples), so `make synth` needs no arguments.
 DEFAULT_ORIGINATION_NUMBER = "+12065550100"
@@ -85,6 +87,7 @@ class Settings:
     application_id: str | None
     application_name: str | None
     origination_number: str
+    placeholder_numbers: tuple[str, ...] | None
     caller_id: str | None
     enable_queue: bool
     track_call_status: bool
@@ -117,6 +120,11 @@ def read_settings(context: dict[str, Any]) -> Settings:
         application_id=_text(context, "applicationId"),
         application_name=_text(context, "applicationName"),
         origination_number=_text(context, "originationNumber") or default_origination,
+        placeholder_numbers=(
+            None
+            if _text(context, "originationNumber")
+            else _placeholders(api, identities_needed(int(text)))
+        ),
         caller_id=_text(context, "callerId"),
         enable_queue=_flag(context, "queue", default=True),
         track_call_status=_flag(context, "trackCallStatus", default=True),
@@ -148,6 +156,11 @@ def build(app: cdk.App) -> cdk.Stack:
             enable_queue=settings.enable_queue,
             track_call_status=settings.track_call_status,
             max_calls_per_minute=settings.max_calls_per_minute,
+            sender_options=(
+                SenderOptions(origination_numbers=settings.placeholder_numbers)
+                if settings.placeholder_numbers
+                else None
+            ),
         )
     except ValueError as error:
         raise _from_construct(error, app.node.get_all_context()) from None
@@ -179,6 +192,18 @@ def build(app: cdk.App) -> cdk.Stack:
                 stack, "DeadLetterQueueUrl", value=voice.sender.dead_letter_queue.queue_url
             )
     return stack
+
+
+def _placeholders(api: SmsVoiceApi, count: int) -> tuple[str, ...] | None:
+    """Fictional identities enough for a quota one number cannot reach (None: one is enough)."""
+    if count <= 1:
+        return None
+    if api is SmsVoiceApi.V2:
+        return tuple(f"{DEFAULT_V2_ORIGINATION[:-4]}{n:04x}" for n in range(0xCDEF, 0xCDEF + count))
+    # 555-0100 to 555-0199 of one area code after another: all reserved for examples.
+    return tuple(
+        f"+1{area}5550{100 + n % 100}" for area, n in ((206 + n // 100, n) for n in range(count))
+    )
 
 
 def _flag(context: dict[str, Any], key: str, *, default: bool) -> bool:

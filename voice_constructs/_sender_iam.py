@@ -22,15 +22,18 @@ _V2_IDENTITY_ID = re.compile(contract.V2_IDENTITY_ID)
 _V2_IDENTITY_ARN = re.compile(contract.V2_IDENTITY_ARN)
 
 
-def check_v2(origination: str, caller_id: str | None, voice_id: str | None) -> None:
-    """Refuse the props the v2 API cannot use, naming each."""
-    if not Token.is_unresolved(origination) and not (
-        _V2_IDENTITY_ID.fullmatch(origination) or _V2_IDENTITY_ARN.fullmatch(origination)
-    ):
-        raise ValueError(
-            "origination_number must be a phone number or pool, by id (phone-..., pool-...) "
-            f"or ARN, with api=SmsVoiceApi.V2 (IAM is scoped to it), got {origination!r}"
-        )
+def check_v2(
+    identities: list[str], names: list[str], caller_id: str | None, voice_id: str | None
+) -> None:
+    """Refuse the props the v2 API cannot use, naming each (``names``: each identity's prop)."""
+    for name, origination in zip(names, identities, strict=True):
+        if not Token.is_unresolved(origination) and not (
+            _V2_IDENTITY_ID.fullmatch(origination) or _V2_IDENTITY_ARN.fullmatch(origination)
+        ):
+            raise ValueError(
+                f"{name} must be a phone number or pool, by id (phone-..., pool-...) "
+                f"or ARN, with api=SmsVoiceApi.V2 (IAM is scoped to it), got {origination!r}"
+            )
     if caller_id is not None:
         raise ValueError(
             f"caller_id has no equivalent in the v2 API (recipients see the origination "
@@ -40,16 +43,16 @@ def check_v2(origination: str, caller_id: str | None, voice_id: str | None) -> N
         raise ValueError(f"default_voice_id must be one of the v2 API's voices, got {voice_id!r}")
 
 
-def allow_sending(sender: VoiceMessageSender, origination: str) -> None:
+def allow_sending(sender: VoiceMessageSender, identities: list[str]) -> None:
     """Allow ``SendVoiceMessage``, scoped as far as the API allows.
 
     On ``*`` with v1, which has no resource-level permissions; with v2, from the origination
-    identity and with the configuration set only.
+    identities and with the configuration set only.
     """
     resources = ["*"]
     if sender.api is SmsVoiceApi.V2:
         sender.function.add_environment(contract.ENV_API, contract.API_V2)
-        resources = [_v2_identity(sender, origination)]
+        resources = [_v2_identity(sender, origination) for origination in identities]
         if sender.configuration_set is not None:
             resources.append(_v2_set_arn(sender, sender.configuration_set))
     sender.function.add_to_role_policy(

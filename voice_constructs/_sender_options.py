@@ -45,9 +45,12 @@ class SenderOptions:
     sender's ``origination_number``, ``caller_id``, ``default_voice_id``, ``enable_queue``,
     ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing`` itself.
     ``configuration_set_name`` is deprecated: give ``PinpointVoice(configuration_set=...)``.
+    ``origination_numbers``: all the numbers the sender paces over, ``PinpointVoice``'s
+    ``origination_number`` among them.
     """
 
     configuration_set_name: str | None = None
+    origination_numbers: tuple[str, ...] | None = None
     default_language_code: str | None = None
     memory_size: int | None = None
     timeout: Duration | None = None

@@ -1,5 +1,13 @@
 """The sender's sizing: send attempts that fit in its timeout, the queue's timeout and batch size.
 
+The queue's concurrency follows from the quota by Little's law: calls a second times the time a
+call holds an invocation once its slot comes (``SECONDS_PER_CALL``), with headroom::
+
+    max_concurrency = max(2, ceil(calls_per_minute / 60 * SECONDS_PER_CALL * HEADROOM))
+
+and the origination identities needed from pacing's one call a second per number, plus the
+latency spread (``identities_needed``).
+
 Pure functions of the props, without CDK objects: ``VoiceMessageSender`` validates its props with
 them, and tests and benchmarks import them (through ``voice_constructs.sender``).
 """
@@ -26,6 +34,11 @@ MAX_CALLS_PER_MINUTE = 6000
 MAX_TIMEOUT_SECONDS = 900
 DEFAULT_TIMEOUT_SECONDS = 30
 MAX_BATCH_SIZE = 10
+# Little's law's inputs (the contract's, which the simulation states too).
+SECONDS_PER_CALL = contract.SECONDS_PER_CALL
+CONCURRENCY_HEADROOM = contract.CONCURRENCY_HEADROOM
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
+identities_needed = contract.identities_needed
 # The idempotency window's range, in seconds: 1 minute to 7 days.
 MIN_WINDOW_SECONDS = 60
 MAX_WINDOW_SECONDS = 7 * 24 * 3600
@@ -71,6 +84,37 @@ def seconds_per_queued_message(calls_per_minute: int, max_concurrency: int) -> f
     return max_concurrency * interval + CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 
 
+def concurrency_for(calls_per_minute: int) -> int:
+    """The queue's maximum concurrency for a quota (Little's law with headroom, 2 to 1000)."""
+    busy = calls_per_minute / 60 * SECONDS_PER_CALL * CONCURRENCY_HEADROOM
+    return min(MAX_CONCURRENCY, max(MIN_CONCURRENCY, math.ceil(busy)))
+
+
+def check_identities(count: int, calls_per_minute: int) -> None:
+    """Refuse a quota the origination identities cannot reach, naming how many it needs."""
+    needed = identities_needed(calls_per_minute)
+    if count < needed:
+        raise ValueError(
+            f"max_calls_per_minute of {calls_per_minute} needs at least {needed} origination "
+            f"numbers (one call a second each, {contract.LATENCY_SPREAD_SECONDS:g} s apart more "
+            f"for the service's latency), got {count}: give {needed - count} more in "
+            "origination_numbers, or lower max_calls_per_minute to "
+            f"{max_calls_for(count)}"
+        )
+
+
+def max_calls_for(identities: int) -> int:
+    """The highest quota ``identities`` origination numbers reach."""
+    low, high = 1, MAX_CALLS_PER_MINUTE
+    while low < high:
+        middle = (low + high + 1) // 2
+        if identities_needed(middle) <= identities:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 @dataclass(frozen=True)
 class Sizing:
     """The sender's props as checked and derived: what the function and its queue are given."""
@@ -79,6 +123,7 @@ class Sizing:
     max_attempts: int
     window_seconds: int
     batch_size: int
+    max_concurrency: int
 
 
 def size_sender(
@@ -89,14 +134,19 @@ def size_sender(
     idempotency_window_seconds: float,
     enable_queue: bool,
     queue_batch_size: int | None,
-    queue_max_concurrency: int,
+    queue_max_concurrency: int | None,
     max_receive_count: int,
     alarm_age_given: bool,
+    identities: int = 1,
 ) -> Sizing:
     """Check the sizing props together and derive what they imply.
 
     Raises ``ValueError`` naming the prop that cannot work, with the value that would.
     """
+    _check_calls_per_minute(max_calls_per_minute)
+    check_identities(identities, max_calls_per_minute)
+    if queue_max_concurrency is None:
+        queue_max_concurrency = concurrency_for(max_calls_per_minute)
     if timeout_seconds is None:
         timeout_seconds = (
             queue_timeout_seconds(max_calls_per_minute, queue_max_concurrency)
@@ -111,7 +161,6 @@ def size_sender(
         )
     if not 0 <= async_retry_attempts <= 2:
         raise ValueError(f"async_retry_attempts must be 0, 1 or 2, got {async_retry_attempts}")
-    _check_calls_per_minute(max_calls_per_minute)
     window_seconds = int(idempotency_window_seconds)
     if not MIN_WINDOW_SECONDS <= window_seconds <= MAX_WINDOW_SECONDS:
         raise ValueError(
@@ -131,7 +180,7 @@ def size_sender(
             "queue_batch_size and oldest_message_alarm_age configure the queue; "
             "set enable_queue=True to add it"
         )
-    return Sizing(timeout_seconds, attempts, window_seconds, batch_size)
+    return Sizing(timeout_seconds, attempts, window_seconds, batch_size, queue_max_concurrency)
 
 
 def _check_calls_per_minute(calls_per_minute: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
+from collections.abc import Sequence
 from typing import Unpack
 
 from aws_cdk import Annotations, Duration, RemovalPolicy
@@ -40,6 +41,8 @@ from voice_constructs._sizing import (
     MAX_TIMEOUT_SECONDS,
     REDRIVE_SLACK,
     Sizing,
+    concurrency_for,
+    identities_needed,
     max_attempts_for,
     queue_timeout_seconds,
     seconds_per_queued_message,
@@ -62,6 +65,8 @@ __all__ = [
     "MetricOptionsKwargs",
     "SenderOptions",
     "VoiceMessageSender",
+    "concurrency_for",
+    "identities_needed",
     "max_attempts_for",
     "queue_timeout_seconds",
     "seconds_per_queued_message",
@@ -91,8 +96,11 @@ class VoiceMessageSender(Construct):
     within its timeout, masks phone numbers in its logs, and sends failed asynchronous
     invocations to an encrypted SQS queue (``failure_queue``) so no message is dropped silently.
 
+    With several ``origination_numbers``, pacing hands each message the one that can call
+    soonest (an event may still name its own ``OriginationPhoneNumber``).
+
     IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``; with
-    ``api=SmsVoiceApi.V2``, only on the origination identity's and the configuration set's ARNs.
+    ``api=SmsVoiceApi.V2``, only on the origination identities' and the configuration set's ARNs.
     Item actions on its own state table (the call ledger, the quota, the recipient cap).
     """
 
@@ -101,7 +109,8 @@ class VoiceMessageSender(Construct):
         scope: Construct,
         id: str,
         *,
-        origination_number: str,
+        origination_number: str | None = None,
+        origination_numbers: Sequence[str] | None = None,
         caller_id: str | None = None,
         configuration_set_name: str | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
@@ -118,7 +127,7 @@ class VoiceMessageSender(Construct):
         idempotency_window: Duration | None = None,
         enable_queue: bool = False,
         queue_batch_size: int | None = None,
-        queue_max_concurrency: int = 2,
+        queue_max_concurrency: int | None = None,
         max_receive_count: int = 5,
         oldest_message_alarm_age: Duration | None = None,
         powertools_layer: lambda_.ILayerVersion | None = None,
@@ -128,6 +137,12 @@ class VoiceMessageSender(Construct):
         """Create the function, its log group, role and failure queue.
 
         :param origination_number: The long code to call from, E.164 (``+12065550100``).
+            Give this or ``origination_numbers``. :default: - ``origination_numbers``
+        :param origination_numbers: The numbers to call from (with v2, phone number and pool
+            identities by id or ARN); with ``origination_number``, it must be one of them.
+            Each calls at most once a second, so a quota needs
+            ``identities_needed(max_calls_per_minute)`` of them (25 for 1,000 a minute); a pool
+            counts as one. :default: - ``[origination_number]``
         :param caller_id: The number shown to the recipient. :default: - the service's choice
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet`` (the function is created after it), or an existing one
@@ -151,7 +166,8 @@ class VoiceMessageSender(Construct):
         :param failure_queue: Where failed asynchronous invocations go.
             :default: - a new SQS queue, encrypted, TLS only, 14 days retention
         :param max_calls_per_minute: The account's voice quota, enforced across concurrent
-            invocations; calls to one origination number are also kept 1 second apart.
+            invocations as the service sees the calls; calls from one origination number are
+            also kept 1 second apart. Refused when the origination numbers cannot reach it.
             :default: 20 (the production quota; the sandbox allows 5)
         :param idempotency_window: How long a repeated message (same ``IdempotencyKey``, or for
             a queued message without one, the same request) returns the first ``MessageId``
@@ -161,7 +177,8 @@ class VoiceMessageSender(Construct):
         :param queue_batch_size: Messages per invocation from the queue.
             :default: - as many as fit in ``timeout`` at the quota's pace, at most 10
         :param queue_max_concurrency: Most invocations draining the queue at once (2-1000).
-            :default: 2
+            :default: - from the quota by Little's law (``concurrency_for``): 2 up to 106 calls
+            a minute, 19 at 1,000, 57 at 3,000
         :param max_receive_count: Deliveries of a queued message before the function moves it
             to the dead-letter queue with its reason. The queue's own redrive count is
             ``REDRIVE_SLACK`` more, so that a delivery killed before it could act (a crash, a
@@ -181,8 +198,9 @@ class VoiceMessageSender(Construct):
         super().__init__(scope, id)
         self.api = api
         _check_configuration_set(configuration_set, configuration_set_name, api)
+        self.origination_identities = _identities(origination_number, origination_numbers)
         self._check_props(
-            origination_number,
+            self.origination_identities,
             caller_id,
             configuration_set_name,
             default_language_code,
@@ -201,6 +219,7 @@ class VoiceMessageSender(Construct):
             queue_max_concurrency=queue_max_concurrency,
             max_receive_count=max_receive_count,
             alarm_age_given=oldest_message_alarm_age is not None,
+            identities=len(self.origination_identities),
         )
         timeout = timeout or Duration.seconds(sizing.timeout_seconds)
         self.failure_queue = failure_queue or destination_queue(
@@ -235,7 +254,7 @@ class VoiceMessageSender(Construct):
             timeout=timeout,
             reserved_concurrent_executions=reserved_concurrent_executions,
             environment=self._environment(
-                origination_number,
+                self.origination_identities,
                 caller_id,
                 default_language_code,
                 default_voice_id,
@@ -247,7 +266,7 @@ class VoiceMessageSender(Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        allow_sending(self, origination_number)
+        allow_sending(self, self.origination_identities)
         tag_component(self.function, contract.COMPONENT_SENDER, self)
         if failure_queue is None:
             tag_component(self.failure_queue, contract.COMPONENT_FAILURE_QUEUE, self)
@@ -259,7 +278,7 @@ class VoiceMessageSender(Construct):
                 self.function,
                 timeout=timeout,
                 batch_size=sizing.batch_size,
-                max_concurrency=queue_max_concurrency,
+                max_concurrency=sizing.max_concurrency,
                 max_receive_count=max_receive_count,
                 oldest_age=oldest_message_alarm_age or Duration.hours(1),
             )
@@ -269,16 +288,18 @@ class VoiceMessageSender(Construct):
 
     def _check_props(
         self,
-        origination: str,
+        identities: list[str],
         caller_id: str | None,
         set_name: str | None,
         language_code: str,
         voice_id: str | None,
     ) -> None:
+        names = _identity_props(identities)
         if self.api is SmsVoiceApi.V2:
-            check_v2(origination, caller_id, voice_id)
+            check_v2(identities, names, caller_id, voice_id)
         else:
-            check_form("origination_number", origination, _E164, "an E.164 phone number")
+            for name, origination in zip(names, identities, strict=True):
+                check_form(name, origination, _E164, "an E.164 phone number")
             check_form("caller_id", caller_id, _E164, "an E.164 phone number")
         check_form(
             "configuration_set_name",
@@ -309,7 +330,7 @@ class VoiceMessageSender(Construct):
 
     def _environment(
         self,
-        origination: str,
+        identities: list[str],
         caller_id: str | None,
         language_code: str,
         voice_id: str | None,
@@ -317,7 +338,8 @@ class VoiceMessageSender(Construct):
         sizing: Sizing,
     ) -> dict[str, str]:
         environment = {
-            contract.ENV_ORIGINATION_NUMBER: origination,
+            contract.ENV_ORIGINATION_NUMBER: identities[0],
+            contract.ENV_ORIGINATION_IDENTITIES: ",".join(identities),
             contract.ENV_DEFAULT_LANGUAGE_CODE: language_code,
             contract.ENV_MAX_ATTEMPTS: str(sizing.max_attempts),
             contract.ENV_STATE_TABLE: self.state_table.table_name,
@@ -392,6 +414,40 @@ class VoiceMessageSender(Construct):
     def function_arn(self) -> str:
         """The function's ARN."""
         return self.function.function_arn
+
+
+def _identities(single: str | None, several: Sequence[str] | None) -> list[str]:
+    """The origination identities the props give, ``origination_number`` first.
+
+    With both props, ``origination_number`` must be one of ``origination_numbers`` (so that
+    ``PinpointVoice``'s ``origination_number`` and ``SenderOptions(origination_numbers=...)``
+    work together).
+    """
+    if several is None:
+        if single is None:
+            raise ValueError("origination_number or origination_numbers is required, got neither")
+        return [single]
+    identities = list(several)
+    if not identities:
+        raise ValueError("origination_numbers must name at least one number, got []")
+    repeated = sorted({i for i in identities if identities.count(i) > 1})
+    if repeated:
+        raise ValueError(f"origination_numbers must not repeat a number, got {repeated!r}")
+    if single is None:
+        return identities
+    if single not in identities:
+        raise ValueError(
+            f"origination_number must be one of origination_numbers when both are given, got "
+            f"{single!r}"
+        )
+    return [single, *(identity for identity in identities if identity != single)]
+
+
+def _identity_props(identities: list[str]) -> list[str]:
+    """The prop each identity came from, as an error names it."""
+    if len(identities) == 1:
+        return ["origination_number"]
+    return [f"origination_numbers[{n}]" for n in range(len(identities))]
 
 
 def _default_powertools_layer(

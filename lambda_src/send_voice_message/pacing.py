@@ -85,19 +85,13 @@ class Grid:
 
     @classmethod
     def of(
-        cls,
-        calls_per_minute: int,
-        identities: tuple[str, ...] = (),
-        *,
-        spread: float = contract.LATENCY_SPREAD_SECONDS,
-        per_number: float = contract.SECONDS_PER_CALL_PER_NUMBER,
-        shards: int | None = None,
+        cls, calls_per_minute: int, identities: tuple[str, ...] = (), *, shards: int | None = None
     ) -> Grid:
         """The grid for a quota; with too few identities for it, the slower one they allow."""
         if calls_per_minute < 1:
             raise ValueError(f"calls_per_minute must be at least 1, got {calls_per_minute}")
-        number_us = round((per_number + spread) * MICROS)
-        interval = account_interval_us(calls_per_minute, spread)
+        number_us = contract.number_spacing_us()
+        interval = contract.slot_interval_us(calls_per_minute)
         if identities:
             interval = max(interval, -(-number_us // len(identities)))
         count = shards or shards_for(calls_per_minute)
@@ -124,25 +118,12 @@ class Grid:
         return f"pace#slots#{self.interval_us}#{self.shards}#{shard}"
 
 
-def account_interval_us(calls_per_minute: int, spread: float) -> int:
-    """Microseconds between slots: ``calls_per_minute + 1`` slots span more than 60 s + spread."""
-    return round((60 + spread) * MICROS) // calls_per_minute + 1
-
-
 def shards_for(calls_per_minute: int) -> int:
     """How many items share the account's slots at this quota."""
     return max(1, math.ceil(calls_per_minute / contract.CALLS_PER_MINUTE_PER_PACING_SHARD))
 
 
-def identities_needed(
-    calls_per_minute: int,
-    *,
-    spread: float = contract.LATENCY_SPREAD_SECONDS,
-    per_number: float = contract.SECONDS_PER_CALL_PER_NUMBER,
-) -> int:
-    """The fewest identities that reach ``calls_per_minute`` at one call a second each."""
-    number_us = round((per_number + spread) * MICROS)
-    return -(-number_us // account_interval_us(calls_per_minute, spread))
+identities_needed = contract.identities_needed
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,29 @@ SECONDS_PER_CALL = 0.75
 # Concurrency beyond what Little's law gives, for the latency's spread and the poller's gaps.
 CONCURRENCY_HEADROOM = 1.5
 
+
+def slot_interval_us(calls_per_minute: int) -> int:
+    """Microseconds between call slots: ``calls_per_minute + 1`` span over 60 s plus the spread.
+
+    So no closed 60-second window at the service holds more than the quota, whatever each
+    call's latency within the spread; rounding costs one microsecond a slot.
+    """
+    return round((60 + LATENCY_SPREAD_SECONDS) * 1_000_000) // calls_per_minute + 1
+
+
+def number_spacing_us() -> int:
+    """Microseconds between two calls from one number: its one second, plus the spread."""
+    return round((SECONDS_PER_CALL_PER_NUMBER + LATENCY_SPREAD_SECONDS) * 1_000_000)
+
+
+def identities_needed(calls_per_minute: int) -> int:
+    """The fewest origination numbers that reach ``calls_per_minute`` at one call a second each.
+
+    Pacing hands the slots to the identities in turn, so each is ``N`` slots apart: ``N`` must
+    make that at least a second plus the spread.
+    """
+    return -(-number_spacing_us() // slot_interval_us(calls_per_minute))
+
 # --- Call events ----------------------------------------------------------------------------
 
 # botocore's pinpoint-sms-voice model, EventType: what a v1 configuration set can deliver.

@@ -241,6 +241,7 @@ def test_state_table_attribute_is_the_table(stacks: Stacks, plain: Template) -> 
 def test_environment_without_the_queue(plain: Template) -> None:
     assert environment(plain) == {
         "ORIGINATION_NUMBER": ORIGINATION,
+        "ORIGINATION_IDENTITIES": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "STATE_TABLE_NAME": {"Ref": table_id(plain)},
@@ -253,6 +254,7 @@ def test_environment_with_the_queue(stacks: Stacks, queued: Template) -> None:
     queue, dead_letters, _ = queue_ids(stacks.queued, stacks.queued_sender)
     assert environment(queued) == {
         "ORIGINATION_NUMBER": ORIGINATION,
+        "ORIGINATION_IDENTITIES": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "STATE_TABLE_NAME": {"Ref": table_id(queued)},

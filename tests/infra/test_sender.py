@@ -217,6 +217,7 @@ def environment_without_table(template: Template) -> dict[str, Any]:
 def test_environment_defaults(defaults: Template) -> None:
     assert environment_without_table(defaults) == {
         "ORIGINATION_NUMBER": ORIGINATION,
+        "ORIGINATION_IDENTITIES": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "MAX_CALLS_PER_MINUTE": "20",
@@ -227,6 +228,7 @@ def test_environment_defaults(defaults: Template) -> None:
 def test_environment_with_every_option(all_options: Template) -> None:
     assert environment_without_table(all_options) == {
         "ORIGINATION_NUMBER": ORIGINATION,
+        "ORIGINATION_IDENTITIES": ORIGINATION,
         "DEFAULT_LANGUAGE_CODE": "es-US",
         "SEND_MAX_ATTEMPTS": str(max_attempts_for(60)),
         "CALLER_ID": CALLER_ID,
@@ -262,6 +264,7 @@ def test_tokens_are_accepted(stacks: Stacks) -> None:
     template = stacks.template(stacks.tokens)
     assert environment_without_table(template) == {
         "ORIGINATION_NUMBER": {"Ref": "Origination"},
+        "ORIGINATION_IDENTITIES": {"Ref": "Origination"},
         "CALLER_ID": {"Ref": "CallerId"},
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
