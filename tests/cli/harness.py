@@ -136,8 +136,13 @@ class MotoStack:
 
     def _custom_resource(self, logical_id: str, resource_type: str, props: dict[str, Any]) -> None:
         """Create it with the library's own custom resource handler, as CloudFormation would."""
+        from configuration_set import index as configuration_set
         from custom_resource import index as custom_resource
+        from voice_channel import index as voice_channel
 
+        # Clients of this moto scope: another test may have left its own in the handlers.
+        configuration_set.set_client(boto3.client("pinpoint-sms-voice"))
+        voice_channel.set_client(boto3.client("pinpoint"))
         properties = {k: self.resolve(v) for k, v in props.items() if k != "ServiceToken"}
         result = custom_resource.on_event(
             {
