@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from tests.cli.conftest import STACK, World
 from voice_constructs._contract import contract
@@ -95,6 +97,59 @@ def test_fails_an_unreadable_ssml_file_before_invoking(world: World) -> None:
     assert status == _exit.USAGE
     assert "--ssml-file /nonexistent" in world.err.getvalue()
     assert world.lambda_.invocations == []
+
+
+@pytest.mark.parametrize(
+    ("lost", "status"),
+    [(ReadTimeoutError(endpoint_url="https://lambda"), _exit.REFUSED), (KeyboardInterrupt(), 130)],
+)
+def test_fails_a_lost_answer_naming_the_key_so_a_rerun_never_calls_twice(
+    world: World, lost: BaseException, status: int
+) -> None:
+    invoke = world.lambda_.invoke
+
+    def answer_lost(**request: Any) -> dict[str, Any]:
+        invoke(**request)  # the sender placed the call; its answer never arrives
+        raise lost
+
+    world.lambda_.invoke = answer_lost  # type: ignore[method-assign]
+    assert world.run("call", "--stack", STACK, "--to", NUMBER, "--text", "Hello.") == status
+    error = world.err.getvalue()
+    assert "may have been placed" in error
+    found = re.search(r"--idempotency-key (cli-\S+)", error)
+    assert found, error
+    world.lambda_.invoke = invoke  # type: ignore[method-assign]
+    again = call(world, "--idempotency-key", found.group(1))
+    assert [m.message_id for m in world.stack.voice.sent_messages()] == [again["MessageId"]]
+
+
+def test_call_prints_a_generated_key_whole_and_a_given_one_masked(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A uuid whose first group is all digits looks like a phone number to the mask.
+    generated = uuid.UUID("12065550-1420-4000-8000-120655501420")
+    monkeypatch.setattr(uuid, "uuid4", lambda: generated)
+    assert call(world)["IdempotencyKey"] == f"cli-{generated}"
+    status = world.run("call", "--stack", STACK, "--to", "12065550142", "--text", "Hi.")
+    assert status == _exit.REFUSED
+    assert f"IdempotencyKey cli-{generated}" in world.err.getvalue()
+    result = call(world, "--idempotency-key", f"order-for-{NUMBER}")
+    assert result["IdempotencyKey"] == f"order-for-{MASKED}"
+    assert (
+        world.run(
+            "call",
+            "--stack",
+            STACK,
+            "--to",
+            NUMBER,
+            "--text",
+            "Hello.",
+            "--idempotency-key",
+            f"order-for-{NUMBER}",
+        )
+        == _exit.OK
+    )
+    assert NUMBER not in world.out.getvalue()
 
 
 # --- status ----------------------------------------------------------------------------------

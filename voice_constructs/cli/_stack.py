@@ -13,12 +13,14 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from voice_constructs._contract import contract
+from voice_constructs._contract import contract, phone
 from voice_constructs.cli._exit import NOT_FOUND, REFUSED, USAGE, CommandError
 from voice_constructs.cli._runtime import Runtime
 
 # The resource types of the parts, for the tagging API's filter.
 _RESOURCE_TYPES = ["lambda:function", "sqs", "dynamodb:table"]
+# The longest AWS error message quoted (masked: AWS may quote a request's values).
+_AWS_MESSAGE_LIMIT = 300
 # Which option picks among several constructs owning a component.
 _PICKER = {contract.COMPONENT_CALL_STATUS_TABLE: "tracker"}
 
@@ -122,5 +124,6 @@ def aws_error(doing: str, error: Exception) -> CommandError:
         detail = error.response.get("Error", {})
         code = detail.get("Code", "Error")
         status = NOT_FOUND if "NotFound" in code or "NonExistent" in code else REFUSED
-        return CommandError(f"{doing}: {code}: {detail.get('Message', '')}".rstrip(": "), status)
-    return CommandError(f"{doing}: {error}", REFUSED)
+        message = phone.shorten(str(detail.get("Message", "")), _AWS_MESSAGE_LIMIT)
+        return CommandError(f"{doing}: {code}: {message}".rstrip(": "), status)
+    return CommandError(f"{doing}: {phone.shorten(str(error), _AWS_MESSAGE_LIMIT)}", REFUSED)

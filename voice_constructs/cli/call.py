@@ -68,10 +68,10 @@ def run(arguments: argparse.Namespace) -> int:
     event = message_event(arguments)
     stack = Stack(runtime, arguments)
     sender = stack.part(contract.COMPONENT_SENDER, needed_for="call")
-    result, error_type = _invoke(runtime, arguments, sender.arn, event)
+    key = shown_key(arguments, event["IdempotencyKey"])
+    result, error_type = _invoke(runtime, arguments, sender.arn, event, key)
     if error_type is not None:
         message = phone.shorten(str(result.get("errorMessage", "")), _MESSAGE_LIMIT)
-        key = phone.shorten(event["IdempotencyKey"], 100)
         if arguments.json:
             runtime.print_json(
                 {"errorType": error_type, "errorMessage": message, "IdempotencyKey": key}
@@ -85,7 +85,7 @@ def run(arguments: argparse.Namespace) -> int:
                 "MessageId": message_id,
                 "To": to,
                 "DryRun": arguments.dry_run,
-                "IdempotencyKey": event["IdempotencyKey"],
+                "IdempotencyKey": key,
                 "Stack": stack.name,
             }
         )
@@ -93,7 +93,7 @@ def run(arguments: argparse.Namespace) -> int:
     placed = "checked, no call placed (dry run)" if arguments.dry_run else "placed"
     runtime.print(f"MessageId  {message_id}")
     runtime.print(f"To         {to}: {placed}")
-    runtime.print(f"Key        {event['IdempotencyKey']}")
+    runtime.print(f"Key        {key}")
     runtime.print(f"Sender     {sender.construct} ({sender.name})")
     if not arguments.dry_run:
         runtime.note(
@@ -132,16 +132,52 @@ def _read_ssml(path: str) -> str:
         raise CommandError(f"--ssml-file {path}: cannot read it: {error}", USAGE) from None
 
 
+def shown_key(arguments: argparse.Namespace, key: str) -> str:
+    """The ``IdempotencyKey`` as the tool prints it.
+
+    A generated key is printed whole, so it can be given again (a uuid's digit groups look like
+    a phone number to the mask); a key the user gave is masked and cut like any echoed value.
+    """
+    return key if arguments.idempotency_key is None else phone.shorten(key, 100)
+
+
+def _lost(key: str, arguments: argparse.Namespace, what: str) -> str:
+    again = (
+        f"--idempotency-key {key}"
+        if arguments.idempotency_key is None
+        else "the same --idempotency-key"
+    )
+    return (
+        f"{what}; the call may have been placed: run it again with {again} to get its "
+        "MessageId (a new key could call the person twice)"
+    )
+
+
 def _invoke(
-    runtime: Runtime, arguments: argparse.Namespace, function_arn: str, event: dict[str, Any]
+    runtime: Runtime,
+    arguments: argparse.Namespace,
+    function_arn: str,
+    event: dict[str, Any],
+    key: str,
 ) -> tuple[dict[str, Any], str | None]:
-    """The sender's answer, and its error type when it refused."""
+    """The sender's answer, and its error type when it refused.
+
+    Once the request may have left, every way of losing the answer (an error, a timeout,
+    Ctrl-C) names the key: running again with it is the only way that never calls twice.
+    """
     lambda_ = runtime.client(arguments, "lambda")
     try:
         response = lambda_.invoke(FunctionName=function_arn, Payload=json.dumps(event).encode())
-    except (ClientError, BotoCoreError) as error:
-        raise aws_error("invoking the sender", error) from None
-    payload = response["Payload"].read()
+        payload = response["Payload"].read()
+    except ClientError as error:
+        raise aws_error(f"invoking the sender (IdempotencyKey {key})", error) from None
+    except BotoCoreError as error:
+        text = phone.shorten(str(error), 300)
+        raise CommandError(_lost(key, arguments, f"invoking the sender: {text}"), REFUSED) from None
+    except KeyboardInterrupt:
+        raise CommandError(
+            _lost(key, arguments, "interrupted while invoking the sender"), 130
+        ) from None
     try:
         result = json.loads(payload) if payload else {}
     except ValueError:
