@@ -276,6 +276,71 @@ def test_fails_to_redrive_an_unknown_outcome(world: World) -> None:
     assert json.loads(world.out.getvalue())["Queues"]["dead-letter-queue"]["waiting"] == 1
 
 
+def move_by_sqs(world: World, body: dict[str, Any], **attributes: str) -> None:
+    """Enqueue ``body`` and receive it until SQS moves it to the dead-letter queue."""
+    sqs = boto3.client("sqs")
+    url = queue_url(world, contract.COMPONENT_BULK_QUEUE)
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody=json.dumps(body),
+        MessageAttributes={
+            name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()
+        },
+    )
+    for _ in range(100):
+        if "Messages" not in sqs.receive_message(QueueUrl=url, VisibilityTimeout=0):
+            return
+    raise AssertionError("SQS never moved it")
+
+
+def test_queue_redrive_leaves_letters_sqs_moved_unless_named(world: World) -> None:
+    # The function failed on every delivery (perhaps after the call was placed): SQS moved it.
+    move_by_sqs(
+        world, {"DestinationPhoneNumber": NUMBER, "Content": {"PlainTextMessage": {"Text": "a"}}}
+    )
+    assert world.run("queue", "redrive", "--stack", STACK, "--yes") == _exit.OK
+    assert "no dead letter to redrive" in world.err.getvalue()
+    assert world.run("queue", "--stack", STACK, "--json") == _exit.OK
+    (letter,) = json.loads(world.out.getvalue())["DeadLetters"]
+    assert letter["FailureType"] == "moved_by_sqs"
+    assert "perhaps after the call was placed" in letter["FailureReason"]
+    status = world.run("queue", "redrive", "--stack", STACK, "--yes", "--type", "moved_by_sqs")
+    assert status == _exit.OK
+    assert "redrove 1" in world.out.getvalue()
+
+
+def test_a_dead_letter_sqs_moved_is_known_by_its_source_queue_not_its_old_reason() -> None:
+    from voice_constructs.cli.queue import _dead_letter
+
+    letter = _dead_letter(
+        {
+            "MessageId": "m-1",
+            "ReceiptHandle": "r-1",
+            "Body": "[" * 100_000,  # too deep for json: no traceback
+            "Attributes": {"DeadLetterQueueSourceArn": "arn:aws:sqs:us-east-1:123456789012:q"},
+            "MessageAttributes": {
+                "FailureType": {"DataType": "String", "StringValue": "invalid" * 100},
+                "FailureReason": {"DataType": "String", "StringValue": f"to {NUMBER}"},
+            },
+        }
+    )
+    assert letter.failure_type == "moved_by_sqs"
+    assert NUMBER not in letter.reason
+    assert letter.to == "?"
+    typed = _dead_letter(
+        {
+            "MessageId": "m-2",
+            "ReceiptHandle": "r-2",
+            "Body": "{}",
+            "MessageAttributes": {
+                "FailureType": {"DataType": "String", "StringValue": f"x{NUMBER}" * 100},
+            },
+        }
+    )
+    assert len(typed.failure_type) <= 60
+    assert NUMBER not in typed.failure_type
+
+
 # --- finding the stack -----------------------------------------------------------------------
 
 

@@ -24,7 +24,16 @@ _COUNTS = {
     "delayed": "ApproximateNumberOfMessagesDelayed",
 }
 # What a dead letter without the sender's reason means: SQS moved it after its last receive.
-_MOVED_BY_SQS = "moved by SQS after its last delivery: the function failed on every one"
+# The function failed on every delivery, perhaps after the service accepted the call, so its
+# outcome is unknown: it is redriven only when a person names the type.
+MOVED_BY_SQS = "moved_by_sqs"
+_MOVED_BY_SQS = (
+    "moved by SQS after its last delivery: the function failed on every one, perhaps after the "
+    "call was placed"
+)
+# Redriven unless named with --type: every other type placed no call.
+_NEVER_BY_DEFAULT = (OUTCOME_UNKNOWN, MOVED_BY_SQS)
+_TYPE_LIMIT = 60
 _REASON_LIMIT = 200
 # How long dead letters stay hidden while a person confirms a redrive.
 _DECISION_SECONDS = 300
@@ -82,7 +91,7 @@ def register(subcommands: Any) -> None:
         action="append",
         metavar="FAILURE_TYPE",
         help="only dead letters of this failure type (repeatable; default: every type but "
-        f"{OUTCOME_UNKNOWN})",
+        f"{OUTCOME_UNKNOWN} and {MOVED_BY_SQS}, whose call may have been placed)",
     )
     redrive.add_argument("--limit", type=int, default=100, help="at most this many (default: 100)")
     redrive.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -144,7 +153,11 @@ def run_redrive(arguments: argparse.Namespace) -> int:
         letter
         for letter in taken
         if letter.failure_type != OUTCOME_UNKNOWN
-        and (not arguments.types or letter.failure_type in arguments.types)
+        and (
+            letter.failure_type in arguments.types
+            if arguments.types
+            else letter.failure_type not in _NEVER_BY_DEFAULT
+        )
     ]
     queues.release([letter for letter in taken if letter not in chosen])
     if not chosen:
@@ -225,6 +238,7 @@ class _Queues:
                     MaxNumberOfMessages=min(_BATCH, limit - len(letters)),
                     VisibilityTimeout=hide_seconds,
                     MessageAttributeNames=["All"],
+                    MessageSystemAttributeNames=["DeadLetterQueueSourceArn"],
                     WaitTimeSeconds=0,
                 ).get("Messages", [])
             except (ClientError, BotoCoreError) as error:
@@ -279,12 +293,16 @@ def _dead_letter(message: dict[str, Any]) -> DeadLetter:
     attributes = message.get("MessageAttributes") or {}
     failure_type = attributes.get("FailureType", {}).get("StringValue")
     reason = attributes.get("FailureReason", {}).get("StringValue")
+    # SQS keeps a message's attributes when it moves it: a letter once redriven with the
+    # sender's reason, that then failed on every delivery, still carries that old reason.
+    if failure_type is None or (message.get("Attributes") or {}).get("DeadLetterQueueSourceArn"):
+        failure_type, reason = MOVED_BY_SQS, _MOVED_BY_SQS
     return DeadLetter(
         message_id=message["MessageId"],
         receipt_handle=message["ReceiptHandle"],
         body=message["Body"],
         attributes=attributes,
-        failure_type=failure_type or "moved_by_sqs",
+        failure_type=phone.shorten(failure_type, _TYPE_LIMIT),
         reason=phone.shorten(reason or _MOVED_BY_SQS, _REASON_LIMIT),
         to=_destination(message["Body"]),
     )
@@ -293,7 +311,7 @@ def _dead_letter(message: dict[str, Any]) -> DeadLetter:
 def _destination(body: str) -> str:
     try:
         event = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "?"
     number = event.get("DestinationPhoneNumber") if isinstance(event, dict) else None
     return phone.mask(number) if isinstance(number, str) else "?"
