@@ -45,6 +45,7 @@ class World:
     actions: set[str] = field(default_factory=set)
     answers: list[str] = field(default_factory=list)
     interactive: bool = False
+    thinking: float = 0.0  # seconds a person takes to answer a prompt
     err_tty: bool = False
     out: Terminal = field(default_factory=Terminal)
     err: Terminal = field(default_factory=Terminal)
@@ -69,6 +70,10 @@ class World:
         made.meta.events.register("before-call", record)
         return made
 
+    def read_line(self, prompt: str) -> str:
+        self.now += self.thinking
+        return self.answers.pop(0)
+
     def run(self, *argv: str) -> int:
         """Run the tool; output is in ``out`` and ``err`` (fresh for every run)."""
         self.out, self.err = Terminal(), Terminal(self.err_tty)
@@ -80,7 +85,7 @@ class World:
             out=self.out,
             err=self.err,
             interactive=lambda: self.interactive,
-            read_line=lambda prompt: self.answers.pop(0),
+            read_line=self.read_line,
         )
         return main(list(argv), runtime=runtime)
 

@@ -258,6 +258,20 @@ def test_queue_redrive_moves_dead_letters_back_with_their_reasons(world: World) 
     assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=dead)
 
 
+def test_fails_a_redrive_confirmed_after_the_letters_were_visible_again(world: World) -> None:
+    enqueue(
+        world,
+        {"DestinationPhoneNumber": "12065550199", "Content": {"PlainTextMessage": {"Text": "a"}}},
+    )
+    world.stack.poll_queue()
+    world.interactive, world.answers, world.thinking = True, ["y"], 299.0
+    assert world.run("queue", "redrive", "--stack", STACK) == _exit.REFUSED
+    assert "nothing redriven; run it again" in world.err.getvalue()
+    assert "Messages" not in boto3.client("sqs").receive_message(
+        QueueUrl=queue_url(world, contract.COMPONENT_BULK_QUEUE)
+    )
+
+
 def test_fails_to_redrive_an_unknown_outcome(world: World) -> None:
     dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
     boto3.client("sqs").send_message(

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from voice_constructs._contract import contract, phone
-from voice_constructs.cli._exit import OK, USAGE, CommandError
+from voice_constructs.cli._exit import OK, REFUSED, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
 from voice_constructs.cli._stack import Stack, aws_error
@@ -37,6 +37,8 @@ _TYPE_LIMIT = 60
 _REASON_LIMIT = 200
 # How long dead letters stay hidden while a person confirms a redrive.
 _DECISION_SECONDS = 300
+# Time kept for the moves themselves after the answer.
+_MARGIN_SECONDS = 60
 # SQS's limit for one ReceiveMessage.
 _BATCH = 10
 
@@ -148,6 +150,7 @@ def run_redrive(arguments: argparse.Namespace) -> int:
         )
     queues = _Queues(runtime, arguments)
     # Hidden while the person decides, so no other reader moves them meanwhile.
+    started = runtime.monotonic()
     taken = queues.take(arguments.limit, hide_seconds=_DECISION_SECONDS)
     chosen = [
         letter
@@ -172,6 +175,13 @@ def run_redrive(arguments: argparse.Namespace) -> int:
         queues.release(chosen)
         runtime.note("nothing redriven")
         return OK
+    if runtime.monotonic() - started > _DECISION_SECONDS - _MARGIN_SECONDS:
+        # Their receipt handles may be stale: a delete could leave a copy in both queues.
+        raise CommandError(
+            f"the answer came after {_DECISION_SECONDS - _MARGIN_SECONDS} s, when the dead "
+            "letters may be visible to other readers again: nothing redriven; run it again",
+            REFUSED,
+        )
     moved = queues.redrive(chosen)
     if arguments.json:
         runtime.print_json({"Redriven": [letter.summary() for letter in moved]})
