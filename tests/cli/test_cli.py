@@ -272,6 +272,18 @@ def test_fails_a_redrive_confirmed_after_the_letters_were_visible_again(world: W
     )
 
 
+def test_queue_leaves_out_a_failure_queue_the_user_brought(world: World) -> None:
+    # A queue the user gave as failure_queue carries none of the constructs' tags.
+    failure = queue_url(world, contract.COMPONENT_FAILURE_QUEUE)
+    boto3.client("sqs").untag_queue(QueueUrl=failure, TagKeys=[contract.TAG_COMPONENT])
+    assert world.run("queue", "--stack", STACK, "--json") == _exit.OK, world.err.getvalue()
+    queues = json.loads(world.out.getvalue())["Queues"]
+    assert queues[contract.COMPONENT_FAILURE_QUEUE] is None
+    assert queues[contract.COMPONENT_BULK_QUEUE]["waiting"] == 0
+    assert world.run("queue", "--stack", STACK) == _exit.OK
+    assert contract.COMPONENT_FAILURE_QUEUE not in world.out.getvalue()
+
+
 def test_fails_to_redrive_an_unknown_outcome(world: World) -> None:
     dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
     boto3.client("sqs").send_message(

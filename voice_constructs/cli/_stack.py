@@ -72,11 +72,16 @@ class Stack:
             raise aws_error(f"finding the parts of stack {self.name}", error) from None
         return found
 
-    def part(self, component: str, *, needed_for: str) -> Part:
-        """The one ``component`` of the stack, picked by ``--sender``/``--tracker`` if several."""
+    def part(self, component: str, *, needed_for: str, owner: str | None = None) -> Part:
+        """The one ``component`` of the stack, picked by ``--sender``/``--tracker`` if several.
+
+        :param owner: Only the one of this construct (the queues of one sender).
+        """
         option = _PICKER.get(component, "sender")
         wanted: str | None = getattr(self._arguments, option, None)
         candidates = [p for p in self.parts() if p.component == component]
+        if owner is not None:
+            candidates = [p for p in candidates if p.construct == owner]
         if wanted:
             candidates = [p for p in candidates if _matches(p.construct, wanted)]
         if not candidates:

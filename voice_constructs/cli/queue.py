@@ -13,7 +13,7 @@ from voice_constructs._contract import contract, phone
 from voice_constructs.cli._exit import OK, REFUSED, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
-from voice_constructs.cli._stack import Stack, aws_error
+from voice_constructs.cli._stack import Part, Stack, aws_error
 
 # The sender dead-letters these with a reason; a redrive of one would be refused again, since
 # the call may have been placed.
@@ -107,14 +107,16 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.limit < 0:
         raise CommandError(f"--limit must be 0 or more, got {arguments.limit}", USAGE)
     queues = _Queues(runtime, arguments)
-    counts = {
+    counts: dict[str, dict[str, int] | None] = {
         component: queues.counts(component)
-        for component in (
-            contract.COMPONENT_BULK_QUEUE,
-            contract.COMPONENT_DEAD_LETTER_QUEUE,
-            contract.COMPONENT_FAILURE_QUEUE,
-        )
+        for component in (contract.COMPONENT_BULK_QUEUE, contract.COMPONENT_DEAD_LETTER_QUEUE)
     }
+    # A failure queue the user brought is not tagged: it is left out (null), not an error.
+    counts[contract.COMPONENT_FAILURE_QUEUE] = (
+        queues.counts(contract.COMPONENT_FAILURE_QUEUE)
+        if queues.has(contract.COMPONENT_FAILURE_QUEUE)
+        else None
+    )
     letters = queues.peek(arguments.limit)
     if arguments.json:
         runtime.print_json(
@@ -124,7 +126,8 @@ def run(arguments: argparse.Namespace) -> int:
             }
         )
         return OK
-    runtime.print(_table(["queue", *_COUNTS], [[name, *c.values()] for name, c in counts.items()]))
+    rows = [[name, *c.values()] for name, c in counts.items() if c is not None]
+    runtime.print(_table(["queue", *_COUNTS], rows))
     if letters:
         runtime.print()
         runtime.print(
@@ -210,9 +213,22 @@ class _Queues:
         self._sqs = runtime.client(arguments, "sqs")
         self._urls: dict[str, str] = {}
 
+    def _part(self, component: str) -> Part:
+        """``component`` of the sender that owns the bulk queue (never another sender's)."""
+        needed_for = "queue (the sender's bulk queue)"
+        bulk = self._stack.part(contract.COMPONENT_BULK_QUEUE, needed_for=needed_for)
+        if component == contract.COMPONENT_BULK_QUEUE:
+            return bulk
+        return self._stack.part(component, needed_for=needed_for, owner=bulk.construct)
+
+    def has(self, component: str) -> bool:
+        """Whether the bulk queue's sender has a tagged ``component``."""
+        owner = self._part(contract.COMPONENT_BULK_QUEUE).construct
+        return any(p.component == component and p.construct == owner for p in self._stack.parts())
+
     def url(self, component: str) -> str:
         if component not in self._urls:
-            part = self._stack.part(component, needed_for="queue (the sender's bulk queue)")
+            part = self._part(component)
             account = part.arn.split(":")[4]
             try:
                 self._urls[component] = self._sqs.get_queue_url(
