@@ -1,15 +1,16 @@
 """The tags by which ``voice-constructs`` (the command-line tool) finds a stack's parts.
 
-Each tagged resource carries the part it is (``voice-constructs:component``) and the path of
-the construct that owns it (``voice-constructs:construct``); CloudFormation adds the stack's
-name. One ``tag:GetResources`` call then finds every part of a deployed stack.
+Each tagged resource carries its stack's name (``voice-constructs:stack``, resolved by
+CloudFormation from ``AWS::StackName``), the part it is (``voice-constructs:component``) and the
+path of the construct that owns it (``voice-constructs:construct``). One ``tag:GetResources``
+call then finds every part of a deployed stack.
 """
 
 from __future__ import annotations
 
 import re
 
-from aws_cdk import Stack, Tags
+from aws_cdk import Aws, Stack, Tags
 from constructs import Construct, IConstruct
 
 from voice_constructs._contract import contract
@@ -27,5 +28,6 @@ def construct_tag(owner: Construct) -> str:
 
 def tag_component(resource: IConstruct, component: str, owner: Construct) -> None:
     """Tag ``resource`` as ``component`` of the construct ``owner``."""
+    Tags.of(resource).add(contract.TAG_STACK, Aws.STACK_NAME)
     Tags.of(resource).add(contract.TAG_COMPONENT, component)
     Tags.of(resource).add(contract.TAG_CONSTRUCT, construct_tag(owner))

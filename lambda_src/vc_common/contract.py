@@ -269,8 +269,9 @@ EVENTBRIDGE_VOICE_DETAIL_TYPE = "Voice Message Delivery Status Updated"
 
 # --- Resource tags: how the command-line tool finds a deployed stack's parts ----------------
 
-# CloudFormation tags every taggable resource it creates with its stack's name.
-TAG_STACK_NAME = "aws:cloudformation:stack-name"
+# The stack's name (the template's own AWS::StackName: CloudFormation's automatic
+# aws:cloudformation:stack-name tag reaches some resource types only).
+TAG_STACK = "voice-constructs:stack"
 # Which part of the library a resource is, and the path of the construct that owns it.
 TAG_COMPONENT = "voice-constructs:component"
 TAG_CONSTRUCT = "voice-constructs:construct"

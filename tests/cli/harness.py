@@ -98,7 +98,7 @@ class MotoStack:
         if isinstance(props.get("Tags"), dict):
             tags = {k: self.resolve(v) for k, v in props["Tags"].items()}
         # What CloudFormation adds to every taggable resource it creates.
-        tags[contract.TAG_STACK_NAME] = self.stack_name
+        tags["aws:cloudformation:stack-name"] = self.stack_name
         tags["aws:cloudformation:logical-id"] = logical_id
         return tags
 
@@ -197,6 +197,8 @@ class MotoStack:
                 return self.region
             if value["Ref"] == "AWS::AccountId":
                 return ACCOUNT
+            if value["Ref"] == "AWS::StackName":
+                return self.stack_name
             return self._created(value["Ref"]).ref
         if "Fn::GetAtt" in value:
             logical_id, attribute = value["Fn::GetAtt"]

@@ -461,3 +461,46 @@ def test_the_readme_lists_exactly_the_permissions_each_command_uses(world: World
     assert "redrove 1" in world.out.getvalue()
     used["queue redrive"] |= world.actions
     assert readme_permissions() == used
+
+
+# --- review findings --------------------------------------------------------------------------
+
+
+def test_a_limit_given_before_redrive_reaches_it(world: World) -> None:
+    enqueue(
+        world,
+        *(
+            {"DestinationPhoneNumber": f"1206555010{i}", "Content": {"PlainTextMessage": {}}}
+            for i in range(3)
+        ),
+    )
+    world.stack.poll_queue()
+    assert world.run("queue", "--stack", STACK, "--limit", "1", "redrive", "--yes") == _exit.OK
+    assert "redrove 1 " in world.out.getvalue()
+
+
+def test_fails_status_with_a_phone_number_for_a_message_id_without_echoing_it(
+    world: World,
+) -> None:
+    assert world.run("status", NUMBER, "--stack", STACK) == _exit.NOT_FOUND
+    assert NUMBER not in world.err.getvalue()
+    assert MASKED in world.err.getvalue()
+
+
+def test_fails_status_follow_with_no_event_at_all_as_timed_out(world: World) -> None:
+    message_id = call(world)["MessageId"]
+    status = world.run("status", message_id, "--stack", STACK, "--follow", "--timeout", "5")
+    assert status == _exit.TIMED_OUT
+    assert "no event recorded" in world.err.getvalue()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
+def test_fails_a_timeout_that_is_not_a_finite_positive_number(world: World, value: str) -> None:
+    status = world.run("status", "x", "--stack", STACK, "--follow", "--timeout", value)
+    assert status == _exit.USAGE
+    assert "--timeout must be" in world.err.getvalue()
+
+
+def test_redrive_with_nothing_to_move_still_prints_json(world: World) -> None:
+    assert world.run("queue", "redrive", "--stack", STACK, "--yes", "--json") == _exit.OK
+    assert json.loads(world.out.getvalue()) == {"Redriven": []}

@@ -25,6 +25,7 @@ def _components(template: Template) -> dict[str, tuple[str, str]]:
             component = pairs[contract.TAG_COMPONENT]
             assert component not in found, f"{component} tagged twice"
             found[component] = (resource["Type"], pairs[contract.TAG_CONSTRUCT])
+            assert pairs[contract.TAG_STACK] == {"Ref": "AWS::StackName"}
             assert logical_id
     return found
 

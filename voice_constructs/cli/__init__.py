@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
-from voice_constructs.cli._exit import MEANINGS, USAGE, CommandError
+from voice_constructs.cli._exit import INTERRUPTED, MEANINGS, USAGE, CommandError
 from voice_constructs.cli._runtime import Runtime
 
 PROGRAM = "voice-constructs"
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None, *, runtime: Runtime | None = None) -
         return error.status
     except KeyboardInterrupt:
         runtime.note(f"{PROGRAM}: interrupted")
-        return 130
+        return INTERRUPTED
 
 
 def run() -> None:

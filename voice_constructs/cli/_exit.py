@@ -11,6 +11,8 @@ USAGE = 2
 NOT_FOUND = 3
 # A wait (``status --follow``) ran out before the call reached a final status.
 TIMED_OUT = 4
+# Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
 
 MEANINGS = {
     OK: "success",
@@ -18,6 +20,7 @@ MEANINGS = {
     USAGE: "bad command line, or a missing extra",
     NOT_FOUND: "the stack, a part of it, or the call was not found",
     TIMED_OUT: "status --follow ran out of time before a final status",
+    INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
 

@@ -59,7 +59,7 @@ class Stack:
     def _find(self) -> list[Part]:
         tagging = self._runtime.client(self._arguments, "resourcegroupstaggingapi")
         filters = [
-            {"Key": contract.TAG_STACK_NAME, "Values": [self.name]},
+            {"Key": contract.TAG_STACK, "Values": [self.name]},
             {"Key": contract.TAG_COMPONENT},
         ]
         found: list[Part] = []

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from voice_constructs._contract import contract, phone
-from voice_constructs.cli._exit import OK, REFUSED, USAGE, CommandError
+from voice_constructs.cli._exit import INTERRUPTED, OK, REFUSED, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
 from voice_constructs.cli._stack import Stack, aws_error
@@ -176,7 +176,7 @@ def _invoke(
         raise CommandError(_lost(key, arguments, f"invoking the sender: {text}"), REFUSED) from None
     except KeyboardInterrupt:
         raise CommandError(
-            _lost(key, arguments, "interrupted while invoking the sender"), 130
+            _lost(key, arguments, "interrupted while invoking the sender"), INTERRUPTED
         ) from None
     try:
         result = json.loads(payload) if payload else {}

@@ -39,6 +39,8 @@ _REASON_LIMIT = 200
 _DECISION_SECONDS = 300
 # Time kept for the moves themselves after the answer.
 _MARGIN_SECONDS = 60
+# How many dead letters a command reads unless --limit says otherwise.
+_SHOW_LIMIT, _REDRIVE_LIMIT = 10, 100
 # SQS's limit for one ReceiveMessage.
 _BATCH = 10
 
@@ -75,7 +77,10 @@ def register(subcommands: Any) -> None:
         "queue and failure queue, and the dead letters' failure types and reasons. Phone "
         "numbers are masked. Reading a dead letter hides it for a second only.",
     )
-    command.add_argument("--limit", type=int, default=10, help="dead letters to show (default: 10)")
+    # No defaults here: a --limit given before `redrive` must reach it (see _limit).
+    command.add_argument(
+        "--limit", type=int, default=None, help="dead letters to show (default: 10)"
+    )
     command.set_defaults(handler=run)
     actions = command.add_subparsers(title="actions", metavar="ACTION")
     redrive = actions.add_parser(
@@ -95,7 +100,12 @@ def register(subcommands: Any) -> None:
         help="only dead letters of this failure type (repeatable; default: every type but "
         f"{OUTCOME_UNKNOWN} and {MOVED_BY_SQS}, whose call may have been placed)",
     )
-    redrive.add_argument("--limit", type=int, default=100, help="at most this many (default: 100)")
+    redrive.add_argument(
+        "--limit",
+        type=int,
+        default=argparse.SUPPRESS,
+        help=f"at most this many (default: {_REDRIVE_LIMIT})",
+    )
     redrive.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     redrive.set_defaults(handler=run_redrive)
 
@@ -104,8 +114,7 @@ def run(arguments: argparse.Namespace) -> int:
     """Print the queues' counts and the first dead letters."""
     runtime: Runtime = arguments.runtime
     require_stack(arguments)
-    if arguments.limit < 0:
-        raise CommandError(f"--limit must be 0 or more, got {arguments.limit}", USAGE)
+    limit = _limit(arguments, _SHOW_LIMIT, least=0)
     queues = _Queues(runtime, arguments)
     counts: dict[str, dict[str, int] | None] = {
         component: queues.counts(component)
@@ -117,7 +126,7 @@ def run(arguments: argparse.Namespace) -> int:
         if queues.has(contract.COMPONENT_FAILURE_QUEUE)
         else None
     )
-    letters = queues.peek(arguments.limit)
+    letters = queues.peek(limit)
     if arguments.json:
         runtime.print_json(
             {
@@ -143,8 +152,7 @@ def run_redrive(arguments: argparse.Namespace) -> int:
     """Move the chosen dead letters back to the bulk queue, after confirmation."""
     runtime: Runtime = arguments.runtime
     require_stack(arguments)
-    if arguments.limit < 1:
-        raise CommandError(f"--limit must be at least 1, got {arguments.limit}", USAGE)
+    limit = _limit(arguments, _REDRIVE_LIMIT, least=1)
     if arguments.types and OUTCOME_UNKNOWN in arguments.types:
         raise CommandError(
             f"--type {OUTCOME_UNKNOWN}: never redriven, the call may have been placed (the "
@@ -154,7 +162,7 @@ def run_redrive(arguments: argparse.Namespace) -> int:
     queues = _Queues(runtime, arguments)
     # Hidden while the person decides, so no other reader moves them meanwhile.
     started = runtime.monotonic()
-    taken = queues.take(arguments.limit, hide_seconds=_DECISION_SECONDS)
+    taken = queues.take(limit, hide_seconds=_DECISION_SECONDS)
     chosen = [
         letter
         for letter in taken
@@ -168,7 +176,7 @@ def run_redrive(arguments: argparse.Namespace) -> int:
     queues.release([letter for letter in taken if letter not in chosen])
     if not chosen:
         runtime.note("no dead letter to redrive")
-        return OK
+        return _redriven(runtime, arguments, [])
     try:
         go = arguments.yes or _confirmed(runtime, chosen)
     except BaseException:
@@ -177,7 +185,7 @@ def run_redrive(arguments: argparse.Namespace) -> int:
     if not go:
         queues.release(chosen)
         runtime.note("nothing redriven")
-        return OK
+        return _redriven(runtime, arguments, [])
     if runtime.monotonic() - started > _DECISION_SECONDS - _MARGIN_SECONDS:
         # Their receipt handles may be stale: a delete could leave a copy in both queues.
         raise CommandError(
@@ -185,12 +193,23 @@ def run_redrive(arguments: argparse.Namespace) -> int:
             "letters may be visible to other readers again: nothing redriven; run it again",
             REFUSED,
         )
-    moved = queues.redrive(chosen)
+    return _redriven(runtime, arguments, queues.redrive(chosen))
+
+
+def _redriven(runtime: Runtime, arguments: argparse.Namespace, moved: list[DeadLetter]) -> int:
     if arguments.json:
         runtime.print_json({"Redriven": [letter.summary() for letter in moved]})
     else:
         runtime.print(f"redrove {len(moved)} dead letter(s) to the bulk queue")
     return OK
+
+
+def _limit(arguments: argparse.Namespace, default: int, *, least: int) -> int:
+    limit: int | None = getattr(arguments, "limit", None)
+    limit = default if limit is None else limit
+    if limit < least:
+        raise CommandError(f"--limit must be at least {least}, got {limit}", USAGE)
+    return limit
 
 
 def _confirmed(runtime: Runtime, chosen: list[DeadLetter]) -> bool:
@@ -209,6 +228,7 @@ class _Queues:
     """The sender's queues, by their tags."""
 
     def __init__(self, runtime: Runtime, arguments: argparse.Namespace) -> None:
+        self._runtime = runtime
         self._stack = Stack(runtime, arguments)
         self._sqs = runtime.client(arguments, "sqs")
         self._urls: dict[str, str] = {}
@@ -281,13 +301,24 @@ class _Queues:
         url = self.url(contract.COMPONENT_DEAD_LETTER_QUEUE)
         for start in range(0, len(letters), _BATCH):
             batch = letters[start : start + _BATCH]
-            self._sqs.change_message_visibility_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "ReceiptHandle": x.receipt_handle, "VisibilityTimeout": 0}
-                    for i, x in enumerate(batch)
-                ],
-            )
+            try:
+                failed = self._sqs.change_message_visibility_batch(
+                    QueueUrl=url,
+                    Entries=[
+                        {"Id": str(i), "ReceiptHandle": x.receipt_handle, "VisibilityTimeout": 0}
+                        for i, x in enumerate(batch)
+                    ],
+                ).get("Failed", [])
+            except (ClientError, BotoCoreError) as error:
+                raise aws_error(
+                    f"putting back {len(batch)} dead letter(s) (they reappear by themselves "
+                    "when their hiding runs out)",
+                    error,
+                ) from None
+            if failed:
+                self._runtime.note(
+                    f"{len(failed)} dead letter(s) stay hidden until their hiding runs out"
+                )
 
     def redrive(self, letters: list[DeadLetter]) -> list[DeadLetter]:
         """Send each letter to the bulk queue with its attributes, then delete it.
@@ -308,6 +339,9 @@ class _Queues:
                 raise aws_error(
                     f"redriving {letter.message_id} ({len(moved)} moved before it)", error
                 ) from None
+            except KeyboardInterrupt:
+                self._runtime.note(f"interrupted: {len(moved)} dead letter(s) moved before it")
+                raise
             moved.append(letter)
         return moved
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from voice_constructs._contract import contract
+from voice_constructs._contract import contract, phone
 from voice_constructs.cli._exit import NOT_FOUND, OK, TIMED_OUT, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
@@ -16,6 +17,9 @@ from voice_constructs.cli._stack import Stack, aws_error
 from voice_constructs.status import CallStatus, get_call_status
 
 _SPINNER = "|/-\\"
+# A day: --follow is for a call, and a wait with no end is a mistake.
+_LONGEST_WAIT = 86_400.0
+_ECHO_LIMIT = 100
 
 
 def register(subcommands: Any) -> None:
@@ -54,8 +58,14 @@ def run(arguments: argparse.Namespace) -> int:
     """Print the call's status; with ``--follow``, first wait for a final one."""
     runtime: Runtime = arguments.runtime
     require_stack(arguments)
-    if arguments.timeout <= 0 or arguments.interval <= 0:
-        raise CommandError("--timeout and --interval must be more than 0 seconds", USAGE)
+    for option, value in (("--timeout", arguments.timeout), ("--interval", arguments.interval)):
+        if not (math.isfinite(value) and 0 < value <= _LONGEST_WAIT):
+            raise CommandError(
+                f"{option} must be more than 0 and at most {_LONGEST_WAIT:g} seconds, got "
+                f"{value:g}",
+                USAGE,
+            )
+    shown = phone.shorten(arguments.message_id, _ECHO_LIMIT)
     table = Stack(runtime, arguments).part(
         contract.COMPONENT_CALL_STATUS_TABLE, needed_for="status (track call status)"
     )
@@ -63,17 +73,18 @@ def run(arguments: argparse.Namespace) -> int:
         status = _follow(runtime, arguments, table.name)
     else:
         status = _read(runtime, arguments, table.name)
+    if status is None and arguments.follow:
+        raise CommandError(f"no event recorded for {shown} in {arguments.timeout:g} s", TIMED_OUT)
     if status is None:
         raise CommandError(
-            f"no event recorded yet for {arguments.message_id} (a call's first event comes "
-            "a few seconds after it is placed; --follow waits)",
+            f"no event recorded yet for {shown} (a call's first event comes a few seconds "
+            "after it is placed; --follow waits)",
             NOT_FOUND,
         )
     _show(runtime, arguments, status)
     if arguments.follow and not status.is_final:
         raise CommandError(
-            f"{arguments.message_id} is still {status.status} after {arguments.timeout:g} s",
-            TIMED_OUT,
+            f"{shown} is still {status.status} after {arguments.timeout:g} s", TIMED_OUT
         )
     return OK
 
@@ -93,16 +104,18 @@ def _follow(runtime: Runtime, arguments: argparse.Namespace, table: str) -> Call
     spinner = itertools.cycle(_SPINNER)
     draw = runtime.err_is_terminal() and not arguments.json
     status = _read(runtime, arguments, table)
-    while (status is None or not status.is_final) and runtime.monotonic() < deadline:
+    try:
+        while (status is None or not status.is_final) and runtime.monotonic() < deadline:
+            if draw:
+                left = max(0.0, deadline - runtime.monotonic())
+                state = status.status if status else "no event yet"
+                runtime.err.write(f"\r{next(spinner)} {state}, {left:.0f} s left ")
+                runtime.err.flush()
+            runtime.sleep(min(arguments.interval, max(0.0, deadline - runtime.monotonic())))
+            status = _read(runtime, arguments, table)
+    finally:
         if draw:
-            left = max(0.0, deadline - runtime.monotonic())
-            state = status.status if status else "no event yet"
-            runtime.err.write(f"\r{next(spinner)} {state}, {left:.0f} s left ")
-            runtime.err.flush()
-        runtime.sleep(min(arguments.interval, max(0.0, deadline - runtime.monotonic())))
-        status = _read(runtime, arguments, table)
-    if draw:
-        runtime.err.write("\r" + " " * 40 + "\r")
+            runtime.err.write("\r" + " " * 40 + "\r")
     return status
 
 
