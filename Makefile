@@ -33,6 +33,8 @@ help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
 	@echo "  make venv          create .venv/ and install the project with its dev extra"
 	@echo "  make checkov-venv  install checkov into .venv-checkov/ (its pins conflict with ours)"
+	@echo "  make awscli-venv   install the AWS CLI v1 into .venv-awscli/ (it pins its own botocore)"
+	@echo "  make conformance-js  install the JavaScript SDK clients for the conformance tests (npm ci)"
 	@echo "  make synth         synthesize the sample app into cdk.out/ and print the review summary"
 	@echo "  make test          ruff, mypy --strict and pytest (fast pass of the deep tests)"
 	@echo "  make lint          ruff check and ruff format --check"
