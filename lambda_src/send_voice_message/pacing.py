@@ -11,8 +11,8 @@ at most once.
 ``I[i mod N]``: consecutive slots of one identity are ``N * interval`` apart, and the interval
 is at least ``(1 + spread) / N``, so one number never calls twice within a second at the service,
 and no per-number item is needed. Each message gets the identity of the earliest free slot.
-An event that names one of those identities takes the first slot of that identity in a shard
-(the shard's slots before it are given up: such events cost up to ``N / K`` slots each). An
+An event that names one of those identities holds the first free slot of that identity in a
+shard (the shard's ``held`` list); the shard's next takers pass over it, so no slot is lost. An
 event that names another number takes a shard's next slot together with that number's own item
 (one second plus the spread after its previous call), in one transaction, and waits while the
 number is busy rather than skip slots.
@@ -30,6 +30,7 @@ jittered pause on the clock.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import random
 from collections.abc import Callable
@@ -50,6 +51,9 @@ KEY_ATTRIBUTE = "id"
 EXPIRY_ATTRIBUTE = "expiration"
 NEXT_ATTRIBUTE = "next_slot"
 NUMBER_NEXT_ATTRIBUTE = "next_us"
+# Slots of a shard that events naming one of the own identities hold ahead of its next slot
+# (a JSON list), which the shard's next takers pass over.
+HELD_ATTRIBUTE = "held"
 MAX_ATTEMPTS = 20
 # A conflict's pause: uniform in [0, min(cap, base * 2 ** n)) ("full jitter").
 BACKOFF_BASE_SECONDS = 0.002
@@ -133,6 +137,7 @@ class _Plan:
     shard: int
     index: int
     wait: float = 0.0
+    again: bool = False  # the slot was held by a named event: try the next one at once
 
 
 class Pacer:
@@ -157,6 +162,7 @@ class Pacer:
         self._before_write = before_write
         # What this container last saw of each shard and outside number (never ahead of them).
         self._shard_next: dict[int, int] = {}
+        self._shard_held: dict[int, str | None] = {}
         self._number_next: dict[str, int] = {}
 
     def reserve_any(self, *, latest_start: float) -> tuple[str, float]:
@@ -194,6 +200,8 @@ class Pacer:
                 if wait > 0:
                     self.clock.sleep(wait)
                 return result
+            if result.again:
+                continue
             if self.grid.time(result.index) + result.wait > latest_start:
                 raise PacingTimeoutError(self.grid.time(result.index) - self.clock.now())
             if result.wait > 0:
@@ -238,27 +246,64 @@ class Pacer:
             if error_code(error) not in _CONFLICT:
                 raise
             old: dict[str, Any] = dict(error.response)
-            seen = _next_of(old.get("Item"))
+            seen = self._remember(shard, old.get("Item"))
             if seen is not None and seen >= lower:
-                self._shard_next[shard] = seen  # taken until after the caller's deadline
-                return _Plan(shard, seen)
-            return self._conditional(shard, lower, latest, number=None)
-        taken = int(response["Attributes"][NEXT_ATTRIBUTE]["N"])
+                return _Plan(shard, seen)  # taken until after the caller's deadline
+            return self._conditional(shard, self._free(shard, lower), latest, number=None)
+        taken = self._remember(shard, response["Attributes"])
+        if taken is None:
+            raise AssertionError("unreachable: the condition needs the shard's next slot")
         self._shard_next[shard] = taken + self.grid.shards
+        if taken in _held(self._shard_held.get(shard)):
+            return _Plan(shard, taken, again=True)  # a named event's: the next one is ours
         return taken
+
+    def _remember(self, shard: int, item: dict[str, Any] | None) -> int | None:
+        """Keep what ``item`` says of the shard (its next slot and held slots); its next slot."""
+        seen = _next_of(item)
+        if seen is not None:
+            self._shard_next[shard] = seen
+        self._shard_held[shard] = (item or {}).get(HELD_ATTRIBUTE, {}).get("S")
+        return seen
+
+    def _free(self, shard: int, index: int) -> int:
+        """The first slot of ``shard`` from ``index`` that no named event holds."""
+        held = _held(self._shard_held.get(shard))
+        while index in held:
+            index += self.grid.shards
+        return index
 
     # --- A slot of one named identity ------------------------------------------------------------
 
     def _identity_slot(self, position: int, latest: int) -> _Plan | int:
-        """A slot whose identity is ``identities[position]`` (the slots between are given up)."""
+        """Hold the first free slot whose identity is ``identities[position]``.
+
+        The shard's next slot stays where it is: the slots before the held one go to the next
+        takers as usual, and they pass over the held one.
+        """
         count = len(self.grid.identities)
         common = math.gcd(self.grid.shards, count)
         allowed = [s for s in range(self.grid.shards) if (position - s) % common == 0]
         shard = self._pick_shard(allowed)
-        index = max(self._shard_next.get(shard, 0), self._lower(shard))
+        response = self._client.get_item(
+            TableName=self._table,
+            Key={KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
+            ConsistentRead=True,
+        )
+        following = self._remember(shard, response.get("Item")) or 0
+        index = self._free(shard, max(following, self._lower(shard)))
         while index % count != position:
-            index += self.grid.shards
-        return self._conditional(shard, index, latest, number=None)
+            index = self._free(shard, index + self.grid.shards)
+        if index > latest:
+            return _Plan(shard, index)
+        held = sorted({h for h in _held(self._shard_held[shard]) if h >= following} | {index})
+        return self._write_slot(
+            shard,
+            index,
+            "SET #held = :held, #exp = :exp",
+            {":held": {"S": json.dumps(held)}},
+            number=None,
+        )
 
     def _number_slot(self, key: str, latest: int) -> _Plan | int:
         """A shard's next slot for a number outside the identities, once that number is free.
@@ -267,7 +312,7 @@ class Pacer:
         slot: a later slot would give up the ones between, which other calls can use.
         """
         shard = self._pick_shard(list(range(self.grid.shards)))
-        index = max(self._shard_next.get(shard, 0), self._lower(shard))
+        index = self._free(shard, max(self._shard_next.get(shard, 0), self._lower(shard)))
         busy = self._number_next.get(key, 0) / MICROS - self.grid.time(index)
         if busy > 0:
             return _Plan(shard, index, wait=busy)
@@ -283,9 +328,25 @@ class Pacer:
         """
         if index > latest:
             return _Plan(shard, index)
+        return self._write_slot(
+            shard,
+            index,
+            "SET #next = :after, #exp = :exp",
+            {":after": {"N": str(index + self.grid.shards)}},
+            number=number,
+        )
+
+    def _write_slot(
+        self, shard: int, index: int, update: str, values: dict[str, Any], *, number: str | None
+    ) -> _Plan | int:
+        """Apply ``update`` to the shard unless it passed ``index`` or its held slots changed.
+
+        With an outside ``number``, only if that number is free at the slot too (one
+        transaction). Returns the slot, or the plan that failed (after learning why).
+        """
         if self._before_write is not None:
             self._before_write()
-        items = [self._slot_update(shard, index)]
+        items = [self._slot_update(shard, index, update, values)]
         if number is not None:
             items.append(self._number_update(number, index))
         try:
@@ -300,7 +361,8 @@ class Pacer:
                 raise
             self._learn(error, shard, number)
             return _Plan(shard, index)
-        self._shard_next[shard] = index + self.grid.shards
+        if update.startswith("SET #next"):
+            self._shard_next[shard] = index + self.grid.shards
         if number is not None:
             self._number_next[number] = self._number_at(index) + self.grid.number_spacing_us
         return index
@@ -315,27 +377,37 @@ class Pacer:
             seen_number = _attribute(found[1], NUMBER_NEXT_ATTRIBUTE)
             if seen_number is not None:
                 self._number_next[number] = seen_number
-        seen = _next_of(found[0])
-        if seen is not None:
-            self._shard_next[shard] = seen
+        if found[0] is not None:
+            self._remember(shard, found[0])
 
     # --- The requests --------------------------------------------------------------------------
 
     def _number_at(self, index: int) -> int:
         return index * self.grid.interval_us
 
-    def _slot_update(self, shard: int, index: int) -> dict[str, Any]:
+    def _slot_update(
+        self, shard: int, index: int, update: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        held = self._shard_held.get(shard)
+        values = {**values, ":index": {"N": str(index)}, ":exp": {"N": str(self._expiry())}}
+        if held is None:
+            held_condition = "attribute_not_exists(#held)"
+        else:
+            held_condition = "#held = :seen"
+            values[":seen"] = {"S": held}
         return {
             "TableName": self._table,
             "Key": {KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
-            "UpdateExpression": "SET #next = :after, #exp = :exp",
-            "ConditionExpression": "attribute_not_exists(#next) OR #next <= :index",
-            "ExpressionAttributeNames": {"#next": NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
-            "ExpressionAttributeValues": {
-                ":index": {"N": str(index)},
-                ":after": {"N": str(index + self.grid.shards)},
-                ":exp": {"N": str(self._expiry())},
+            "UpdateExpression": update,
+            "ConditionExpression": (
+                f"(attribute_not_exists(#next) OR #next <= :index) AND {held_condition}"
+            ),
+            "ExpressionAttributeNames": {
+                "#next": NEXT_ATTRIBUTE,
+                "#exp": EXPIRY_ATTRIBUTE,
+                "#held": HELD_ATTRIBUTE,
             },
+            "ExpressionAttributeValues": values,
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
 
@@ -375,13 +447,17 @@ class Pacer:
                 ":k": {"N": str(self.grid.shards)},
                 ":exp": {"N": str(self._expiry())},
             },
-            ReturnValues="UPDATED_OLD",
+            ReturnValues="ALL_OLD",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
         return response
 
     def _expiry(self) -> int:
         return int(self.clock.now()) + DAY_SECONDS
+
+
+def _held(raw: str | None) -> frozenset[int]:
+    return frozenset(json.loads(raw)) if raw else frozenset()
 
 
 def _attribute(item: dict[str, Any] | None, name: str) -> int | None:

@@ -172,13 +172,17 @@ def test_an_event_naming_an_own_identity_gets_one_of_its_slots(
     dynamodb: Any, table: str, clock: SimClock
 ) -> None:
     quota = make_quota(dynamodb, table, clock, calls_per_minute=600, identities=own(15))
-    quota.reserve_any(latest_start=FAR)
+    _, first = quota.reserve_any(latest_start=FAR)
 
     instant = quota.reserve(own(15)[7], latest_start=FAR)
 
     index = quota.grid.first_index(instant)
     assert quota.grid.identity(index) == own(15)[7]
-    # Its slot is never handed out again.
+    # No slot is given up: the shard's next slot is still the one after the first call's, and
+    # the held slot is passed over when the next takers reach it.
+    [shard] = [i for i in items(dynamodb, table) if i["id"]["S"].startswith("pace#slots")]
+    assert int(shard["next_slot"]["N"]) == quota.grid.first_index(first) + 1
+    assert json.loads(shard["held"]["S"]) == [index]
     later = [quota.reserve_any(latest_start=FAR) for _ in range(30)]
     assert all(t != instant for _, t in later)
 
