@@ -251,6 +251,75 @@ def bulk_figure() -> Figure:
     )
 
 
+# Each quota's run: enough messages for over a minute of backlog at that quota.
+SCALE_RUNS = ((20, 300), (100, 1000), (1000, 3000), (3000, 6000))
+# What the state table took per sent message before issue 16's pacing, counted from that code
+# (a ledger claim, a recipient slot, two pacing reads and a two-item transaction, the outcome).
+DYNAMODB_BEFORE = "6 requests, 7 write and 2 read units"
+
+
+def scale_figures() -> list[Figure]:
+    """The bulk path at 20 to 3,000 calls a minute, sized by the synthesized construct."""
+    from tests.handlers.test_scale_simulation import run_scale
+
+    figures = []
+    for quota, messages in SCALE_RUNS:
+        result = run_scale(None, quota, messages=messages)
+        ok = (
+            result.throughput >= 0.95
+            and not result.lost
+            and not result.second_calls
+            and result.max_calls_in_window <= quota
+            and result.min_gap_per_number >= 1.0
+        )
+        figures.append(
+            Figure(
+                f"Scale {quota:,} a minute ({result.identities} numbers)",
+                f"accepted per minute (batch {result.sized.batch_size}, "
+                f"concurrency {result.sized.max_concurrency})",
+                f"quota ({quota:,} a minute)",
+                result.throughput,
+                None,
+                None,
+                ">= 0.95, 0 lost, 0 second calls, <= quota in 60 s, >= 1 s per number",
+                ok,
+                f"{len(result.lost)} lost, {len(result.second_calls)} second calls, "
+                f"max {result.max_calls_in_window:,} in 60 s, min gap "
+                f"{result.min_gap_per_number:.3f} s per number; per sent message: "
+                f"{result.per_sent(result.dynamodb_requests):.2f} DynamoDB requests "
+                f"({result.per_sent(result.write_units):.2f} write, "
+                f"{result.per_sent(result.read_units):.2f} read units; before: {DYNAMODB_BEFORE}), "
+                f"{result.per_sent(sum(result.sqs.values())):.2f} SQS requests, "
+                f"{result.per_sent(result.lambda_seconds):.2f} Lambda s",
+            )
+        )
+    figures.append(_refusal_figure())
+    return figures
+
+
+def _refusal_figure() -> Figure:
+    """1,000 a minute with 20 numbers: the construct refuses it at synth."""
+    from tests.handlers.test_scale_simulation import run_scale
+
+    try:
+        run_scale(None, 1000, identities=20, messages=10)
+    except ValueError as error:
+        refused, note = True, str(error)
+    else:
+        refused, note = False, "synthesized: no refusal"
+    return Figure(
+        "Scale 1,000 a minute (20 numbers)",
+        "refused at synth",
+        "",
+        1.0 if refused else 0.0,
+        None,
+        None,
+        "refused, naming the numbers needed",
+        refused and "25" in note,
+        note.split(":")[0],
+    )
+
+
 def _zip_size(directory: Path) -> int:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -410,7 +479,7 @@ def main() -> None:
     start = time.perf_counter()
     figures = [synth_figure(), synth_without_gates_figure(), cold_import_figure()]
     message, per_second = per_message_figure()
-    figures += [message, bulk_figure(), *size_figures()]
+    figures += [message, bulk_figure(), *scale_figures(), *size_figures()]
     report = table(figures, per_second, time.perf_counter() - start)
     RESULTS.write_text(report)
     print(report)
