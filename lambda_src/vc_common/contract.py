@@ -156,6 +156,7 @@ def identities_needed(calls_per_minute: int) -> int:
     """
     return -(-number_spacing_us() // slot_interval_us(calls_per_minute))
 
+
 # --- Call events ----------------------------------------------------------------------------
 
 # botocore's pinpoint-sms-voice model, EventType: what a v1 configuration set can deliver.
