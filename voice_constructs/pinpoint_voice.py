@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
@@ -30,6 +32,7 @@ class PinpointVoice(Construct):
         application_id: str | None = None,
         removal_policy: RemovalPolicy | None = None,
         origination_number: str | None = None,
+        origination_numbers: Sequence[str] | None = None,
         caller_id: str | None = None,
         default_voice_id: str | None = None,
         enable_queue: bool = False,
@@ -51,7 +54,11 @@ class PinpointVoice(Construct):
         :param removal_policy: Applied to the created application and to the voice channel.
             :default: - both are deleted with the stack (an adopted application is never deleted)
         :param origination_number: The long code to call from (E.164); adds ``sender``.
-            :default: - no sender
+            :default: - no sender, unless ``origination_numbers`` is given
+        :param origination_numbers: Several numbers to call from (with v2, phone number and
+            pool identities); adds ``sender``, which paces each number at one call a second and
+            hands each message the number that can call soonest (a quota above 40 calls a
+            minute needs more than one). :default: - ``[origination_number]``
         :param caller_id: Number shown to recipients. :default: - the service's choice
         :param default_voice_id: Amazon Polly voice of the sender. :default: - the service's
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
@@ -104,7 +111,15 @@ class PinpointVoice(Construct):
                 f"call_event_source={call_event_source} with track_call_status=False"
             )
         self.sender: VoiceMessageSender | None = None
-        if origination_number is not None:
+        options = sender_options.given() if sender_options is not None else {}
+        if origination_numbers is not None:
+            if "origination_numbers" in options:
+                raise ValueError(
+                    "origination_numbers is given twice: as a prop and in sender_options; "
+                    "give it once"
+                )
+            options["origination_numbers"] = tuple(origination_numbers)
+        if origination_number is not None or origination_numbers is not None:
             self.sender = VoiceMessageSender(
                 self,
                 "Sender",
@@ -120,7 +135,7 @@ class PinpointVoice(Construct):
                     if max_calls_per_minute is None
                     else max_calls_per_minute
                 ),
-                **(sender_options.given() if sender_options is not None else {}),
+                **options,
             )
         elif (
             caller_id is not None
@@ -131,8 +146,8 @@ class PinpointVoice(Construct):
         ):
             raise ValueError(
                 "caller_id, default_voice_id, enable_queue, max_calls_per_minute and "
-                "sender_options configure the sender, which needs origination_number; got "
-                "origination_number=None"
+                "sender_options configure the sender, which needs origination_number or "
+                "origination_numbers; got neither"
             )
 
     def _track_call_status(

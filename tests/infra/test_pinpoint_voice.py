@@ -342,3 +342,27 @@ def test_cdk_json_carries_every_recommended_feature_flag() -> None:
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     missing = {k: v for k, v in recommended.items() if context.get(k) != v}
     assert missing == {}
+
+
+def test_pinpoint_voice_passes_its_origination_numbers_to_the_sender() -> None:
+    numbers = ["+12065550100", "+12065550101", "+12065550102"]
+    stack = cdk.Stack(cdk.App(), "Numbers")
+    voice = PinpointVoice(
+        stack, "Voice", application=False, origination_numbers=numbers, max_calls_per_minute=100
+    )
+    assert voice.sender is not None
+    assert list(voice.sender.origination_identities) == numbers
+
+
+def test_fails_origination_numbers_given_twice() -> None:
+    from voice_constructs import SenderOptions
+
+    stack = cdk.Stack(cdk.App(), "Twice")
+    with pytest.raises(ValueError, match="origination_numbers is given twice"):
+        PinpointVoice(
+            stack,
+            "Voice",
+            application=False,
+            origination_numbers=["+12065550100"],
+            sender_options=SenderOptions(origination_numbers=("+12065550101",)),
+        )

@@ -560,7 +560,8 @@ def test_pinpoint_voice_fails_for_sender_options_without_origination_number(
     stack = cdk.Stack(cdk.App(), "NoOrigination")
     message = (
         "caller_id, default_voice_id, enable_queue, max_calls_per_minute and sender_options "
-        "configure the sender, which needs origination_number; got origination_number=None"
+        "configure the sender, which needs origination_number or origination_numbers; got "
+        "neither"
     )
     with pytest.raises(ValueError, match=exactly(message)):
         PinpointVoice(stack, "Voice", **props)
