@@ -58,3 +58,13 @@ def test_the_tools_for_tests_and_review_import_without_starting_jsii() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr[-1000:]
+
+
+def test_the_readme_performance_table_is_the_committed_bench_run() -> None:
+    bench = (ROOT / "bench" / "results.md").read_text()
+    rows = [line for line in bench.splitlines() if line.startswith("|")]
+    performance = README.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    assert [line for line in performance.splitlines() if line.startswith("|")] == rows
+    seconds = re.search(r"Command: `make bench` \((\d+) s\)", bench)
+    assert seconds is not None
+    assert f"`make bench` ({seconds.group(1)} s from an installed venv" in performance
