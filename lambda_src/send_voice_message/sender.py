@@ -124,13 +124,19 @@ class Sender:
         object.__setattr__(self, "_bulk", bulk)
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str] | None = None) -> Sender:
-        """The sender the construct configured through the function's environment variables."""
+    def from_environment(
+        cls, env: Mapping[str, str] | None = None, *, clock: Clock | None = None
+    ) -> Sender:
+        """The sender the construct configured through the function's environment variables.
+
+        :param clock: What the sender, its ledger and its pacing read and sleep on.
+            :default: - the system's clock
+        """
         env = os.environ if env is None else env
         api = env.get(ENV_API, API_V1)
         if api not in APIS:
             raise RuntimeError(f"{ENV_API} must be {API_V1!r} or {API_V2!r}, got {api!r}")
-        clock = SystemClock()
+        clock = clock or SystemClock()
         identities = origination_identities(env)
         ledger = quota = None
         table = env.get(ENV_STATE_TABLE)

@@ -39,7 +39,6 @@ class World:
 
     stack: MotoStack
     lambda_: LocalLambda
-    now: float = 0.0
     on_sleep: Callable[[World], None] | None = None
     sleeps: list[float] = field(default_factory=list)
     actions: set[str] = field(default_factory=set)
@@ -49,6 +48,15 @@ class World:
     err_tty: bool = False
     out: Terminal = field(default_factory=Terminal)
     err: Terminal = field(default_factory=Terminal)
+
+    @property
+    def now(self) -> float:
+        """The stack's simulated clock: the tool's waits, the handlers and the fakes read it."""
+        return self.stack.clock.time
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self.stack.clock.time = value
 
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)

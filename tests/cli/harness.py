@@ -34,6 +34,19 @@ from voice_constructs.testing import EmittedCallEvent, VoiceMock
 ACCOUNT = "123456789012"
 
 
+class SimClock:
+    """The one simulated clock of the stack: its handlers, the fakes, and the tool's waits."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.time = start
+
+    def now(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.time += max(seconds, 0.0)
+
+
 class UnresolvedError(Exception):
     """The template refers to something the harness does not create."""
 
@@ -58,6 +71,9 @@ class MotoStack:
         self.functions: dict[str, dict[str, str]] = {}  # function name -> environment
         self.handlers: dict[str, str] = {}  # function name -> handler
         self.tracker_events: list[dict[str, Any]] = []
+        self.clock = SimClock()
+        voice.sms_voice().clock = self.clock.now
+        voice.sms_voice_v2().clock = self.clock.now
         self._deploy()
 
     # --- deploy -----------------------------------------------------------------------------
@@ -229,7 +245,7 @@ class MotoStack:
         if self.handlers.get(name) != contract.SENDER_HANDLER:
             raise AssertionError(f"the tool invoked {function_name}, which is not the sender")
         context = LambdaContext(aws_request_id=str(uuid.uuid4()), function_name=name)
-        with sender_index.use(Sender.from_environment(self.functions[name])):
+        with sender_index.use(Sender.from_environment(self.functions[name], clock=self.clock)):
             try:
                 result = sender_index.handler(json.loads(payload), context)
             except Exception as error:
@@ -256,7 +272,7 @@ class MotoStack:
         records = [_sqs_record(message, queue_arn, self.region) for message in messages]
         name = self.resolve(props["FunctionName"])
         context = LambdaContext(aws_request_id=str(uuid.uuid4()), function_name=name)
-        with sender_index.use(Sender.from_environment(self.functions[name])):
+        with sender_index.use(Sender.from_environment(self.functions[name], clock=self.clock)):
             result: dict[str, Any] = sender_index.handler({"Records": records}, context)
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         for message in messages:
