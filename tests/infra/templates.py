@@ -45,3 +45,14 @@ def as_list(value: Any) -> list[Any]:
 def exactly(message: str) -> str:
     """A ``pytest.raises`` pattern matching ``message`` and nothing else."""
     return rf"\A{re.escape(message)}\Z"
+
+
+class Synthesized:
+    """A test module's stacks: :meth:`template` synthesizes each once, when first asked for."""
+
+    def template(self, stack: Any) -> Template:
+        """The template of ``stack``, synthesized on first use (a synth costs seconds)."""
+        cache: dict[str, Template] = self.__dict__.setdefault("_synthesized", {})
+        if stack.artifact_id not in cache:
+            cache[stack.artifact_id] = Template.from_stack(stack)
+        return cache[stack.artifact_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -20,6 +20,7 @@ from send_voice_message import ledger
 from tests.conftest import cdk_context
 from tests.infra.templates import (
     SENDER_HANDLER,
+    Synthesized,
     as_list,
     exactly,
     role_statements,
@@ -59,7 +60,7 @@ DEFAULT_SECONDS_PER_MESSAGE = 2 * 3 + 7
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     plain: cdk.Stack
     queued: cdk.Stack
@@ -70,13 +71,6 @@ class Stacks:
     queued_sender: VoiceMessageSender
     custom_sender: VoiceMessageSender
     grant: iam.Grant
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        """Synthesize each stack's template once per module."""
-        if stack.stack_name not in self._templates:
-            self._templates[stack.stack_name] = Template.from_stack(stack)
-        return self._templates[stack.stack_name]
 
 
 @pytest.fixture(scope="module")

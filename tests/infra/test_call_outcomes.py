@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -19,7 +19,7 @@ from constructs import Construct
 
 import app as sample
 from tests.conftest import cdk_context
-from tests.infra.templates import as_list, exactly, role_statements, sender_function
+from tests.infra.templates import Synthesized, as_list, exactly, role_statements, sender_function
 from voice_constructs import (
     CallStatusTracker,
     EventDestination,
@@ -64,7 +64,7 @@ DEEP_SCOPE = "Deeply.Nested Scope_" * 5
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     sample: cdk.Stack
     off: cdk.Stack
@@ -88,13 +88,6 @@ class Stacks:
     read_grant: iam.Grant
     own: VoiceConfigurationSet
     own_voice: PinpointVoice
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        """Synthesize each stack's template once per module."""
-        if stack.artifact_id not in self._templates:
-            self._templates[stack.artifact_id] = Template.from_stack(stack)
-        return self._templates[stack.artifact_id]
 
 
 @pytest.fixture(scope="module")

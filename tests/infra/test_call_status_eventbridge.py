@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,7 +12,13 @@ from aws_cdk.assertions import Template
 
 import app as sample
 from tests.conftest import cdk_context
-from tests.infra.templates import exactly, role_statements, sender_function, sender_role_id
+from tests.infra.templates import (
+    Synthesized,
+    exactly,
+    role_statements,
+    sender_function,
+    sender_role_id,
+)
 from voice_constructs import (
     CallEventSource,
     CallStatusTracker,
@@ -46,7 +52,7 @@ V2_CALL_EVENTS = [
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     tracker: cdk.Stack
     variant: cdk.Stack
@@ -57,13 +63,6 @@ class Stacks:
     through_set_voice: PinpointVoice
     given_set_voice: PinpointVoice
     given: VoiceConfigurationSet
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        """Synthesize each stack's template once per module."""
-        if stack.artifact_id not in self._templates:
-            self._templates[stack.artifact_id] = Template.from_stack(stack)
-        return self._templates[stack.artifact_id]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import typing
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -18,7 +18,13 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Annotations, Match, Template
 
 from tests.conftest import cdk_context
-from tests.infra.templates import exactly, role_statements, sender_function, sender_role_id
+from tests.infra.templates import (
+    Synthesized,
+    exactly,
+    role_statements,
+    sender_function,
+    sender_role_id,
+)
 from voice_constructs import (
     CloudWatchLogsDestination,
     EventDestination,
@@ -42,7 +48,7 @@ DEPRECATED = "configuration_set_name is deprecated and will be removed in the ne
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     v1_alias: cdk.Stack
     v1_imported: cdk.Stack
@@ -52,12 +58,6 @@ class Stacks:
     token_arn: cdk.Stack
     custom: cdk.Stack
     bound: list[VoiceConfigurationSet]
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        if stack.stack_name not in self._templates:
-            self._templates[stack.stack_name] = Template.from_stack(stack)
-        return self._templates[stack.stack_name]
 
 
 class RecordingDestination(EventDestination):

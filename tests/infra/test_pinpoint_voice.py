@@ -13,7 +13,7 @@ from aws_cdk.assertions import Capture, Match, Template
 
 import app as sample
 from tests.conftest import ROOT, cdk_context
-from tests.infra.templates import exactly
+from tests.infra.templates import Synthesized, exactly
 from voice_constructs import CallEventSource, PinpointVoice, SmsVoiceApi, VoiceChannel
 from voice_constructs._provider import HANDLER_TIMEOUT
 from voice_constructs.review import cdk_nag, cfn_lint
@@ -49,16 +49,13 @@ CHANNEL_ACTIONS = [
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     sample: cdk.Stack
     adopted: cdk.Stack
     two_channels: cdk.Stack
     attributes: cdk.Stack
     retained: cdk.Stack
-
-    def template(self, stack: cdk.Stack) -> Template:
-        return Template.from_stack(stack)
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -19,6 +19,7 @@ import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import (
     SENDER_HANDLER,
+    Synthesized,
     as_list,
     exactly,
     role_statements,
@@ -46,7 +47,7 @@ METRICS = {
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     sample: cdk.Stack
     defaults: cdk.Stack
@@ -57,13 +58,6 @@ class Stacks:
     own_queue_sender: VoiceMessageSender
     grant: iam.Grant
     metrics: dict[str, cloudwatch.Metric]
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        """Synthesize each stack's template once per module."""
-        if stack.stack_name not in self._templates:
-            self._templates[stack.stack_name] = Template.from_stack(stack)
-        return self._templates[stack.stack_name]
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -12,7 +12,13 @@ from aws_cdk.assertions import Template
 
 import app as sample
 from tests.conftest import cdk_context
-from tests.infra.templates import exactly, role_statements, sender_function, sender_role_id
+from tests.infra.templates import (
+    Synthesized,
+    exactly,
+    role_statements,
+    sender_function,
+    sender_role_id,
+)
 from voice_constructs import (
     CallEventSource,
     PinpointVoice,
@@ -37,17 +43,11 @@ V2_CALL_EVENTS = [
 
 
 @dataclass
-class Stacks:
+class Stacks(Synthesized):
     app: cdk.App
     variant: cdk.Stack
     pool: cdk.Stack
     configured: cdk.Stack
-    _templates: dict[str, Template] = field(default_factory=dict)
-
-    def template(self, stack: cdk.Stack) -> Template:
-        if stack.stack_name not in self._templates:
-            self._templates[stack.stack_name] = Template.from_stack(stack)
-        return self._templates[stack.stack_name]
 
 
 @pytest.fixture(scope="module")
