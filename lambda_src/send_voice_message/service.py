@@ -170,7 +170,9 @@ class Service:
             # A dry run places no call, so it takes none of the recipient's daily calls.
             if self._quota is not None and not request.get("DryRun"):
                 slot = self._quota.claim_recipient(destination)
-            response = self._call(request, deadline=deadline, attempts=attempts, pooled=pooled)
+            response = self._call(
+                request, deadline=deadline, attempts=attempts, pooled=pooled, log=log
+            )
         except _Unanswered as unknown:
             reason = (
                 f"the request was sent but {unknown}; the call may have been placed, so it is "
@@ -205,11 +207,19 @@ class Service:
             )
 
     def _call(
-        self, request: dict[str, Any], *, deadline: float, attempts: int, pooled: bool
+        self,
+        request: dict[str, Any],
+        *,
+        deadline: float,
+        attempts: int,
+        pooled: bool,
+        log: dict[str, Any],
     ) -> dict[str, Any]:
         for attempt in range(1, attempts + 1):
             if self._quota is not None:
                 request = _paced(self._quota, request, deadline - CALL_BUDGET_SECONDS, pooled)
+                # The number pacing handed out, which the log lines after this one name.
+                log["origination"] = mask(_origination(request))
             response, retry, failure = self._attempt(request)
             if failure is None:
                 return response

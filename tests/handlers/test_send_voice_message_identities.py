@@ -88,3 +88,19 @@ def test_identities_come_from_the_list_or_the_one_number() -> None:
     assert origination_identities(listed) == ("+12065550100", "+12065550101")
     assert origination_identities({contract.ENV_ORIGINATION_NUMBER: OWN[1]}) == (OWN[1],)
     assert origination_identities({}) == ()
+
+
+def test_the_log_names_the_number_that_called(
+    sender: Sender,
+    voice_mock: VoiceMock,
+    lambda_context: LambdaContext,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO")
+    for n in range(3):
+        sender.handle(event(n), lambda_context)
+
+    logged = [r.origination for r in caplog.records if r.getMessage() == "voice message sent"]
+    called = [c.body["OriginationPhoneNumber"] for c in voice_mock.calls("SendVoiceMessage")]
+    assert len(set(called)) == 3
+    assert logged == [f"{n[:2]}{'*' * (len(n) - 6)}{n[-4:]}" for n in called]
