@@ -330,6 +330,14 @@ def _zip_size(directory: Path) -> int:
     return len(buffer.getvalue())
 
 
+# Each function's code asset, known by the package of its handler.
+_HANDLER_ASSETS = (
+    ("send_voice_message", "sender"),
+    ("call_status", "call status tracker"),
+    ("custom_resource", "custom resources"),
+)
+
+
 def size_figures() -> list[Figure]:
     """Asset sizes, function count and template size of the sample without options."""
     with tempfile.TemporaryDirectory() as out:
@@ -343,10 +351,9 @@ def size_figures() -> list[Figure]:
         assets = {}
         for directory in Path(out).glob("asset.*"):
             names = {p.name for p in directory.iterdir()}
-            label = (
-                "handlers (sender and others)"
-                if "send_voice_message" in names
-                else ("provider framework (aws-cdk-lib)")
+            label = next(
+                (f"handlers: {what}" for package, what in _HANDLER_ASSETS if package in names),
+                "provider framework (aws-cdk-lib)",
             )
             assets[label] = _zip_size(directory)
         template_bytes = len(template_path.read_bytes())

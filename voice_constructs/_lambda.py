@@ -59,7 +59,7 @@ def handler_function(
     log_group: logs.ILogGroup,
     **options: Any,
 ) -> lambda_.Function:
-    """A function running ``handler`` from the library's one handler asset.
+    """A function running ``handler`` from an asset of the packages that handler imports.
 
     On the shared runtime, ARM64 unless ``architecture`` says otherwise, logging JSON to
     ``log_group``.
@@ -70,7 +70,7 @@ def handler_function(
         id,
         runtime=HANDLER_RUNTIME,
         handler=handler,
-        code=handler_code(),
+        code=handler_code(handler),
         role=role,
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.JSON,

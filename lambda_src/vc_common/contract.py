@@ -65,6 +65,17 @@ ENVIRONMENT_BY_HANDLER = {
     CALL_STATUS_HANDLER: CALL_STATUS_ENVIRONMENT,
     CUSTOM_RESOURCE_HANDLER: CUSTOM_RESOURCE_ENVIRONMENT,
 }
+# The packages of lambda_src each handler imports: its function's code asset holds these only.
+PACKAGES_BY_HANDLER = {
+    SENDER_HANDLER: ("send_voice_message", "vc_common"),
+    CALL_STATUS_HANDLER: ("call_status", "vc_common"),
+    CUSTOM_RESOURCE_HANDLER: (
+        "custom_resource",
+        "voice_channel",
+        "configuration_set",
+        "vc_common",
+    ),
+}
 
 # --- APIs -----------------------------------------------------------------------------------
 

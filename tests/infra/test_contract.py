@@ -143,3 +143,34 @@ def test_the_constructs_load_the_handlers_contract_file() -> None:
 
 def test_api_names_match_the_constructs_enum() -> None:
     assert {api.value for api in SmsVoiceApi} == set(contract.SERVICE_BY_API)
+
+
+def _imported_packages(package: str, ours: set[str]) -> set[str]:
+    """The packages of lambda_src that ``package``'s modules import by name."""
+    found: set[str] = set()
+    for path in (ROOT / "lambda_src" / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                found.update(alias.name.split(".")[0] for alias in node.names)
+    return found & ours
+
+
+@pytest.mark.parametrize("handler", sorted(contract.PACKAGES_BY_HANDLER))
+def test_each_function_asset_holds_every_package_its_handler_imports(handler: str) -> None:
+    from custom_resource import index as custom_resource
+
+    ours = {path.name for path in (ROOT / "lambda_src").iterdir() if path.is_dir()}
+    packages = set(contract.PACKAGES_BY_HANDLER[handler])
+    assert handler.split(".")[0] in packages
+    needed = {handler.split(".")[0]}
+    # The custom resource handler imports its resource types' modules by name, at run time.
+    if handler == contract.CUSTOM_RESOURCE_HANDLER:
+        needed |= {module.split(".")[0] for module in custom_resource._HANDLERS.values()}
+    seen: set[str] = set()
+    while needed - seen:
+        package = (needed - seen).pop()
+        seen.add(package)
+        needed |= _imported_packages(package, ours)
+    assert needed == packages

@@ -38,6 +38,8 @@ from typing import Any
 
 import pytest
 
+from voice_constructs._contract import contract
+
 pytestmark = pytest.mark.package
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,14 +49,10 @@ DEV_BIN = DEV_PYTHON.parent
 DEV_NODE = DEV_BIN / "node"
 
 STACK = "Consumer"
-HANDLER = "custom_resource.index.on_event"
-HANDLER_FILES = (
-    "custom_resource/index.py",
-    "voice_channel/index.py",
-    "configuration_set/index.py",
-    "vc_common/aws.py",
-)
-# The handlers are a few Python files; a zip this large means something else got bundled.
+# Every function's entry point, and the packages its asset must hold (and nothing else).
+HANDLERS = dict(contract.PACKAGES_BY_HANDLER)
+# A function's handlers are a few Python files; a zip this large means something else got
+# bundled.
 MAX_HANDLER_ZIP_BYTES = 64 * 1024
 
 CONSUMER_APP = '''\
@@ -72,7 +70,13 @@ from voice_constructs._assets import lambda_source_dir
 
 app = cdk.App(outdir=sys.argv[1])
 stack = cdk.Stack(app, "Consumer")
-PinpointVoice(stack, "Voice")
+PinpointVoice(
+    stack,
+    "Voice",
+    origination_number="+12065550100",
+    enable_queue=True,
+    track_call_status=True,
+)
 app.synth()
 Path(sys.argv[2]).write_text(
     json.dumps({"module": voice_constructs.__file__, "lambda_src": str(lambda_source_dir())})
@@ -153,16 +157,16 @@ def synthesize(python: Path, app: Path, outdir: Path, *, cwd: Path) -> Synth:
     )
 
 
-def handler_asset(outdir: Path) -> HandlerAsset:
-    """Find the code asset of the function whose handler is ``HANDLER``."""
+def handler_asset(outdir: Path, handler: str) -> HandlerAsset:
+    """Find the code asset of the function whose handler is ``handler``."""
     template: dict[str, Any] = json.loads((outdir / f"{STACK}.template.json").read_text())
     functions = [
         resource
         for resource in template["Resources"].values()
         if resource["Type"] == "AWS::Lambda::Function"
-        and resource["Properties"].get("Handler") == HANDLER
+        and resource["Properties"].get("Handler") == handler
     ]
-    assert len(functions) == 1, f"expected one function with handler {HANDLER}: {functions}"
+    assert len(functions) == 1, f"expected one function with handler {handler}: {functions}"
     s3_key = functions[0]["Properties"]["Code"]["S3Key"]
     assert isinstance(s3_key, str), f"expected a literal S3Key, got {s3_key!r}"
 
@@ -279,33 +283,39 @@ def test_consumer_synthesizes_on_supported_node(installed: Synth) -> None:
     assert "end-of-life" not in installed.stderr, installed.stderr
 
 
-def test_handler_asset_holds_code_without_bytecode(installed: Synth) -> None:
-    asset = handler_asset(installed.outdir)
+@pytest.mark.parametrize("handler", sorted(HANDLERS))
+def test_handler_asset_holds_its_packages_without_bytecode(installed: Synth, handler: str) -> None:
+    asset = handler_asset(installed.outdir, handler)
     files = relative_files(asset.directory)
-    for name in HANDLER_FILES:
-        assert name in files, f"{name} missing from {asset.directory}: {files}"
+    assert {name.split("/", 1)[0] for name in files} == set(HANDLERS[handler]), files
+    module = handler.rsplit(".", 1)[0].replace(".", "/") + ".py"
+    assert module in files, f"{module} missing from {asset.directory}: {files}"
     assert bytecode(files) == []
 
 
-def test_handler_asset_hash_matches_source_checkout(installed: Synth, from_source: Synth) -> None:
+@pytest.mark.parametrize("handler", sorted(HANDLERS))
+def test_handler_asset_hash_matches_source_checkout(
+    installed: Synth, from_source: Synth, handler: str
+) -> None:
     assert from_source.module.is_relative_to(ROOT), from_source.module
     assert from_source.lambda_src == ROOT / "lambda_src"
-    wheel_asset = handler_asset(installed.outdir)
-    source_asset = handler_asset(from_source.outdir)
+    wheel_asset = handler_asset(installed.outdir, handler)
+    source_asset = handler_asset(from_source.outdir, handler)
     assert wheel_asset.hash == source_asset.hash, (
         f"wheel: {relative_files(wheel_asset.directory)}\n"
         f"source: {relative_files(source_asset.directory)}"
     )
 
 
-def test_handler_asset_zip_is_small(installed: Synth, tmp_path: Path) -> None:
-    asset = handler_asset(installed.outdir)
+@pytest.mark.parametrize("handler", sorted(HANDLERS))
+def test_handler_asset_zip_is_small(installed: Synth, tmp_path: Path, handler: str) -> None:
+    asset = handler_asset(installed.outdir, handler)
     archive = tmp_path / "handler.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
         for path in sorted(p for p in asset.directory.rglob("*") if p.is_file()):
             zipped.write(path, path.relative_to(asset.directory).as_posix())
     size = archive.stat().st_size
-    assert size <= MAX_HANDLER_ZIP_BYTES, f"handler asset zips to {size} bytes"
+    assert size <= MAX_HANDLER_ZIP_BYTES, f"{handler}'s asset zips to {size} bytes"
 
 
 def test_the_console_script_names_the_cli_extra_when_boto3_is_missing(
