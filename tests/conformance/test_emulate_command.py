@@ -19,13 +19,17 @@ from voice_constructs.cli.emulate import MISSING_EXTRA
 COMMAND = Path(sys.executable).parent / "voice-constructs"
 
 
-def test_emulate_serves_until_interrupted() -> None:
-    process = subprocess.Popen(  # noqa: S603 (this venv's console script)
-        [str(COMMAND), "emulate", "--port", "0", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def test_emulate_serves_until_interrupted(tmp_path: Path) -> None:
+    # Standard error goes to a file: a pipe nobody reads fills up (request logs, warnings of a
+    # first, uncompiled import) and then blocks the server, which could not exit on SIGINT.
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(  # noqa: S603 (this venv's console script)
+            [str(COMMAND), "emulate", "--port", "0", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     try:
         assert process.stdout is not None
         announced = json.loads(process.stdout.readline())
@@ -34,7 +38,14 @@ def test_emulate_serves_until_interrupted() -> None:
             assert "pinpoint-sms-voice-v2" in json.loads(response.read())["operations"]
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=20) == OK
+        try:
+            status = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise AssertionError(
+                f"no exit after SIGINT; stderr:\n{log.read_text()[-3000:]}"
+            ) from None
+    assert status == OK, log.read_text()[-3000:]
 
 
 def test_fails_without_the_testing_extra(

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -289,6 +290,10 @@ def listening(
             request_handler=MotoRequestHandler,
             fd=bound.fileno(),
         )
+        # Closing never waits for request threads (daemons, which die with the process): a
+        # client holding a connection open cannot keep Ctrl-C from stopping the emulator.
+        if isinstance(server, socketserver.ThreadingMixIn):
+            server.block_on_close = False
         try:
             yield server
         finally:
