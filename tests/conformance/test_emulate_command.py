@@ -19,9 +19,9 @@ from voice_constructs.cli.emulate import MISSING_EXTRA
 COMMAND = Path(sys.executable).parent / "voice-constructs"
 
 
-def test_emulate_serves_until_interrupted(tmp_path: Path) -> None:
-    # Standard error goes to a file: a pipe nobody reads fills up (request logs, warnings of a
-    # first, uncompiled import) and then blocks the server, which could not exit on SIGINT.
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_emulate_serves_until_interrupted(tmp_path: Path, stop: signal.Signals) -> None:
+    # Standard error goes to a file: a pipe nobody reads would fill up with the request log.
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(  # noqa: S603 (this venv's console script)
@@ -29,6 +29,8 @@ def test_emulate_serves_until_interrupted(tmp_path: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
+            # As a shell without job control starts a background command: SIGINT ignored.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
         )
     try:
         assert process.stdout is not None
@@ -37,13 +39,13 @@ def test_emulate_serves_until_interrupted(tmp_path: Path) -> None:
         with urllib.request.urlopen(announced["control_url"] + "/", timeout=10) as response:  # noqa: S310 (http)
             assert "pinpoint-sms-voice-v2" in json.loads(response.read())["operations"]
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             status = process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             raise AssertionError(
-                f"no exit after SIGINT; stderr:\n{log.read_text()[-3000:]}"
+                f"no exit after {stop.name}; stderr:\n{log.read_text()[-3000:]}"
             ) from None
     assert status == OK, log.read_text()[-3000:]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import signal
 import sys
 import warnings
 from typing import Any
@@ -62,6 +63,7 @@ def emulate(arguments: argparse.Namespace) -> int:
             from voice_constructs.testing.server import CONTROL_PATH, listening
     except ImportError as error:
         raise CommandError(MISSING_EXTRA, USAGE) from error
+    _stop_on_signals()
     try:
         with listening(arguments.host, arguments.port, arguments.region) as server:
             _announce(server.server_address, CONTROL_PATH, as_json=arguments.json)
@@ -75,6 +77,21 @@ def emulate(arguments: argparse.Namespace) -> int:
             USAGE,
         ) from error
     return OK
+
+
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the emulator, even where SIGINT came in ignored.
+
+    A shell without job control starts background commands (``voice-constructs emulate &``, a
+    CI step) with SIGINT ignored, and Python then never raises KeyboardInterrupt for it; a
+    service manager or a test harness stops it with SIGTERM.
+    """
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _announce(address: Any, control_path: str, *, as_json: bool) -> None:
