@@ -34,7 +34,6 @@ from typing import Any
 import aws_cdk as cdk
 
 from voice_constructs import PinpointVoice, SmsVoiceApi
-from voice_constructs._sender_options import SenderOptions
 from voice_constructs.sender import MAX_CALLS_PER_MINUTE, identities_needed
 
 # A fictional number (555-01xx is reserved for examples), so `make synth` needs no arguments.
@@ -156,11 +155,7 @@ def build(app: cdk.App) -> cdk.Stack:
             enable_queue=settings.enable_queue,
             track_call_status=settings.track_call_status,
             max_calls_per_minute=settings.max_calls_per_minute,
-            sender_options=(
-                SenderOptions(origination_numbers=settings.placeholder_numbers)
-                if settings.placeholder_numbers
-                else None
-            ),
+            origination_numbers=settings.placeholder_numbers,
         )
     except ValueError as error:
         raise _from_construct(error, app.node.get_all_context()) from None

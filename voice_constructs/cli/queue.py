@@ -334,7 +334,7 @@ class _Queues:
                 self._sqs.send_message(
                     QueueUrl=source, MessageBody=letter.body, MessageAttributes=letter.attributes
                 )
-                self._delete(dead, letter)
+                self._sqs.delete_message(QueueUrl=dead, ReceiptHandle=letter.receipt_handle)
             except (ClientError, BotoCoreError) as error:
                 raise aws_error(
                     f"redriving {letter.message_id} ({len(moved)} moved before it)", error
@@ -344,9 +344,6 @@ class _Queues:
                 raise
             moved.append(letter)
         return moved
-
-    def _delete(self, url: str, letter: DeadLetter) -> None:
-        self._sqs.delete_message(QueueUrl=url, ReceiptHandle=letter.receipt_handle)
 
 
 def _dead_letter(message: dict[str, Any]) -> DeadLetter:
