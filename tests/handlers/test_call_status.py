@@ -154,6 +154,23 @@ def at(index: int) -> str:
     return iso(START_MS + index * STEP_MS)
 
 
+def completed_call(message_id: str) -> dict[str, Any]:
+    """The item of a call whose four events came ``STEP_MS`` apart from ``START_MS``."""
+    return {
+        "MessageId": message_id,
+        "Status": "COMPLETED_CALL",
+        "StatusRank": 4,
+        "StatusTimestamp": START_MS + 3 * STEP_MS,
+        "StatusAt": at(3),
+        "IsFinal": True,
+        "InitiatedCallAt": at(0),
+        "RingingAt": at(1),
+        "AnsweredAt": at(2),
+        "CompletedCallAt": at(3),
+        "expiration": (START_MS + 3 * STEP_MS) // 1000 + 30 * DAY,
+    }
+
+
 # --- Lifecycles -----------------------------------------------------------------------------
 
 
@@ -170,19 +187,7 @@ def test_ordered_lifecycle_ends_completed(
     result = tracker.handler(sns_event(*emitted), lambda_context)
 
     assert result == {"events": 4, "statusChanges": 4}
-    assert item(message_id) == {
-        "MessageId": message_id,
-        "Status": "COMPLETED_CALL",
-        "StatusRank": 4,
-        "StatusTimestamp": START_MS + 3 * STEP_MS,
-        "StatusAt": at(3),
-        "IsFinal": True,
-        "InitiatedCallAt": at(0),
-        "RingingAt": at(1),
-        "AnsweredAt": at(2),
-        "CompletedCallAt": at(3),
-        "expiration": (START_MS + 3 * STEP_MS) // 1000 + 30 * DAY,
-    }
+    assert item(message_id) == completed_call(message_id)
 
 
 def test_lifecycle_delivered_one_event_per_invocation(
@@ -625,19 +630,7 @@ def test_eventbridge_lifecycle_ends_completed(table: str, lambda_context: Lambda
     ]
 
     assert results == [{"events": 1, "statusChanges": 1}] * 4
-    assert item("v2-call") == {
-        "MessageId": "v2-call",
-        "Status": "COMPLETED_CALL",
-        "StatusRank": 4,
-        "StatusTimestamp": START_MS + 3 * STEP_MS,
-        "StatusAt": at(3),
-        "IsFinal": True,
-        "InitiatedCallAt": at(0),
-        "RingingAt": at(1),
-        "AnsweredAt": at(2),
-        "CompletedCallAt": at(3),
-        "expiration": (START_MS + 3 * STEP_MS) // 1000 + 30 * DAY,
-    }
+    assert item("v2-call") == completed_call("v2-call")
 
 
 def test_eventbridge_lifecycle_of_a_v2_send_through_the_fakes(

@@ -10,6 +10,21 @@ from aws_cdk.assertions import Template
 SENDER_HANDLER = "send_voice_message.index.handler"
 
 
+# A fictional v2 phone number identity.
+PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
+# Every v2 voice event, as the service names them (written out: the tests hold the contract to it).
+V2_CALL_EVENTS = [
+    "VOICE_INITIATED",
+    "VOICE_RINGING",
+    "VOICE_ANSWERED",
+    "VOICE_COMPLETED",
+    "VOICE_BUSY",
+    "VOICE_FAILED",
+    "VOICE_NO_ANSWER",
+    "VOICE_TTL_EXPIRED",
+]
+
+
 def sender_function(template: Template) -> tuple[str, dict[str, Any]]:
     """Return (logical id, properties) of the template's only sender function."""
     found = template.find_resources(

@@ -13,6 +13,8 @@ from aws_cdk.assertions import Template
 import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import (
+    PHONE_ID,
+    V2_CALL_EVENTS,
     Synthesized,
     exactly,
     role_statements,
@@ -29,7 +31,6 @@ from voice_constructs import (
 from voice_constructs._contract import contract
 from voice_constructs.review import cdk_nag, cfn_lint
 
-PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
 CALL_STATUS_HANDLER = "call_status.index.handler"
 V2_CONFIGURATION_SET = "AWS::SMSVOICE::ConfigurationSet"
 # What the configuration-set path needs and the EventBridge path does without.
@@ -39,16 +40,6 @@ SNS_PATH_TYPES = (
     "AWS::SNS::TopicPolicy",
     "AWS::SNS::Subscription",
 )
-V2_CALL_EVENTS = [
-    "VOICE_INITIATED",
-    "VOICE_RINGING",
-    "VOICE_ANSWERED",
-    "VOICE_COMPLETED",
-    "VOICE_BUSY",
-    "VOICE_FAILED",
-    "VOICE_NO_ANSWER",
-    "VOICE_TTL_EXPIRED",
-]
 
 
 @dataclass

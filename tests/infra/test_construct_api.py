@@ -19,6 +19,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 
 from tests.conftest import cdk_context
 from tests.infra.templates import (
+    PHONE_ID,
     Synthesized,
     exactly,
     role_statements,
@@ -41,7 +42,6 @@ from voice_constructs import (
 from voice_constructs.sender import MetricOptionsKwargs
 
 ORIGINATION = "+12065550100"
-PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
 SET_ARN = "arn:aws:sms-voice:eu-west-1:210987654321:configuration-set/their-set"
 STREAM_ARN = "arn:aws:firehose:us-east-1:123456789012:deliverystream/call-events"
 DEPRECATED = "configuration_set_name is deprecated and will be removed in the next release"

@@ -13,6 +13,8 @@ from aws_cdk.assertions import Template
 import app as sample
 from tests.conftest import cdk_context
 from tests.infra.templates import (
+    PHONE_ID,
+    V2_CALL_EVENTS,
     Synthesized,
     exactly,
     role_statements,
@@ -28,18 +30,7 @@ from voice_constructs import (
 )
 from voice_constructs.review import cdk_nag, cfn_lint
 
-PHONE_ID = "phone-0123456789abcdef0123456789abcdef"
 POOL_ARN = "arn:aws:sms-voice:us-east-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef"
-V2_CALL_EVENTS = [
-    "VOICE_INITIATED",
-    "VOICE_RINGING",
-    "VOICE_ANSWERED",
-    "VOICE_COMPLETED",
-    "VOICE_BUSY",
-    "VOICE_FAILED",
-    "VOICE_NO_ANSWER",
-    "VOICE_TTL_EXPIRED",
-]
 
 
 @dataclass
