@@ -16,7 +16,6 @@ from itertools import pairwise
 from typing import Any
 
 import boto3
-import moto.sqs.models
 import pytest
 from send_voice_message import index
 from send_voice_message.bulk import Queues
@@ -41,6 +40,7 @@ from tests.handlers.conftest import (
     make_sender,
 )
 from voice_constructs.testing import VoiceMock
+from voice_constructs.testing._moto import sqs_models
 
 ORIGIN = "+12065550100"
 DEST = "+12065550142"
@@ -156,8 +156,8 @@ def sender(voice_mock: VoiceMock, recording_clock: RecordingClock) -> Iterator[S
 @pytest.fixture
 def sqs_time(monkeypatch: pytest.MonkeyPatch) -> SqsTime:
     sim = SqsTime()
-    monkeypatch.setattr(moto.sqs.models, "unix_time", sim.unix_time)
-    monkeypatch.setattr(moto.sqs.models, "unix_time_millis", sim.unix_time_millis)
+    monkeypatch.setattr(sqs_models, "unix_time", sim.unix_time)
+    monkeypatch.setattr(sqs_models, "unix_time_millis", sim.unix_time_millis)
     return sim
 
 

@@ -18,9 +18,9 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.core.config import default_user_config
 
 from voice_constructs.testing import mock_voice
+from voice_constructs.testing._moto import user_config
 
 DESTINATION = "+12065550142"
 # The README's example, verbatim: it must pass without any AWS configuration.
@@ -200,7 +200,7 @@ def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
 @pytest.fixture
 def moto_credentials_off(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto's own fake credentials switched off (its ``core.mock_credentials`` option)."""
-    monkeypatch.setitem(default_user_config["core"], "mock_credentials", False)
+    monkeypatch.setitem(user_config["core"], "mock_credentials", False)
 
 
 def send() -> None:

@@ -14,19 +14,18 @@ shares Pinpoint's host, which moto routes to its own Pinpoint backend, so its pa
 from __future__ import annotations
 
 import re
-import sys
 import threading
-import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import moto.backend_index as backend_index
-import moto.pinpoint.urls as pinpoint_urls
-from moto import mock_aws
-from moto.core.base_backend import BackendDict
-from moto.core.models import DEFAULT_ACCOUNT_ID
-
+from voice_constructs.testing._moto import (
+    DEFAULT_ACCOUNT_ID,
+    backend_url_patterns,
+    mock_aws,
+    pinpoint_url_paths,
+    register_backends,
+)
 from voice_constructs.testing.environment import default_region, scoped_environment
 from voice_constructs.testing.events import (
     ANSWERED_CALL,
@@ -73,31 +72,25 @@ def install() -> None:
         _native["voice_channel"] = _moto_routes_voice_channel()
         _native["sms_voice"] = _moto_routes_sms_voice()
         for path, handler in pinpoint_voice_urls.url_paths.items():
-            pinpoint_urls.url_paths.setdefault(path, handler)
-        _register_backends(SMS_VOICE_SERVICE, sms_voice_backends)
-        _register_backends(SMS_VOICE_V2_SERVICE, sms_voice_v2_backends)
+            pinpoint_url_paths.setdefault(path, handler)
+        register_backends(SMS_VOICE_SERVICE, sms_voice_backends)
+        register_backends(SMS_VOICE_V2_SERVICE, sms_voice_v2_backends)
         # First in the list: moto's router takes the first pattern that matches the URL.
-        backend_index.backend_url_patterns[:0] = [
+        backend_url_patterns[:0] = [
             (SMS_VOICE_SERVICE, re.compile(sms_voice_urls.url_bases[0])),
             (SMS_VOICE_V2_SERVICE, re.compile(sms_voice_v2_urls.url_bases[0])),
         ]
 
 
-def _register_backends(service: str, backends: BackendDict[Any]) -> None:
-    module = types.ModuleType(f"moto.{service}")
-    setattr(module, f"{service}_backends", backends)
-    sys.modules[module.__name__] = module
-
-
 def _moto_routes_voice_channel() -> bool:
-    return any("channels/voice" in path for path in pinpoint_urls.url_paths)
+    return any("channels/voice" in path for path in pinpoint_url_paths)
 
 
 def _moto_routes_sms_voice() -> bool:
     url = "https://sms-voice.pinpoint.us-east-1.amazonaws.com/v1/sms-voice/voice/message"
     return any(
         pattern.match(url) and service != SMS_VOICE_SERVICE
-        for service, pattern in backend_index.backend_url_patterns
+        for service, pattern in backend_url_patterns
     )
 
 

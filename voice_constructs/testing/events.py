@@ -26,7 +26,6 @@ how the fake lives with it:
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 import time
@@ -35,9 +34,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from moto.utilities.utils import get_partition
-
 from voice_constructs._contract import contract
+from voice_constructs.testing._moto import default_bus_rules, rule_matches, send_to_targets
 
 if TYPE_CHECKING:
     from voice_constructs.testing.models import SentVoiceMessage
@@ -242,7 +240,7 @@ def put_on_default_bus(sent: SentVoiceMessage, record: dict[str, Any]) -> Emitte
         envelope = _envelope(sent, record, when, _put_events(sent, record, when))
         undelivered = ()
     bus_arn = (
-        ":".join(("arn", get_partition(sent.region), "events", sent.region, sent.account_id))
+        ":".join(("arn", _partition(sent.region), "events", sent.region, sent.account_id))
         + f":event-bus/{DEFAULT_EVENT_BUS}"
     )
     return EmittedCallEvent(
@@ -296,17 +294,22 @@ def _moto_delivers(arn: str) -> bool:
     return service in ("sqs", "logs", "events")
 
 
-def _default_bus_rules(sent: SentVoiceMessage) -> list[Any]:
-    from moto.events.models import events_backends
+def _partition(region: str) -> str:
+    """The ARN partition of a region (``aws``, ``aws-cn``, ``aws-us-gov``, ...)."""
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
 
-    bus = events_backends[sent.account_id][sent.region].event_buses[DEFAULT_EVENT_BUS]
-    return list(bus.rules.values())
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        # A region botocore does not know yet (moto serves any name): the commercial partition.
+        return "aws"
 
 
 def _rules_with_unreachable_targets(sent: SentVoiceMessage) -> bool:
     return any(
         not _moto_delivers(target["Arn"])
-        for rule in _default_bus_rules(sent)
+        for rule in default_bus_rules(sent.account_id, sent.region)
         for target in rule.targets
     )
 
@@ -319,11 +322,10 @@ def _deliver_through_moto(
     # SQS and Logs delivery turn into the envelope's string).
     message = {**envelope, "time": when.timestamp(), "ingestion-time": time.time()}
     skipped: list[str] = []
-    for rule in _default_bus_rules(sent):
-        if not rule.event_pattern.matches_event(message):
+    for rule in default_bus_rules(sent.account_id, sent.region):
+        if not rule_matches(rule, message):
             continue
-        skipped += [t["Arn"] for t in rule.targets if not _moto_delivers(t["Arn"])]
-        reachable = copy.copy(rule)
-        reachable.targets = [t for t in rule.targets if _moto_delivers(t["Arn"])]
-        reachable.send_to_targets(copy.deepcopy(message))
+        arns = [target["Arn"] for target in rule.targets]
+        skipped += [arn for arn in arns if not _moto_delivers(arn)]
+        send_to_targets(rule, {arn for arn in arns if _moto_delivers(arn)}, message)
     return tuple(skipped)

@@ -1,4 +1,4 @@
-"""The error all three fakes raise, on moto's ``ServiceException``.
+"""The error all three fakes raise.
 
 Each service's ``exceptions.py`` subclasses it with that service's errors. The fakes render it
 themselves (:func:`voice_constructs.testing.faults.respond`) instead of through moto's model-driven
@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from moto.core.exceptions import ServiceException
 
-
-class ServiceError(ServiceException):
+class ServiceError(Exception):
     """An error response of the faked service, rendered the way the real one sends it.
 
     ``status`` is the HTTP status, ``code`` the error name (``__type``), ``message`` its message
@@ -23,7 +21,7 @@ class ServiceError(ServiceException):
     def __init__(
         self, status: int, code: str, message: str, extra: dict[str, Any] | None = None
     ) -> None:
-        super().__init__(code, message)
+        super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
         self.message = message

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
-from moto.core.base_backend import BaseBackend
 
+from voice_constructs.testing._moto import BaseBackend
 from voice_constructs.testing.exceptions import ServiceError
 
 TYPE_RESPONSE = tuple[int, dict[str, str], str]

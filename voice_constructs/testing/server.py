@@ -53,16 +53,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
-from moto import mock_aws
-from moto.core.base_backend import BackendDict
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from voice_constructs.testing._moto import (
+    REQUEST_HANDLER,
+    BackendDict,
+    DomainDispatcherApplication,
+    create_backend_app,
+    mock_aws,
+)
 from voice_constructs.testing.core import VoiceMock, install
 from voice_constructs.testing.environment import default_region
 from voice_constructs.testing.events import EmittedCallEvent
@@ -287,7 +287,7 @@ def listening(
             port,
             EmulatorApp(region),
             threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=REQUEST_HANDLER,
             fd=bound.fileno(),
         )
         # Closing never waits for request threads (daemons, which die with the process): a

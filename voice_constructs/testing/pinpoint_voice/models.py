@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.core.base_backend import BackendDict
-from moto.pinpoint.models import pinpoint_backends
-
+from voice_constructs.testing._moto import BackendDict, pinpoint_application_exists
 from voice_constructs.testing.faults import FakeBackend
 from voice_constructs.testing.pinpoint_voice.exceptions import (
     BadRequestException,
@@ -63,8 +61,7 @@ class VoiceChannelBackend(FakeBackend):
         self.channels: dict[str, _Channel] = {}
 
     def _require_app(self, application_id: str) -> None:
-        apps = pinpoint_backends[self.account_id][self.region_name].apps
-        if application_id not in apps:
+        if not pinpoint_application_exists(self.account_id, self.region_name, application_id):
             raise NotFoundException("Application not found")
 
     def get(self, application_id: str) -> dict[str, Any]:

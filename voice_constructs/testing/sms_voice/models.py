@@ -14,9 +14,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.core.base_backend import BackendDict
-
 from voice_constructs._contract import contract
+from voice_constructs.testing._moto import BackendDict
 from voice_constructs.testing.faults import FakeBackend
 from voice_constructs.testing.models import (
     E164,

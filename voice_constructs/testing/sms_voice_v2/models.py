@@ -9,8 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from moto.core.base_backend import BackendDict
-
+from voice_constructs.testing._moto import BackendDict
 from voice_constructs.testing.faults import FakeBackend
 from voice_constructs.testing.models import (
     E164,
