@@ -180,6 +180,7 @@ diagram: venv
 
 readme: venv
 	$(BIN)/python -m tests.readme_tables
+	$(BIN)/python -m tests.versions_table
 
 clean:
 	rm -rf cdk.out dist build .mypy_cache .ruff_cache .pytest_cache $(LOWEST_VENV) $(NEWEST_VENV)
