@@ -17,7 +17,7 @@ from constructs import Construct
 
 from voice_constructs._contract import contract
 from voice_constructs._review import SQS_MANAGED_ENCRYPTION, acknowledge, skip_checkov
-from voice_constructs._sizing import REDRIVE_SLACK
+from voice_constructs._sizing import REDRIVE_SLACK, VISIBILITY_TIMEOUTS
 
 
 def destination_queue(scope: Construct, id: str, why_no_redrive: str) -> sqs.Queue:
@@ -69,7 +69,7 @@ class BulkQueue:
             enforce_ssl=True,
             retention_period=Duration.days(contract.QUEUE_RETENTION_DAYS),
             # AWS's advice for a Lambda event source: six times the function's timeout.
-            visibility_timeout=Duration.seconds(6 * timeout.to_seconds()),
+            visibility_timeout=Duration.seconds(VISIBILITY_TIMEOUTS * timeout.to_seconds()),
             dead_letter_queue=sqs.DeadLetterQueue(
                 queue=self.dead_letter_queue, max_receive_count=max_receive_count + REDRIVE_SLACK
             ),

@@ -26,6 +26,9 @@ MAX_BACKOFF_SECONDS = contract.MAX_BACKOFF_SECONDS
 # SQS redrives a message on its own only this many deliveries after the function's last one: a
 # delivery that dies (crash, timeout) never leaves a message in the dead-letter queue unexplained.
 REDRIVE_SLACK = 2
+# The bulk queue's visibility timeout, in timeouts of the function: AWS's advice for a Lambda event
+# source is six.
+VISIBILITY_TIMEOUTS = 6
 # Service quota for voice messages in production (the sandbox allows 5).
 DEFAULT_CALLS_PER_MINUTE = 20
 # The highest quota the sender paces for.
@@ -175,12 +178,31 @@ def size_sender(
     )
     if not 1 <= max_receive_count <= 1000:
         raise ValueError(f"max_receive_count must be between 1 and 1000, got {max_receive_count}")
+    if enable_queue:
+        _check_window_outlasts_deliveries(window_seconds, int(timeout_seconds), max_receive_count)
     if not enable_queue and (queue_batch_size is not None or alarm_age_given):
         raise ValueError(
             "queue_batch_size and oldest_message_alarm_age configure the queue; "
             "set enable_queue=True to add it"
         )
     return Sizing(timeout_seconds, attempts, window_seconds, batch_size, queue_max_concurrency)
+
+
+def _check_window_outlasts_deliveries(
+    window_seconds: int, timeout_seconds: int, max_receive_count: int
+) -> None:
+    """Refuse a window that ends before SQS may deliver a queued message for the last time."""
+    deliveries = max_receive_count + REDRIVE_SLACK
+    visibility = VISIBILITY_TIMEOUTS * timeout_seconds
+    needed = deliveries * visibility
+    if window_seconds < needed:
+        raise ValueError(
+            f"idempotency_window of {window_seconds} seconds is shorter than the bulk queue may "
+            f"deliver one message: {deliveries} deliveries (max_receive_count "
+            f"{max_receive_count} and {REDRIVE_SLACK} more before SQS moves it) "
+            f"{visibility} s apart (the visibility timeout, {VISIBILITY_TIMEOUTS} times the "
+            f"{timeout_seconds} s timeout); give at least {needed} seconds"
+        )
 
 
 def _check_calls_per_minute(calls_per_minute: int) -> None:

@@ -20,11 +20,11 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from vc_common.aws import client
 from vc_common.clock import Clock
-from vc_common.contract import ENV_DEAD_LETTER_QUEUE_URL, ENV_STATE_TABLE
+from vc_common.contract import ENV_DEAD_LETTER_QUEUE_URL, ENV_STATE_TABLE, LINEAGE_ATTRIBUTE
 from vc_common.phone import shorten
 
 from send_voice_message.errors import BadRequestException, ConflictException, NotSentError
-from send_voice_message.ledger import Ledger, LedgerError, Previous
+from send_voice_message.ledger import QUEUED_OWNER, Ledger, LedgerError, Previous
 from send_voice_message.once import AtMostOnce
 from send_voice_message.request import Api, Message, request_key
 from send_voice_message.service import CALL_BUDGET_SECONDS, Outcome, invocation_deadline
@@ -119,10 +119,17 @@ class _Delivery:
     last: bool
     source: dict[str, str]
     log: dict[str, Any]
+    #: The message's identity: the SQS MessageId of its first copy in the bulk queue.
+    lineage: str
 
     @property
     def owner(self) -> str:
-        return f"sqs:{self.record.message_id}"
+        return f"{QUEUED_OWNER}{self.lineage}"
+
+    @property
+    def copied(self) -> bool:
+        """Whether this is a redelivery or a copy: an earlier attempt may have claimed it."""
+        return self.receive > 1 or self.lineage != self.record.message_id
 
 
 class Bulk:
@@ -168,9 +175,10 @@ class Bulk:
 
     def _handle_record(self, record: Any, context: Any) -> None:
         receive = int(record.attributes.approximate_receive_count)
-        source = {"SourceMessageId": record.message_id, "ReceiveCount": str(receive)}
+        lineage = lineage_of(record)
+        source = {LINEAGE_ATTRIBUTE: lineage, "ReceiveCount": str(receive)}
         log = {"request_id": getattr(context, "aws_request_id", None), **source}
-        delivery = _Delivery(record, receive, receive >= self._max_receives, source, log)
+        delivery = _Delivery(record, receive, receive >= self._max_receives, source, log, lineage)
         prepared = self._prepare(delivery)
         if prepared is None:
             return
@@ -184,7 +192,7 @@ class Bulk:
             # placed is never dialled again by a redrive.
             self._give_up(delivery, "outcome_unknown", _REDRIVE_UNKNOWN)
             return
-        key, request, pooled = prepared
+        key, request, pooled, legacy_key = prepared
         send = functools.partial(
             self._once.send,
             key,
@@ -196,15 +204,19 @@ class Bulk:
             give_up=lambda error: self._verdict(error, delivery),
             redriven=bool(failure_type),
             pooled=pooled,
+            legacy_key=legacy_key if delivery.copied or failure_type else None,
         )
         outcome = self._send(delivery, send, self._once.ledger, key, deadline)
         if outcome is not None:
             self._settle(delivery, outcome)
 
-    def _prepare(self, delivery: _Delivery) -> tuple[str, dict[str, Any], bool] | None:
-        """The record's key, request and whether it names no origination (any own identity).
+    def _prepare(self, delivery: _Delivery) -> tuple[str, dict[str, Any], bool, str | None] | None:
+        """The record's key, request, and more; None when it was dead-lettered as invalid.
 
-        None when it went to the dead-letter queue as invalid.
+        Besides the key and request: whether it names no origination (any own identity), and
+        the key 0.1 gave a message without an ``IdempotencyKey`` (its content's hash). The key
+        is the message's identity: its ``IdempotencyKey``, or else its lineage, never its
+        content alone (two messages that say the same thing are two messages).
         """
         try:
             event = json.loads(delivery.record.body)
@@ -218,8 +230,10 @@ class Bulk:
         except BadRequestException as error:
             self._give_up(delivery, "invalid", str(error))
             return None
-        key = message.idempotency_key or request_key(request)
-        return key, request, message.names_no_origination
+        if message.idempotency_key:
+            return message.idempotency_key, request, message.names_no_origination, None
+        key = queued_key(delivery.lineage)
+        return key, request, message.names_no_origination, request_key(request)
 
     def _send(
         self,
@@ -329,6 +343,23 @@ class Bulk:
             self._logger.warning(
                 "could not delay the retry", extra={**delivery.log, "reason": str(error)}
             )
+
+
+def lineage_of(record: Any) -> str:
+    """A queued record's identity: the lineage its copy carries, or its own SQS MessageId."""
+    carried = (record.message_attributes or {}).get(LINEAGE_ATTRIBUTE) or {}
+    value = carried.get("stringValue")
+    if isinstance(value, str) and 0 < len(value) <= 100:
+        return value
+    return str(record.message_id)
+
+
+def queued_key(lineage: str) -> str:
+    """The ledger key of a queued message without an ``IdempotencyKey``.
+
+    It holds a space, which no ``IdempotencyKey`` may, so it never meets one.
+    """
+    return f"queued message {lineage}"
 
 
 def _describe(error: Exception) -> str:

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 KEY_PREFIX = "send"
+# The owner of a queued message's claim: ``sqs:`` and its lineage (contract.LINEAGE_ATTRIBUTE).
+QUEUED_OWNER = "sqs:"
 IN_PROGRESS, COMPLETED = "INPROGRESS", "COMPLETED"
 STATUS_ATTRIBUTE = "status"
 LEASE_ATTRIBUTE = "in_progress_expiration"  # milliseconds, as Powertools wrote it
@@ -55,10 +57,11 @@ DEAD_LETTER_ATTRIBUTE = "dead_letter"
 TOKEN_ATTRIBUTE = "token"  # noqa: S105 - an attribute name, no secret
 # Added to a claimant's own deadline: clocks of two Lambda hosts may disagree by this much.
 LEASE_MARGIN_SECONDS = 10.0
-# How long a claim without a known call is kept, whatever the idempotency window: as long as
-# SQS keeps a message (14 days, the bulk queue's and its dead-letter queue's retention), so that
-# no redelivery or redrive of a message whose call may have been placed finds the key free.
-UNSETTLED_RETENTION_SECONDS = contract.QUEUE_RETENTION_DAYS * 24 * 3600
+# How long a claim without a known call, or any record of a queued message, is kept whatever the
+# idempotency window: longer than any copy of a queued message can live (the bulk queue's and
+# its dead-letter queue's retention, and a margin for a redrive), so that no redelivery or
+# redrive finds its message's key free, however late it comes.
+UNSETTLED_RETENTION_SECONDS = contract.QUEUED_RECORD_DAYS * 24 * 3600
 # A write of the ledger is tried this often, with doubling pauses from WRITE_BACKOFF_SECONDS.
 WRITE_ATTEMPTS = 4
 WRITE_BACKOFF_SECONDS = 0.1
@@ -202,9 +205,14 @@ class Ledger:
     def record_sent(self, claim: Claim, message_id: str) -> bool:
         """Store the service's answer; False if it could not be stored (the claim then stays).
 
-        A sent message is answered for the idempotency window, and then its key is free.
+        A sent message is answered for the idempotency window, and then its key is free; a
+        queued one (its owner ``sqs:``) for as long as any copy of it may still come.
         """
-        expiry = int(self.clock.now()) + self.window_seconds
+        expiry = (
+            self._unsettled_expiry()
+            if claim.owner.startswith(QUEUED_OWNER)
+            else int(self.clock.now()) + self.window_seconds
+        )
         return self._complete(claim, {"MessageId": message_id}, expiry=expiry)
 
     def record_unknown(self, claim: Claim, reason: str) -> bool:

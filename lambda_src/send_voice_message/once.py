@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from vc_common import metrics
 from vc_common.clock import Clock
 from vc_common.phone import mask
 
@@ -49,6 +50,7 @@ class AtMostOnce:
         give_up: GiveUp | None = None,
         redriven: bool = False,
         pooled: bool = False,
+        legacy_key: str | None = None,
     ) -> Outcome:
         """Send ``request`` at most once for ``key``: claim it, call, and record the outcome.
 
@@ -56,6 +58,9 @@ class AtMostOnce:
         dead-letter queue: its claim is then kept as dead-lettered rather than freed.
         ``redriven`` lets a message back from that queue take over such a claim. ``pooled``:
         the call may come from any of the sender's own identities (the event named none).
+        ``legacy_key``: the key 0.1 gave this message (its content's hash); a record there that
+        this very message (``owner``) wrote answers instead of a claim, so no message called
+        before an upgrade is called again after it.
 
         Returns the MessageId (``replayed`` when an earlier attempt sent it), or an outcome
         without one: unknown (with its reason), a ``duplicate`` acknowledged, ``dead_lettered``,
@@ -63,6 +68,10 @@ class AtMostOnce:
         placed and the claim was freed.
         """
         request_id = getattr(context, "aws_request_id", None)
+        if legacy_key is not None:
+            earlier = self.ledger.look(legacy_key)
+            if earlier is not None and earlier.owner == owner:
+                return self._answer(earlier, owner, request, request_id, redriven=redriven)
         try:
             taken = self.ledger.claim(
                 key, request, owner=owner, lease_until=self._lease(context), redriven=redriven
@@ -106,19 +115,7 @@ class AtMostOnce:
             "claimed_by": previous.owner,
         }
         if previous.state == "dead_lettered":
-            if not owner.startswith("sqs:"):
-                raise BadRequestException(
-                    "IdempotencyKey",
-                    f"belongs to a queued message moved to the dead-letter queue "
-                    f"({previous.failure_type}): redrive that message, or send again with a new "
-                    "IdempotencyKey",
-                )
-            if previous.is_own(owner):
-                # This very message was to go to the dead-letter queue and is back (the send to
-                # that queue failed, or its delete did): it goes there again, never silently away.
-                return Outcome(dead_lettered=previous.failure_type, reason=previous.reason)
-            self._logger.info("copy of a message in the dead-letter queue: no call", extra=log)
-            return Outcome(duplicate=True)
+            return self._answer_dead_lettered(previous, owner, log)
         if previous.state == "unknown" and redriven:
             reason = (
                 "redriving does not resend a message whose call may have been placed "
@@ -127,10 +124,13 @@ class AtMostOnce:
             )
             return Outcome(reason=reason, earlier=True)
         if previous.state == "sent":
-            self._logger.info(
-                "voice message already handled: no second call",
-                extra={**log, "message_id": previous.message_id},
-            )
+            if owner.startswith("sqs:") and not previous.is_own(owner):
+                self._refused_copy(previous, log, in_flight=True)
+            else:
+                self._logger.info(
+                    "voice message already handled: no second call",
+                    extra={**log, "message_id": previous.message_id},
+                )
             return Outcome(message_id=previous.message_id, replayed=True)
         # A queued copy of another queued message: that message's own delivery reports its
         # outcome. A copy of a direct invoke is not acknowledged: only that invoke's caller would
@@ -143,8 +143,7 @@ class AtMostOnce:
         if previous.state == "in_progress":
             if queued_copy:
                 # Another queued message is being sent: its delivery owns the outcome.
-                self._logger.info("duplicate of a message being sent: no second call", extra=log)
-                return Outcome(duplicate=True)
+                return self._refused_copy(previous, log, in_flight=True)
             if owner.startswith("sqs:"):
                 return Outcome(conflict=previous)
             raise ConflictException(
@@ -153,15 +152,54 @@ class AtMostOnce:
                 previous,
             )
         if queued_copy:
-            # The other message's own delivery reports the unknown outcome; one report is enough.
-            self._logger.info(
-                "duplicate of a message whose outcome is unknown: no second call", extra=log
-            )
-            return Outcome(duplicate=True)
+            # The other message is no longer in flight: its own delivery reported the unknown
+            # outcome, and this copy goes to the dead-letter queue beside it, never away.
+            return self._refused_copy(previous, log, in_flight=False)
         self._logger.error(
             "voice message outcome unknown", extra={**log, "reason": previous.reason}
         )
         return Outcome(reason=previous.reason, earlier=True)
+
+    def _answer_dead_lettered(self, previous: Previous, owner: str, log: dict[str, Any]) -> Outcome:
+        """What a copy gets when its key's message was moved to the dead-letter queue."""
+        if not owner.startswith("sqs:"):
+            raise BadRequestException(
+                "IdempotencyKey",
+                f"belongs to a queued message moved to the dead-letter queue "
+                f"({previous.failure_type}): redrive that message, or send again with a new "
+                "IdempotencyKey",
+            )
+        if previous.is_own(owner):
+            # This very message was to go to the dead-letter queue and is back (the send to
+            # that queue failed, or its delete did): it goes there again, never silently away.
+            return Outcome(dead_lettered=previous.failure_type, reason=previous.reason)
+        # Its original is in the dead-letter queue, not in flight: the copy goes there too.
+        return self._refused_copy(previous, log, in_flight=False)
+
+    def _refused_copy(self, previous: Previous, log: dict[str, Any], *, in_flight: bool) -> Outcome:
+        """A queued copy of another queued message with the same key: no call, and seen.
+
+        While the first message is in flight (being sent, or sent), its delivery owns the
+        outcome and the copy is acknowledged; otherwise (unknown outcome, dead-lettered) the copy
+        goes to the dead-letter queue with a reason. Either way a log line names the first
+        message, and the ``DuplicatesRefused`` metric counts the copy.
+        """
+        first = {"claimed_by": previous.owner, "message_id": previous.message_id}
+        self._logger.warning(
+            "duplicate of another queued message refused: no call",
+            extra={**log, **first, "first_state": previous.state},
+        )
+        metrics.emit(metrics.DUPLICATES_REFUSED, now=self._clock.now())
+        if in_flight:
+            return Outcome(duplicate=True)
+        reason = (
+            f"a copy of the queued message {previous.owner} (the same IdempotencyKey), whose "
+            f"outcome is {previous.state.replace('_', ' ')}"
+            + (f" ({previous.failure_type})" if previous.failure_type else "")
+            + ": this copy placed no call; resolve the first message, then send it again with a "
+            "new IdempotencyKey if it was not placed"
+        )
+        return Outcome(dead_lettered="duplicate", reason=reason)
 
     def _send_claimed(
         self,

@@ -116,8 +116,18 @@ CALLS_PER_RECIPIENT_PER_DAY = 5
 # before it calls; the fakes refuse the same).
 MAX_SPOKEN_CHARACTERS = 3000
 MAX_SSML_CHARACTERS = 6000
-# How long the bulk queues keep a message, and the ledger a claim without a known outcome.
+# How long the bulk queue and its dead-letter queue each keep a message.
 QUEUE_RETENTION_DAYS = 14
+# Time for a person to redrive a dead letter after the copy it came from: a copy redriven on the
+# dead-letter queue's last day still finds the record of its message.
+REDRIVE_MARGIN_DAYS = 1
+# How long the ledger keeps the record of a queued message (sent, unknown or dead-lettered) after
+# its last write: the bulk queue's and the dead-letter queue's retention and the margin, so that
+# no copy of the message (a redelivery, a dead letter, a redriven copy) outlives its record.
+QUEUED_RECORD_DAYS = 2 * QUEUE_RETENTION_DAYS + REDRIVE_MARGIN_DAYS
+# A queued message's identity, carried on every copy the library makes of it (its dead letters,
+# their redriven copies): the SQS MessageId of the first message in the bulk queue.
+LINEAGE_ATTRIBUTE = "SourceMessageId"
 
 # --- The sender's client --------------------------------------------------------------------
 

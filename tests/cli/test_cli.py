@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ReadTimeoutError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.cli.conftest import STACK, World
 from voice_constructs._contract import contract
@@ -333,6 +333,61 @@ def test_queue_redrive_leaves_letters_sqs_moved_unless_named(world: World) -> No
     status = world.run("queue", "redrive", "--stack", STACK, "--yes", "--type", "moved_by_sqs")
     assert status == _exit.OK
     assert "redrove 1" in world.out.getvalue()
+    # The copy carries the lineage SQS kept (its MessageId), so the sender knows the message.
+    [copy] = boto3.client("sqs").receive_message(
+        QueueUrl=queue_url(world, contract.COMPONENT_BULK_QUEUE), MessageAttributeNames=["All"]
+    )["Messages"]
+    assert (
+        copy["MessageAttributes"][contract.LINEAGE_ATTRIBUTE]["StringValue"] == letter["MessageId"]
+    )
+
+
+def test_redrive_never_leaves_two_copies_and_puts_back_a_letter_it_could_not_send(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voice_constructs.cli import queue as queue_command
+
+    enqueue(
+        world,
+        {"DestinationPhoneNumber": "12065550199", "Content": {"PlainTextMessage": {"Text": "a"}}},
+    )
+    world.stack.poll_queue()
+    bulk_url = queue_url(world, contract.COMPONENT_BULK_QUEUE)
+    dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
+    order: list[str] = []
+    real = queue_command._Queues.__init__
+
+    def spying(self: Any, runtime: Any, arguments: Any) -> None:
+        real(self, runtime, arguments)
+        sqs = self._sqs
+
+        class Spy:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(sqs, name)
+
+            def delete_message(self, **request: Any) -> Any:
+                order.append("delete")
+                return sqs.delete_message(**request)
+
+            def send_message(self, **request: Any) -> Any:
+                order.append("send to " + ("bulk" if request["QueueUrl"] == bulk_url else "dead"))
+                if request["QueueUrl"] == bulk_url:
+                    raise ClientError({"Error": {"Code": "AccessDenied"}}, "SendMessage")
+                return sqs.send_message(**request)
+
+        self._sqs = Spy()
+
+    monkeypatch.setattr(queue_command._Queues, "__init__", spying)
+
+    assert world.run("queue", "redrive", "--stack", STACK, "--yes") != _exit.OK
+
+    assert order == ["delete", "send to bulk", "send to dead"]
+    assert "it is back in the dead-letter queue" in world.err.getvalue()
+    [letter] = boto3.client("sqs").receive_message(QueueUrl=dead, MessageAttributeNames=["All"])[
+        "Messages"
+    ]
+    assert letter["MessageAttributes"]["FailureType"]["StringValue"] == "invalid"
+    assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=bulk_url)
 
 
 def test_a_dead_letter_sqs_moved_is_known_by_its_source_queue_not_its_old_reason() -> None:

@@ -276,7 +276,7 @@ def test_fails_direct_send_when_the_claim_cannot_be_written(
 def test_copy_of_a_message_being_sent_is_acknowledged_even_on_its_last_delivery(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    body = json.dumps(plain())
+    body = json.dumps(plain(IdempotencyKey="order-1"))
     index.current().client.crash = True
     with pytest.raises(Crash):
         index.handler(batch(record(body, "first")), Context(clock, "invoke-1"))
@@ -344,10 +344,10 @@ def test_same_message_on_its_last_delivery_waits_for_the_other_delivery(
     assert calls(voice_mock) == []
 
 
-def test_copy_of_a_dead_lettered_message_is_acknowledged_not_called(
+def test_copy_of_a_dead_lettered_message_goes_to_the_dead_letter_queue_not_called(
     letters: Letters, clock: SimClock, voice_mock: VoiceMock
 ) -> None:
-    body = json.dumps(plain())
+    body = json.dumps(plain(IdempotencyKey="order-1"))
     voice_mock.fail_next("SendVoiceMessage", status=429)
     first = index.handler(
         batch(record(body, "first", receive=index.current().max_receives)),
@@ -358,7 +358,8 @@ def test_copy_of_a_dead_lettered_message_is_acknowledged_not_called(
     copy = index.handler(batch(record(body, "copy")), Context(clock, "invoke-2"))
 
     assert failures(first) == failures(copy) == []
-    assert [kind for _, kind, _ in letters.letters] == ["retries_exhausted"]
+    assert [kind for _, kind, _ in letters.letters] == ["retries_exhausted", "duplicate"]
+    assert "a copy of the queued message sqs:first" in letters.letters[1][2]
     assert calls(voice_mock) == [429]
 
 
@@ -371,7 +372,11 @@ def test_redriven_message_is_sent_after_a_failure_that_placed_no_call(
         batch(record(body, "first", receive=index.current().max_receives)), Context(clock, "i-1")
     )
     clock.advance(3600)
-    redriven = {"FailureType": "retries_exhausted", "FailureReason": "throttled"}
+    redriven = {
+        "FailureType": "retries_exhausted",
+        "FailureReason": "throttled",
+        "SourceMessageId": "first",
+    }
 
     response = index.handler(
         batch(record(body, "back", attributes=redriven)), Context(clock, "invoke-2")
@@ -724,3 +729,125 @@ def test_unknown_reason_quoting_a_response_body_is_masked_and_cut(
         index.handler(plain(), Context(clock, "i-1"))
     assert DEST not in str(failure.value)
     assert len(str(failure.value)) < 1000
+
+
+# --- A message's identity, for as long as any copy of it may come ------------------------------
+
+REDRIVEN = {"FailureType": "retries_exhausted", "FailureReason": "throttled"}
+
+
+@pytest.mark.parametrize("days", [1, 7, 13])
+def test_leftover_copy_redriven_days_later_places_no_second_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, days: int
+) -> None:
+    # Dead-lettered after a throttle, redriven and sent; then a leftover copy of the dead letter
+    # (a redrive that sent the copy and never deleted the original) is redriven days later.
+    body = json.dumps(plain())
+    voice_mock.fail_next("SendVoiceMessage", status=429)
+    last = index.current().max_receives
+    index.handler(batch(record(body, "first", receive=last)), Context(clock, "i-1"))
+    copy = {**REDRIVEN, "SourceMessageId": "first"}
+    index.handler(batch(record(body, "copy-1", attributes=copy)), Context(clock, "i-2"))
+    clock.advance(days * DAY + 3600)
+
+    response = index.handler(batch(record(body, "copy-2", attributes=copy)), Context(clock, "i-3"))
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [429, 200]
+    assert [kind for _, kind, _ in letters.letters] == ["retries_exhausted"]
+
+
+@pytest.mark.parametrize("days", [1, 7, 13])
+def test_redelivery_days_later_places_no_second_call(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock, days: int
+) -> None:
+    body = json.dumps(plain())
+    index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
+    clock.advance(days * DAY + 3600)
+
+    response = index.handler(batch(record(body, "m-1", receive=2)), Context(clock, "i-2"))
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [200]
+    assert letters.letters == []
+
+
+def test_new_message_alike_to_a_dead_lettered_one_is_called_not_dropped(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    body = json.dumps(plain())
+    voice_mock.fail_next("SendVoiceMessage", status=429)
+    last = index.current().max_receives
+    index.handler(batch(record(body, "first", receive=last)), Context(clock, "i-1"))
+    clock.advance(3600)
+
+    response = index.handler(batch(record(body, "second")), Context(clock, "i-2"))
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [429, 200]
+    assert [kind for _, kind, _ in letters.letters] == ["retries_exhausted"]
+
+
+def test_redriven_letter_sqs_moved_after_a_crash_goes_back_with_its_reason(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    # Every delivery died; SQS moved the message; `queue redrive --type moved_by_sqs` sends a copy
+    # that carries its lineage (SQS kept its MessageId when it moved it).
+    body = json.dumps(plain())
+    index.current().client.crash = True
+    with pytest.raises(Crash):
+        index.handler(batch(record(body, "m-1")), Context(clock, "i-1"))
+    clock.advance(3600)
+    lineage = {"SourceMessageId": "m-1"}
+
+    response = index.handler(batch(record(body, "copy", attributes=lineage)), Context(clock, "i-2"))
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [200]
+    [(_, kind, reason)] = letters.letters
+    assert kind == "outcome_unknown"
+    assert "stopped before it could record an outcome" in reason
+
+
+def test_refused_duplicate_is_logged_with_the_first_message_and_counted(
+    letters: Letters,
+    clock: SimClock,
+    voice_mock: VoiceMock,
+    logs: Logs,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    body = json.dumps(plain(IdempotencyKey="order-1"))
+    index.handler(batch(record(body, "first")), Context(clock, "i-1"))
+    capsys.readouterr()
+
+    response = index.handler(batch(record(body, "second")), Context(clock, "i-2"))
+
+    assert failures(response) == []
+    assert calls(voice_mock) == [200]
+    [line] = [json.loads(x) for x in logs.lines if "refused" in x]
+    assert line["message"] == "duplicate of another queued message refused: no call"
+    assert line["claimed_by"] == "sqs:first"
+    assert line["message_id"] == voice_mock.sent_messages()[0].message_id
+    [metric] = [json.loads(x) for x in capsys.readouterr().out.splitlines() if "_aws" in x]
+    assert metric["DuplicatesRefused"] == 1
+    assert metric["_aws"]["Timestamp"] == int(clock.now() * 1000)
+    assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "VoiceConstructs"
+
+
+def test_record_of_0_1_keyed_by_content_still_answers_its_own_redelivery(
+    letters: Letters, clock: SimClock, voice_mock: VoiceMock
+) -> None:
+    # Written before an upgrade: the content's hash as key, this very message as owner.
+    ledger = index.current().ledger
+    assert ledger is not None
+    request = build_request(plain(), DEFAULTS)
+    held = ledger.claim(request_key(request), request, owner="sqs:m-1", lease_until=clock.now())
+    assert not isinstance(held, Previous)
+    assert ledger.record_sent(held, "sent-before-the-upgrade")
+
+    response = index.handler(
+        batch(record(json.dumps(plain()), "m-1", receive=2)), Context(clock, "i-1")
+    )
+
+    assert failures(response) == []
+    assert calls(voice_mock) == []

@@ -25,10 +25,10 @@ from send_voice_message.errors import (
     OutcomeUnknownException,
     TooManyRequestsException,
 )
-from send_voice_message.request import V2, request_key
+from send_voice_message.request import V2
 from send_voice_message.sender import Sender
 from send_voice_message.service import CLIENT_CONFIG
-from send_voice_message.validation import BadRequestException, Defaults, build_request
+from send_voice_message.validation import BadRequestException, Defaults
 
 from tests.conftest import LambdaContext
 from tests.handlers.conftest import (
@@ -632,11 +632,11 @@ def test_fails_internal_error_as_outcome_unknown_and_never_calls_again(
     assert "failed while handling it" in attributes["FailureReason"]
 
 
-def test_duplicate_delivery_of_the_same_body_places_one_call(
+def test_message_sent_twice_with_one_key_places_one_call(
     bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    bulk.send(body())
-    bulk.send(body())
+    bulk.send(body(IdempotencyKey="order-1"))
+    bulk.send(body(IdempotencyKey="order-1"))
 
     response = index.handler(bulk.deliver(), lambda_context)
 
@@ -645,32 +645,43 @@ def test_duplicate_delivery_of_the_same_body_places_one_call(
     assert bulk.dead_letters() == []
 
 
-def test_duplicate_delivery_in_separate_batches_places_one_call(
+def test_one_sqs_message_delivered_twice_in_a_batch_places_one_call(
     bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     bulk.send(body())
+    [record] = bulk.deliver()["Records"]
+
+    response = index.handler({"Records": [record, dict(record)]}, lambda_context)
+
+    assert failures(response) == []
+    assert len(voice_mock.calls("SendVoiceMessage")) == 1
+    assert bulk.dead_letters() == []
+
+
+def test_message_sent_twice_with_one_key_in_separate_batches_places_one_call(
+    bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
+) -> None:
+    bulk.send(body(IdempotencyKey="order-1"))
     first = index.handler(bulk.deliver(), lambda_context)
-    bulk.send(body())
+    bulk.send(body(IdempotencyKey="order-1"))
     second = index.handler(bulk.deliver(), lambda_context)
 
     assert failures(first) == failures(second) == []
     assert len(voice_mock.calls("SendVoiceMessage")) == 1
 
 
-def test_queued_message_without_key_uses_the_request_hash(
+def test_two_messages_alike_without_a_key_are_two_messages(
     bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
+    # Identity, never content: a second message that says the same is not a copy of the first.
     bulk.send(body())
-    index.handler(bulk.deliver(), lambda_context)
-    [sent] = voice_mock.sent_messages()
+    first = index.handler(bulk.deliver(), lambda_context)
+    bulk.send(body())
+    second = index.handler(bulk.deliver(), lambda_context)
 
-    # A direct invoke that brings that hash as its key gets the queued message's MessageId.
-    key = request_key(build_request(plain(), DEFAULTS))
-    result = index.handler(plain(IdempotencyKey=key), lambda_context)
-
-    assert key.startswith("sha256:")
-    assert result == {"MessageId": sent.message_id}
-    assert len(voice_mock.calls("SendVoiceMessage")) == 1
+    assert failures(first) == failures(second) == []
+    assert len(voice_mock.calls("SendVoiceMessage")) == 2
+    assert bulk.dead_letters() == []
 
 
 def test_queued_messages_with_different_bodies_are_all_sent(
@@ -769,8 +780,8 @@ def test_bulk_logs_never_hold_the_destination_number(
     # A sent message, a duplicate, an invalid number, a transient failure, a read timeout and a
     # sixth message to one number: every log line the bulk path writes.
     for n in range(5):
-        bulk.send(body(f"message {n}"))
-    bulk.send(body("message 0"))
+        bulk.send(body(f"message {n}", IdempotencyKey=f"m{n}"))
+    bulk.send(body("message 0", IdempotencyKey="m0"))
     bulk.send(body(DestinationPhoneNumber=DEST[1:]))
     index.handler(bulk.deliver(), lambda_context)
     voice_mock.fail_next("SendVoiceMessage", status=429)
@@ -786,7 +797,7 @@ def test_bulk_logs_never_hold_the_destination_number(
     messages = {r.getMessage() for r in caplog.records if r.name == index.current().logger.name}
     assert {
         "voice message sent",
-        "voice message already handled: no second call",
+        "duplicate of another queued message refused: no call",
         "voice message moved to the dead-letter queue",
         "voice message will be retried",
         "voice message outcome unknown",
@@ -852,12 +863,13 @@ def test_fails_direct_send_when_no_quota_slot_comes_before_the_deadline(
     assert len(voice_mock.sent_messages()) == 6
 
 
-def test_duplicate_bodies_that_normalise_alike_place_one_call(
+def test_one_key_with_bodies_that_normalise_alike_places_one_call(
     bulk: Bulk, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
     # Same request: keys in another order, and the configured origination number spelled out.
-    bulk.send(json.dumps(plain()))
+    bulk.send(json.dumps(plain(IdempotencyKey="order-1")))
     reordered = {
+        "IdempotencyKey": "order-1",
         "Content": {
             "PlainTextMessage": {"LanguageCode": "en-US", "Text": "Your order has shipped."}
         },

@@ -474,6 +474,18 @@ def _event(destination: str, text: str, number: int, rng: random.Random) -> dict
     return event
 
 
+def _key_retried(messages: list[LogicalMessage], initial: list[str]) -> None:
+    """Give ``messages`` an IdempotencyKey, as a producer that retries them must.
+
+    The sender tells messages apart by identity, so two sends without a key are two messages,
+    however alike.
+    """
+    for message in messages:
+        event = json.loads(message.body)
+        event["IdempotencyKey"] = f"retry-{message.number}"
+        initial[initial.index(message.body)] = message.body = json.dumps(event)
+
+
 def build_workload(count: int, rng: random.Random, start: float = START) -> Workload:
     """``count`` logical messages: mostly distinct recipients, plus every awkward case."""
     numbers = [f"+1206555{n:04d}" for n in rng.sample(range(200, 10_000), count)]
@@ -530,6 +542,7 @@ def build_workload(count: int, rng: random.Random, start: float = START) -> Work
     # ...plus second copies: SQS delivers at least once, and producers retry.
     normal = [m for m in order if m.kind == "normal"]
     duplicated = rng.sample(normal, max(2, round(count * 0.03)))
+    _key_retried(duplicated, initial)
     keyed_messages = [m for m in order if m.kind == "keyed"]
     for n, message in enumerate([*duplicated, *keyed_messages]):
         # The second submission of a keyed message: same key and request, other JSON layout.
@@ -666,10 +679,7 @@ class SimulationResult:
 
 
 # What the handler logs when it acknowledges a queued copy of another message without a call.
-DUPLICATE_EVENTS = (
-    "duplicate of a message being sent: no second call",
-    "duplicate of a message whose outcome is unknown: no second call",
-)
+DUPLICATE_EVENTS = ("duplicate of another queued message refused: no call",)
 
 
 def _counts(counter: Counter[str]) -> str:
@@ -943,13 +953,14 @@ class _Run:
             duplicate_delivery_chance=harsh.duplicate_delivery if harsh else 0.0,
         )
         self.workload = build_workload(messages, self.rng, START)
+        twins = self._key_twins(harsh.last_receive_twins) if harsh is not None else []
         for at, body in self.workload.sends:
             self.queue.send(body, at)
         self.faults: Counter[str] = Counter()
         self.direct: list[DirectInvoke] = []
         self.pending_direct: list[tuple[float, int, DirectInvoke]] = []
         if harsh is not None:
-            self._add_harsh_work(harsh, messages)
+            self._add_harsh_work(harsh, messages, twins)
         self.invocations = self.deliveries = 0
         self.errors: list[str] = []
         self.durations: list[float] = []
@@ -959,9 +970,29 @@ class _Run:
         self.wrappers: dict[str, Any] = {}
         self.tally = _LogTally()
 
-    def _add_harsh_work(self, harsh: Harsh, messages: int) -> None:
-        normal = [m for m in self.workload.messages if m.kind == "normal"]
-        for message in self.rng.sample(normal, harsh.last_receive_twins):
+    def _key_twins(self, count: int) -> list[LogicalMessage]:
+        """``count`` normal messages that the harsh run sends again, given a shared key first.
+
+        The copy is the same message only by its IdempotencyKey: alike bodies are two messages.
+        """
+        normal = [
+            m
+            for m in self.workload.messages
+            if m.kind == "normal" and "IdempotencyKey" not in m.body
+        ]
+        twins = self.rng.sample(normal, count)
+        for message in twins:
+            event = json.loads(message.body)
+            event["IdempotencyKey"] = f"twin-{message.number}"
+            keyed = json.dumps(event)
+            self.workload.sends = [
+                (at, keyed if body == message.body else body) for at, body in self.workload.sends
+            ]
+            message.body = keyed
+        return twins
+
+    def _add_harsh_work(self, harsh: Harsh, messages: int, twins: list[LogicalMessage]) -> None:
+        for message in twins:
             # A message on its last delivery (it failed 4 times before), delivered twice at once.
             self.queue.send(
                 message.body, START, received=MAX_RECEIVE_COUNT - 1, delivered_twice=True

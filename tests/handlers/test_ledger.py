@@ -128,12 +128,30 @@ def test_unknown_outcome_is_kept_as_long_as_sqs_keeps_a_message(
     assert isinstance(claim(ledger, clock), Claim)
 
 
-def test_sent_outcome_frees_the_key_after_the_window(ledger: Ledger, clock: SimClock) -> None:
-    first = claim(ledger, clock)
+def test_sent_outcome_of_a_direct_invoke_frees_the_key_after_the_window(
+    ledger: Ledger, clock: SimClock
+) -> None:
+    first = claim(ledger, clock, owner="invocation:a")
     assert ledger.record_sent(first, "msg-1")
     clock.advance(WINDOW)
 
-    assert isinstance(claim(ledger, clock, owner="sqs:b"), Claim)
+    assert isinstance(claim(ledger, clock, owner="invocation:b"), Claim)
+
+
+@pytest.mark.parametrize("days", [1, 7, 13, 28])
+def test_sent_outcome_of_a_queued_message_outlives_every_copy_of_it(
+    ledger: Ledger, clock: SimClock, days: int
+) -> None:
+    # A copy may come back as long as the queue, then the dead-letter queue, then a redrive keep
+    # it: 14 + 14 days and a margin, whatever the idempotency window.
+    first = claim(ledger, clock, owner="sqs:a")
+    assert ledger.record_sent(first, "msg-1")
+    clock.advance(days * 24 * 3600)
+
+    again = claim(ledger, clock, owner="sqs:a")
+
+    assert isinstance(again, Previous)
+    assert (again.state, again.message_id) == ("sent", "msg-1")
 
 
 def test_claim_without_outcome_outlives_a_short_window(table: FaultyTable, clock: SimClock) -> None:

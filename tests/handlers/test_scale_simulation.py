@@ -323,7 +323,8 @@ def _counts(counter: Counter[str]) -> str:
 
 def workload(count: int, own: tuple[str, ...], rng: random.Random) -> list[str]:
     """``count`` bodies to distinct recipients; 1 in 50 names one of the sender's numbers, 1 in
-    100 a number of its own outside them, and 1 in 100 is queued twice."""
+    100 a number of its own outside them, and 1 in 100 is queued twice (a producer's retry,
+    with the IdempotencyKey that makes the two copies one message)."""
     destinations = [f"+1425{n:07d}" for n in rng.sample(range(2_000_000, 9_999_999), count)]
     bodies = []
     for n, destination in enumerate(destinations):
@@ -335,6 +336,8 @@ def workload(count: int, own: tuple[str, ...], rng: random.Random) -> list[str]:
             event["OriginationPhoneNumber"] = rng.choice(own)
         elif n % 100 == 13:
             event["OriginationPhoneNumber"] = f"+1503555{n % 1000:04d}"
+        if n % 100 == 0:
+            event["IdempotencyKey"] = f"retry-{n}"
         bodies.append(json.dumps(event))
     twice = [bodies[n] for n in range(0, count, 100)]
     return bodies + twice

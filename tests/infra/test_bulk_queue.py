@@ -404,8 +404,9 @@ def test_queue_is_encrypted_and_redrives_to_the_dead_letter_queue(
         "maxReceiveCount": 5 + REDRIVE_SLACK,
     }
     assert properties["VisibilityTimeout"] == 6 * 30
-    # The ledger keeps a claim without an outcome as long as the queue may deliver its message.
-    assert properties["MessageRetentionPeriod"] == ledger.UNSETTLED_RETENTION_SECONDS
+    # The ledger keeps a queued message's record longer than the queue, its dead-letter queue and
+    # a redrive can keep copies of it.
+    assert 2 * properties["MessageRetentionPeriod"] < ledger.UNSETTLED_RETENTION_SECONDS
 
 
 def test_dead_letter_queue_is_encrypted_and_keeps_14_days(stacks: Stacks, queued: Template) -> None:
@@ -413,7 +414,7 @@ def test_dead_letter_queue_is_encrypted_and_keeps_14_days(stacks: Stacks, queued
     properties = queued.find_resources("AWS::SQS::Queue")[dead_letters]["Properties"]
     assert properties["SqsManagedSseEnabled"] is True
     assert properties["MessageRetentionPeriod"] == 1209600
-    assert properties["MessageRetentionPeriod"] == ledger.UNSETTLED_RETENTION_SECONDS
+    assert 2 * properties["MessageRetentionPeriod"] < ledger.UNSETTLED_RETENTION_SECONDS
     assert "RedrivePolicy" not in properties
 
 
@@ -654,6 +655,27 @@ def test_fails_for_an_idempotency_window_out_of_range(window: cdk.Duration, seco
     message = f"idempotency_window must be between 1 minute and 7 days, got {seconds} seconds"
     with pytest.raises(ValueError, match=exactly(message)):
         _sender(idempotency_window=window)
+
+
+def test_fails_for_a_window_shorter_than_the_queue_may_deliver_one_message() -> None:
+    # 7 deliveries (5 and the 2 before SQS moves it) 180 s apart (6 times the 30 s timeout).
+    message = (
+        "idempotency_window of 60 seconds is shorter than the bulk queue may deliver one message: "
+        "7 deliveries (max_receive_count 5 and 2 more before SQS moves it) 180 s apart (the "
+        "visibility timeout, 6 times the 30 s timeout); give at least 1260 seconds"
+    )
+    with pytest.raises(ValueError, match=exactly(message)):
+        _sender(
+            enable_queue=True,
+            timeout=cdk.Duration.seconds(30),
+            idempotency_window=cdk.Duration.minutes(1),
+        )
+
+
+def test_a_short_window_without_the_queue_is_accepted() -> None:
+    sender = _sender(idempotency_window=cdk.Duration.minutes(1))
+
+    assert sender.function.function_name
 
 
 @pytest.mark.parametrize(

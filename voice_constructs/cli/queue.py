@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -321,29 +322,63 @@ class _Queues:
                 )
 
     def redrive(self, letters: list[DeadLetter]) -> list[DeadLetter]:
-        """Send each letter to the bulk queue with its attributes, then delete it.
+        """Move each letter to the bulk queue: delete it from the dead-letter queue, then send it.
 
-        A crash between the two leaves a copy in both queues: the sender's ledger places at
-        most one call for the two.
+        In that order there are never two live copies of a letter. The copy carries the
+        message's lineage (its first MessageId), so the sender knows it at any age. Should the
+        send fail, the letter goes back to the dead-letter queue; should that fail too, it is
+        saved in a file (named in the error) for a person, and the command stops.
         """
         source = self.url(contract.COMPONENT_BULK_QUEUE)
         dead = self.url(contract.COMPONENT_DEAD_LETTER_QUEUE)
         moved: list[DeadLetter] = []
         for letter in letters:
+            attributes = _with_lineage(letter)
             try:
-                self._sqs.send_message(
-                    QueueUrl=source, MessageBody=letter.body, MessageAttributes=letter.attributes
-                )
                 self._sqs.delete_message(QueueUrl=dead, ReceiptHandle=letter.receipt_handle)
             except (ClientError, BotoCoreError) as error:
                 raise aws_error(
-                    f"redriving {letter.message_id} ({len(moved)} moved before it)", error
+                    f"redriving {letter.message_id} ({len(moved)} moved before it; it stays in "
+                    "the dead-letter queue)",
+                    error,
                 ) from None
-            except KeyboardInterrupt:
-                self._runtime.note(f"interrupted: {len(moved)} dead letter(s) moved before it")
-                raise
+            try:
+                self._sqs.send_message(
+                    QueueUrl=source, MessageBody=letter.body, MessageAttributes=attributes
+                )
+            except (ClientError, BotoCoreError, KeyboardInterrupt) as error:
+                where = self._put_back(dead, letter, attributes)
+                if isinstance(error, KeyboardInterrupt):
+                    self._runtime.note(f"interrupted: {len(moved)} moved; {where}")
+                    raise
+                raise aws_error(
+                    f"redriving {letter.message_id} ({len(moved)} moved before it; {where})",
+                    error,
+                ) from None
             moved.append(letter)
         return moved
+
+    def _put_back(self, dead: str, letter: DeadLetter, attributes: dict[str, Any]) -> str:
+        """Return a letter whose copy was not sent to the dead-letter queue; say where it is."""
+        try:
+            self._sqs.send_message(
+                QueueUrl=dead, MessageBody=letter.body, MessageAttributes=attributes
+            )
+        except (ClientError, BotoCoreError):
+            path = Path(f"voice-constructs-redrive-{letter.message_id}.json").resolve()
+            record = {"Body": letter.body, "MessageAttributes": attributes}
+            path.write_text(json.dumps(record, indent=2))
+            path.chmod(0o600)
+            return f"it is in neither queue: saved in {path}"
+        return "it is back in the dead-letter queue"
+
+
+def _with_lineage(letter: DeadLetter) -> dict[str, Any]:
+    """A letter's attributes with its lineage: SQS keeps a MessageId when it moves a message."""
+    if contract.LINEAGE_ATTRIBUTE in letter.attributes:
+        return letter.attributes
+    lineage = {"DataType": "String", "StringValue": letter.message_id}
+    return {**letter.attributes, contract.LINEAGE_ATTRIBUTE: lineage}
 
 
 def _dead_letter(message: dict[str, Any]) -> DeadLetter:

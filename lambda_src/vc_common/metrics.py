@@ -1,0 +1,39 @@
+"""CloudWatch metrics as embedded metric format (EMF) lines on stdout.
+
+Lambda's logs turn them into metrics: no client, no permission, no request.
+
+One namespace for the library (:data:`NAMESPACE`), each metric with the function's name as its
+dimension, so an alarm can watch one sender.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+NAMESPACE = "VoiceConstructs"
+# A queued copy of a message refused as a duplicate (no call): the first message's delivery owns
+# the outcome, and the log line beside the metric names it.
+DUPLICATES_REFUSED = "DuplicatesRefused"
+
+
+def emit(name: str, *, now: float, value: float = 1.0) -> None:
+    """Write one EMF line for ``name`` (a count), timed at ``now`` (seconds, the caller's clock)."""
+    function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local")
+    line = {
+        "_aws": {
+            "Timestamp": int(now * 1000),
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["FunctionName"]],
+                    "Metrics": [{"Name": name, "Unit": "Count"}],
+                }
+            ],
+        },
+        "FunctionName": function,
+        name: value,
+    }
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
