@@ -559,3 +559,63 @@ def test_fails_a_timeout_that_is_not_a_finite_positive_number(world: World, valu
 def test_redrive_with_nothing_to_move_still_prints_json(world: World) -> None:
     assert world.run("queue", "redrive", "--stack", STACK, "--yes", "--json") == _exit.OK
     assert json.loads(world.out.getvalue()) == {"Redriven": []}
+
+
+# --- Terminal hygiene and configuration errors ----------------------------------------------
+
+
+def test_queue_escapes_control_characters_a_dead_letter_carries(world: World) -> None:
+    dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
+    hostile = "title\x1b]0;owned\x07 clear\x1b[2J\x9b31m rtl\u202etxt.exe"
+    boto3.client("sqs").send_message(
+        QueueUrl=dead,
+        MessageBody=json.dumps({"DestinationPhoneNumber": NUMBER}),
+        MessageAttributes={
+            "FailureType": {"DataType": "String", "StringValue": "invalid\x1b[31m"},
+            "FailureReason": {"DataType": "String", "StringValue": hostile},
+        },
+    )
+
+    assert world.run("queue", "--stack", STACK) == _exit.OK
+
+    shown = world.out.getvalue()
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", shown)
+    assert "\\x1b]0;owned\\x07" in shown
+    assert "\\u202e" in shown
+
+
+@pytest.mark.parametrize(
+    ("environment", "arguments", "expected"),
+    [
+        ({}, (), "pass --region or set AWS_REGION"),
+        ({"AWS_DEFAULT_REGION": "us-east-1"}, ("--profile", "no-such-profile"), "no-such-profile"),
+    ],
+    ids=["no-region", "unknown-profile"],
+)
+def test_fails_on_a_configuration_error_in_one_line_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    environment: dict[str, str],
+    arguments: tuple[str, ...],
+    expected: str,
+) -> None:
+    import io
+
+    from voice_constructs.cli import main
+    from voice_constructs.cli._runtime import Runtime
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    out, err = io.StringIO(), io.StringIO()
+
+    status = main(["queue", "--stack", STACK, *arguments], runtime=Runtime(out=out, err=err))
+
+    assert status == _exit.USAGE
+    assert err.getvalue().count("\n") == 1
+    assert err.getvalue().startswith("voice-constructs: AWS configuration: ")
+    assert expected in err.getvalue()
+    assert "Traceback" not in err.getvalue()

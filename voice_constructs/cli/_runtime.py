@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -18,6 +19,18 @@ from voice_constructs.cli._exit import USAGE, CommandError
 
 # A client for a botocore service name ("lambda", "dynamodb", ...).
 ClientFactory = Callable[[str], Any]
+# What a terminal acts on instead of showing: C0 controls but the line break and the tab, DEL,
+# C1 controls (a lone \x9b is a CSI on some terminals), and the bidirectional overrides that
+# reorder what a line shows.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every control character escaped (``\x1b``, ``\u202e``).
+
+    A dead letter's reason or an AWS message can then never retitle, clear or rewrite a terminal.
+    """
+    return _CONTROLS.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
 def boto3_clients(profile: str | None, region: str | None) -> ClientFactory:
@@ -29,7 +42,12 @@ def boto3_clients(profile: str | None, region: str | None) -> ClientFactory:
         raise CommandError(
             "this command needs boto3: pip install 'voice-constructs[cli]'", USAGE
         ) from None
-    session = boto3.session.Session(profile_name=profile, region_name=region)
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except BotoCoreError as error:
+        raise CommandError(f"AWS configuration: {error}", USAGE) from None
     agent = "voice-constructs-cli"
     standard = Config(retries={"mode": "standard"}, user_agent_extra=agent)
     # An invoke is never retried: a retry after a read timeout could be a second call. The
@@ -43,7 +61,12 @@ def boto3_clients(profile: str | None, region: str | None) -> ClientFactory:
 
     def make(service: str) -> Any:
         config = once if service == "lambda" else standard
-        return session.client(service, config=config)  # type: ignore[call-overload]
+        try:
+            return session.client(service, config=config)  # type: ignore[call-overload]
+        except BotoCoreError as error:
+            # No region, a profile the files lack, a malformed config file: the user's to fix.
+            hint = " (pass --region or set AWS_REGION)" if "region" in str(error) else ""
+            raise CommandError(f"AWS configuration: {error}{hint}", USAGE) from None
 
     return make
 
@@ -69,16 +92,16 @@ class Runtime:
         return self._made[service]
 
     def print(self, text: str = "") -> None:
-        """A line for people (standard output)."""
-        print(text, file=self.out)
+        """A line for people (standard output), control characters escaped."""
+        print(printable(text), file=self.out)
 
     def print_json(self, value: object) -> None:
         """One JSON document for scripts (standard output)."""
         print(json.dumps(value, indent=2, sort_keys=True, default=str), file=self.out)
 
     def note(self, text: str) -> None:
-        """A remark that is not the command's result (standard error)."""
-        print(text, file=self.err)
+        """A remark that is not the command's result (standard error), controls escaped."""
+        print(printable(text), file=self.err)
 
     def err_is_terminal(self) -> bool:
         """Whether standard error is a terminal (progress is drawn only then)."""
