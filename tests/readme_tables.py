@@ -124,10 +124,11 @@ def iam_table(templates: dict[str, dict[str, Any]]) -> str:
                 actions = sorted(str(a) for a in _listed(statement["Action"]))
                 on = sorted(render(r, resources) for r in _listed(statement["Resource"]))
                 condition = _condition(statement, resources)
+                # A deny (the fence between the v1 and v2 APIs) says so before its actions.
+                denied = "**deny** " if statement.get("Effect") == "Deny" else ""
                 for role in roles:
-                    rows.setdefault((role, _cell(actions), _cell(on), condition), set()).add(
-                        variant
-                    )
+                    row = (role, denied + _cell(actions), _cell(on), condition)
+                    rows.setdefault(row, set()).add(variant)
     lines = ["| role | actions | on | condition | in |", "| --- | --- | --- | --- | --- |"]
     lines += [
         f"| `{role}` | {a} | {on} | {c} | {_variants(rows[(role, a, on, c)], templates)} |"

@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 
 from voice_constructs._contract import contract
 from voice_constructs._review import acknowledge, skip_checkov
+from voice_constructs._v2_fence import deny_v2
 from voice_constructs.api import V2_VOICE_IDS, SmsVoiceApi
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ def allow_sending(sender: VoiceMessageSender, identities: list[str]) -> None:
     sender.function.add_to_role_policy(
         iam.PolicyStatement(actions=[SEND_ACTION], resources=resources)
     )
+    if sender.api is SmsVoiceApi.V1:
+        # The v1 grant on '*' would also reach every v2 number and pool: fenced off.
+        deny_v2(sender.function, sender)
 
 
 def _v2_identity(scope: VoiceMessageSender, origination: str) -> str:

@@ -27,6 +27,7 @@ from voice_constructs._contract import contract
 from voice_constructs._props import check_form
 from voice_constructs._provider import CONFIGURATION_SET_TYPE, ResourceProvider
 from voice_constructs._review import acknowledge, skip_checkov
+from voice_constructs._v2_fence import deny_v2
 from voice_constructs.api import SmsVoiceApi
 from voice_constructs.event_destinations import (
     _NAME,
@@ -198,6 +199,8 @@ class VoiceConfigurationSet(Construct):
             grantee=provider.handler, actions=list(CONFIGURATION_SET_ACTIONS), resource_arns=["*"]
         )
         grant.apply_before(custom)
+        # The v1 grant on '*' would also reach every v2 configuration set: fenced off.
+        deny_v2(provider.handler, self)
         star_reason = (
             "the SMS and Voice v1 configuration-set actions have no resource-level permissions, "
             "so IAM accepts only '*' for them"

@@ -52,6 +52,26 @@ def role_statements(template: Template, role_id: str) -> list[dict[str, Any]]:
     return statements
 
 
+def is_v2_fence(statement: dict[str, Any]) -> bool:
+    """Whether ``statement`` is the deny that keeps v1 grants off v2 resources (_v2_fence)."""
+    resource = statement.get("Resource")
+    if isinstance(resource, dict) and "Fn::Join" in resource:
+        parts = resource["Fn::Join"][1]
+        resource = "".join(p if isinstance(p, str) else "<partition>" for p in parts)
+    return (
+        statement.get("Effect") == "Deny"
+        and statement.get("Action") == "sms-voice:*"
+        and re.fullmatch(r"arn:(aws|<partition>):sms-voice:\*:\*:\*", str(resource)) is not None
+    )
+
+
+def allows(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The Allow statements of ``statements``; the only deny there may be is the v2 fence."""
+    denies = [s for s in statements if s["Effect"] != "Allow"]
+    assert all(is_v2_fence(s) for s in denies), denies
+    return [s for s in statements if s["Effect"] == "Allow"]
+
+
 def as_list(value: Any) -> list[Any]:
     """A policy field as a list (CloudFormation allows one value or a list)."""
     return value if isinstance(value, list) else [value]

@@ -19,7 +19,15 @@ from constructs import Construct
 
 import app as sample
 from tests.conftest import cdk_context
-from tests.infra.templates import Synthesized, as_list, exactly, role_statements, sender_function
+from tests.infra.templates import (
+    Synthesized,
+    allows,
+    as_list,
+    exactly,
+    is_v2_fence,
+    role_statements,
+    sender_function,
+)
 from voice_constructs import (
     CallStatusTracker,
     EventDestination,
@@ -389,7 +397,9 @@ def test_set_with_delivery_role_waits_for_it(stacks: Stacks) -> None:
 @pytest.mark.parametrize("which", ["sns_only", "all_kinds", "sample"])
 def test_handler_manages_configuration_sets_on_star_only(stacks: Stacks, which: str) -> None:
     template = stacks.template(getattr(stacks, which))
-    statements = role_statements(template, handler_role_id(template))
+    everything = role_statements(template, handler_role_id(template))
+    assert sum(is_v2_fence(s) for s in everything) == 1
+    statements = allows(everything)
     sms_voice = [
         s for s in statements if any(a.startswith("sms-voice:") for a in as_list(s["Action"]))
     ]
