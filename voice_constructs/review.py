@@ -5,10 +5,12 @@ The same gates this library's own tests and ``make synth`` run, for your app too
     pip install 'voice-constructs[review]'
     cdk synth --output cdk.out && python -m voice_constructs.review cdk.out
 
-It prints, per template, the resources by type, every IAM action granted and on what, and the
-cfn-lint findings (open, or acknowledged with a reason), then every acknowledgement recorded in
-the assembly; with ``--checkov PATH`` (checkov in a virtual environment of its own: it pins an
-old boto3), checkov's failed checks too. It exits 1 when any finding is open.
+It prints, per template, the resources by type, every IAM action granted and on what, and each
+gate's verdict: cfn-lint, cdk-nag's AwsSolutions and Serverless packs (run here on the template,
+with the acknowledgements the app recorded, whether or not the app registered cdk-nag), and,
+with ``--checkov PATH`` (checkov in a virtual environment of its own: it pins an old boto3),
+checkov. Then a line per template says which gates ran. It exits 1 when any finding is open or
+any expected gate did not run (cdk-nag not installed, checkov asked for and failing).
 """
 
 from __future__ import annotations
@@ -242,30 +244,66 @@ def summarize(
             print(f"  {policy}: {effect} {', '.join(actions)}", file=out)
             for resource in resources:
                 print(f"      on {resource}", file=out)
+        gates: dict[str, str] = {}
         open_findings, acknowledged = cfn_lint(template)
         _print_findings("cfn-lint", open_findings, acknowledged, out)
+        gates["cfn-lint"] = "ran"
         failed = failed or bool(open_findings)
+        failed = _cdk_nag_gate(path, gates, out) or failed
         if checkov_executable is not None:
-            result = checkov(path, checkov_executable)
-            print(
-                f"checkov: {len(result.failed)} open, {len(result.skipped)} skipped with a reason",
-                file=out,
-            )
-            for finding in result.failed:
-                print(f"  OPEN {finding.rule} {finding.where}: {finding.message}", file=out)
-            failed = failed or bool(result.failed)
+            failed = _checkov_gate(path, checkov_executable, gates, out) or failed
+        else:
+            gates["checkov"] = "not run (--checkov PATH runs it)"
+        print(f"Gates of {path.name}: " + "; ".join(f"{g} {v}" for g, v in gates.items()), file=out)
     acks = acknowledgements(assembly_dir)
     print(f"cdk-nag and CDK validation: {len(acks)} acknowledged with a reason:", file=out)
     for rule, construct_path, reason in acks:
         print(f"  {rule} on {construct_path}\n      {reason}", file=out)
-    report = assembly_dir / "validation-report.json"
-    if report.exists():
-        print(
-            f"CDK validation report (cdk-nag fails the synth on any open finding): {report}",
-            file=out,
-        )
     print("Review gates: " + ("FAILED" if failed else "passed"), file=out)
     return 1 if failed else 0
+
+
+def _cdk_nag_gate(path: Path, gates: dict[str, str], out: Any) -> bool:
+    """Run cdk-nag's packs on the template; True when the gate fails (open, or not run)."""
+    try:
+        from voice_constructs._nag_template import PACKS, run_packs
+
+        results = run_packs(path)
+    except ImportError as error:
+        print(
+            f"cdk-nag: NOT RUN ({error.name} is missing): pip install 'voice-constructs[review]'",
+            file=out,
+        )
+        gates["cdk-nag"] = "NOT RUN"
+        return True
+    for result in results:
+        print(
+            f"cdk-nag {result.pack}: {len(result.open)} open, {result.acknowledged} "
+            "acknowledged in the app",
+            file=out,
+        )
+        for rule, where, message in result.open:
+            print(f"  OPEN {rule} {where}: {message}", file=out)
+    gates.update({f"cdk-nag {pack}": "ran" for pack in PACKS})
+    return any(result.open for result in results)
+
+
+def _checkov_gate(path: Path, executable: str, gates: dict[str, str], out: Any) -> bool:
+    """Run checkov on the template; True when the gate fails (open, or not run)."""
+    try:
+        result = checkov(path, executable)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired) as error:
+        print(f"checkov: NOT RUN ({error})", file=out)
+        gates["checkov"] = "NOT RUN"
+        return True
+    print(
+        f"checkov: {len(result.failed)} open, {len(result.skipped)} skipped with a reason",
+        file=out,
+    )
+    for finding in result.failed:
+        print(f"  OPEN {finding.rule} {finding.where}: {finding.message}", file=out)
+    gates["checkov"] = "ran"
+    return bool(result.failed)
 
 
 def _print_findings(
