@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypedDict
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -65,6 +65,7 @@ class SenderOptions:
     max_receive_count: int | None = None
     oldest_message_alarm_age: Duration | None = None
     powertools_layer: lambda_.ILayerVersion | None = None
+    removal_policy: RemovalPolicy | None = None
 
     def given(self) -> dict[str, Any]:
         """The options that were set, as keyword arguments of ``VoiceMessageSender``."""

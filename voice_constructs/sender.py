@@ -133,6 +133,7 @@ class VoiceMessageSender(Construct):
         powertools_layer: lambda_.ILayerVersion | None = None,
         api: SmsVoiceApi = SmsVoiceApi.V1,
         tracing: bool = True,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         """Create the function, its log group, role and failure queue.
 
@@ -194,6 +195,10 @@ class VoiceMessageSender(Construct):
             :default: SmsVoiceApi.V1
         :param tracing: X-Ray tracing; it needs ``xray:PutTraceSegments`` on ``*``.
             :default: True
+        :param removal_policy: What ``cdk destroy`` does with the sender's queues (bulk, dead
+            letters, failures: not one you gave), its state table and its log group, all alike.
+            Kept by default: the dead letters and the records of calls whose outcome is unknown
+            may be the only trace that someone was called. :default: RemovalPolicy.RETAIN
         """
         super().__init__(scope, id)
         self.api = api
@@ -235,11 +240,10 @@ class VoiceMessageSender(Construct):
             description="voice-constructs: sends voice messages",
             retention=log_retention,
         )
-        # Short-lived state only (call ledger claims, pacing, recipient slots), all expiring
-        # through TTL within the idempotency window: deleting it with the stack loses nothing
-        # a person needs.
+        # The call ledger (the records of unknown outcomes among them), pacing and recipient
+        # slots, all expiring through TTL.
         self.state_table = expiring_table(
-            self, "State", partition_key="id", removal_policy=RemovalPolicy.DESTROY
+            self, "State", partition_key="id", removal_policy=removal_policy
         )
         architecture = architecture or lambda_.Architecture.ARM_64
         self.function = handler_function(
@@ -285,6 +289,10 @@ class VoiceMessageSender(Construct):
             if enable_queue
             else None
         )
+        kept = [self.log_group, self.queue, self.dead_letter_queue]
+        for resource in [*kept, None if failure_queue else self.failure_queue]:
+            if resource is not None:
+                resource.apply_removal_policy(removal_policy)
 
     def _check_props(
         self,

@@ -14,6 +14,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Capture, Match, Template
 from send_voice_message import ledger
 
@@ -222,8 +223,9 @@ def test_state_table_is_always_created(stacks: Stacks, which: str) -> None:
                 "ProvisionedThroughput": Match.absent(),
                 "GlobalSecondaryIndexes": Match.absent(),
             },
-            "DeletionPolicy": "Delete",
-            "UpdateReplacePolicy": "Delete",
+            # Kept on cdk destroy: it holds the records of calls whose outcome is unknown.
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
         },
     )
 
@@ -717,3 +719,52 @@ def test_fails_when_the_timeout_cannot_hold_one_queued_message() -> None:
             timeout=cdk.Duration.seconds(12),
             enable_queue=True,
         )
+
+
+# Teardown -------------------------------------------------------------------------------------
+
+KEPT_TYPES = ("AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::Logs::LogGroup")
+
+
+def _policies(stack: cdk.Stack) -> dict[str, set[str]]:
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    found: dict[str, set[str]] = {}
+    for resource in resources.values():
+        if resource["Type"] in KEPT_TYPES:
+            found.setdefault(resource["Type"], set()).add(resource.get("DeletionPolicy", "Delete"))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [(None, "Retain"), (cdk.RemovalPolicy.DESTROY, "Delete"), (cdk.RemovalPolicy.RETAIN, "Retain")],
+    ids=["default", "destroy", "retain"],
+)
+def test_removal_policy_applies_to_every_queue_table_and_log_group(
+    policy: cdk.RemovalPolicy | None, expected: str
+) -> None:
+    stack = cdk.Stack(cdk.App(), "Teardown")
+    props = {} if policy is None else {"removal_policy": policy}
+    VoiceMessageSender(stack, "Sender", origination_number=ORIGINATION, enable_queue=True, **props)
+
+    policies = _policies(stack)
+
+    assert set(policies) == set(KEPT_TYPES)
+    assert all(kinds == {expected} for kinds in policies.values()), policies
+
+
+def test_removal_policy_leaves_a_failure_queue_the_user_gave_alone() -> None:
+    stack = cdk.Stack(cdk.App(), "Teardown")
+    own = sqs.Queue(stack, "Own", enforce_ssl=True, encryption=sqs.QueueEncryption.SQS_MANAGED)
+    VoiceMessageSender(
+        stack,
+        "Sender",
+        origination_number=ORIGINATION,
+        failure_queue=own,  # the sender keeps its own resources (the default), not this one
+    )
+
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    queue = own.node.default_child
+    assert isinstance(queue, cdk.CfnResource)
+
+    assert resources[stack.get_logical_id(queue)]["DeletionPolicy"] == "Delete"
