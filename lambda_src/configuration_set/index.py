@@ -7,7 +7,10 @@ CloudFormation has no resource for v1 configuration sets. This handler runs behi
   set is named ``NamePrefix`` and a suffix made from the CloudFormation request id, so a
   create that follows its own unanswered attempt (the set exists, with that very name) can
   prove the set is its own and adopt it, and a later deployment never meets an orphan of an
-  earlier one. A set named by the user is never adopted: nothing proves whose it is.
+  earlier one. A set named by the user is looked for first: if it is absent, and a create of
+  this request went unanswered before one met ``AlreadyExistsException``, the set is this
+  request's own and adopted; a set that was there before is never adopted (nothing proves whose
+  it is), and the error names it and the command that removes it.
 - **Update** with the same name applies the destinations as a diff against what the service
   holds: new names are created, missing ones deleted, changed ones updated in place. A set
   deleted out of band is made again, so an update (or a rollback) never fails on its absence.
@@ -77,8 +80,9 @@ def worst_case_seconds(request_type: str) -> float:
     # Each destination create may turn into an update, after a pause of its own.
     puts, put_pauses = 2 * MAX_DESTINATIONS, MAX_DESTINATIONS
     if request_type == "Create":
-        # The set, reading it back when adopted, the destinations, removing a half-made set.
-        return (2 + puts + 1) * call + (MAX_DESTINATIONS - 1 + put_pauses) * pause
+        # Looking for a named set, the set, reading it back when adopted, the destinations,
+        # removing a half-made set.
+        return (3 + puts + 1) * call + (MAX_DESTINATIONS - 1 + put_pauses) * pause
     if request_type == "Update":
         # Reading the set (and making it again), deleting all it holds, writing all wanted.
         writes = 2 * MAX_DESTINATIONS
@@ -161,20 +165,27 @@ def _create_set(
     name: str, wanted: dict[str, dict[str, Any]], retrying: Retrying, *, own_name: bool
 ) -> None:
     current: dict[str, dict[str, Any]] | None = {}
+    # A name of the user's: whether the set is there before this request makes it. That, and an
+    # attempt of this request's left unanswered, prove that a set found later is its own.
+    absent_before = own_name or not _exists(name, retrying)
+    if not absent_before:
+        raise _not_ours(name, "it was there before this request")
+    attempts = 0
+
+    def create() -> object:
+        nonlocal attempts
+        attempts += 1
+        return _client.create_configuration_set(ConfigurationSetName=name)
+
     try:
-        retrying.call(lambda: _client.create_configuration_set(ConfigurationSetName=name))
+        retrying.call(create)
     except ClientError as error:
         if error_code(error) != "AlreadyExistsException":
             raise _failure("CreateConfigurationSet", name, error) from None
-        if not own_name:
-            raise ConfigurationSetError(
-                f"configuration set {name!r} already exists in this account and region, and "
-                "nothing proves this resource made it (an earlier create of it may have gone "
-                "unanswered): delete it if it is an orphan (aws pinpoint-sms-voice "
-                "delete-configuration-set), or give the construct another "
-                "configuration_set_name"
-            ) from None
-        # The name holds this request's suffix: an earlier, unanswered attempt made the set.
+        if not own_name and attempts < 2:
+            raise _not_ours(name, "another caller made it while this request looked") from None
+        # The name holds this request's suffix, or the set was absent and an earlier attempt
+        # of this create went unanswered: this request made the set.
         LOGGER.info("adopting the set this request made", extra={"configuration_set_name": name})
         current = None
     except BotoCoreError as error:
@@ -186,6 +197,30 @@ def _create_set(
         # so that nothing of it is left behind.
         _delete_set(name, retrying)
         raise
+
+
+def _exists(name: str, retrying: Retrying) -> bool:
+    """Whether a configuration set of that name exists (in this account and region)."""
+    try:
+        retrying.call(
+            lambda: _client.get_configuration_set_event_destinations(ConfigurationSetName=name)
+        )
+    except ClientError as error:
+        if error_code(error) == "NotFoundException":
+            return False
+        raise _failure("GetConfigurationSetEventDestinations", name, error) from None
+    except BotoCoreError as error:
+        raise _unreachable(error) from None
+    return True
+
+
+def _not_ours(name: str, why: str) -> ConfigurationSetError:
+    return ConfigurationSetError(
+        f"configuration set {name!r} already exists in this account and region, and nothing "
+        f"proves this resource made it ({why}): if it is an orphan, remove it with `aws "
+        f"pinpoint-sms-voice delete-configuration-set --configuration-set-name {name}`, or give "
+        "the construct another configuration_set_name"
+    )
 
 
 def _apply_diff(

@@ -44,8 +44,10 @@ WRITES = (
 def sleeps(voice_mock: VoiceMock, retry_sleeps: list[float]) -> list[float]:
     """The handler's pauses between destination writes, recorded instead of slept."""
     recorded: list[float] = []
-    # A client created under the mock, as the container would create it at start-up.
-    config_set.set_client(boto3.client("pinpoint-sms-voice"), clock=RecordingClock(recorded))
+    # A client created under the mock, as the container creates it at start-up: one attempt per
+    # call, the handler's own retries doing the rest.
+    client = boto3.client("pinpoint-sms-voice", config=config_set.RETRY.config())
+    config_set.set_client(client, clock=RecordingClock(recorded))
     return recorded
 
 
@@ -721,19 +723,71 @@ def test_update_keeps_a_generated_name(
     assert sorted(stored(voice_mock, name)) == ["Logs"]
 
 
-def test_fails_create_of_a_named_set_that_exists_and_leaves_it_alone(
+def test_create_of_a_named_set_adopts_the_set_its_own_unanswered_attempt_made(
     voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
 ) -> None:
-    # Named by the user: nothing proves whose the existing set is, even after an unanswered
-    # create of this very request, so it is neither adopted nor removed.
+    # Named by the user: absent before this request, then made by its unanswered attempt.
     voice_mock.time_out_next("CreateConfigurationSet")
 
-    with pytest.raises(config_set.ConfigurationSetError, match="nothing proves this resource"):
+    result = create([sns()], lambda_context)
+
+    assert result["PhysicalResourceId"] == SET_NAME
+    assert [c.status for c in voice_mock.calls("CreateConfigurationSet")] == [200, 409]
+    assert sorted(stored(voice_mock, SET_NAME)) == ["Sns"]
+    assert voice_mock.calls("DeleteConfigurationSet") == []
+
+
+def test_rename_adopts_the_new_set_its_own_unanswered_attempt_made(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    create([sns()], lambda_context)
+    voice_mock.time_out_next("CreateConfigurationSet")
+    update = event("Update", [sns()], name="renamed", physical_id=SET_NAME)
+
+    result = config_set.on_event(update, lambda_context)
+
+    assert result["PhysicalResourceId"] == "renamed"
+    assert sorted(stored(voice_mock, "renamed")) == ["Sns"]
+
+
+def test_fails_create_of_a_named_set_that_was_there_before_and_leaves_it_alone(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    # Made by someone else, before this request: nothing proves whose it is.
+    boto3.client("pinpoint-sms-voice").create_configuration_set(ConfigurationSetName=SET_NAME)
+
+    with pytest.raises(
+        config_set.ConfigurationSetError,
+        match=(
+            "it was there before this request.*aws pinpoint-sms-voice delete-configuration-set "
+            f"--configuration-set-name {SET_NAME}"
+        ),
+    ):
         create([sns()], lambda_context)
 
     assert SET_NAME in voice_mock.sms_voice().configuration_sets
     assert voice_mock.calls("DeleteConfigurationSet") == []
+    # Only the create above: the handler looked, found the set, and made nothing.
+    assert [c.status for c in voice_mock.calls("CreateConfigurationSet")] == [200]
     assert write_counts(voice_mock)["CreateConfigurationSetEventDestination"] == 0
+
+
+def test_rollback_of_an_adopted_named_set_removes_it(
+    voice_mock: VoiceMock, sleeps: list[float], lambda_context: LambdaContext
+) -> None:
+    # Adopted after a lost answer, then a destination fails for good: the create removes what
+    # it made, so the next deployment does not meet it.
+    voice_mock.time_out_next("CreateConfigurationSet")
+    voice_mock.fail_next(
+        "CreateConfigurationSetEventDestination", status=400, code="BadRequestException"
+    )
+
+    with pytest.raises(config_set.ConfigurationSetError):
+        create([sns()], lambda_context)
+
+    assert SET_NAME not in voice_mock.sms_voice().configuration_sets
+    again = create([sns()], lambda_context)
+    assert again["PhysicalResourceId"] == SET_NAME
 
 
 def test_destination_create_after_its_own_unanswered_attempt_makes_it_as_wanted(
@@ -755,11 +809,17 @@ def test_destination_create_after_its_own_unanswered_attempt_makes_it_as_wanted(
 
 
 class SlowestClient:
-    """Every call times out until its last attempt; creates of destinations meet themselves."""
+    """Every call times out until its last attempt; creates of destinations meet themselves.
 
-    def __init__(self, clock: SimClock, existing: list[dict[str, Any]]) -> None:
+    The set is there from the start with ``exists``; otherwise from its create on.
+    """
+
+    def __init__(
+        self, clock: SimClock, existing: list[dict[str, Any]], *, exists: bool = True
+    ) -> None:
         self.clock = clock
         self.existing = existing
+        self.exists = exists
         self.tries: Counter[str] = Counter()
         self.meta = types.SimpleNamespace(region_name=REGION)
 
@@ -776,7 +836,13 @@ class SlowestClient:
                     {"Error": {"Code": "AlreadyExistsException", "Message": "exists"}}, operation
                 )
             if operation == "get_configuration_set_event_destinations":
+                if not self.exists:
+                    raise ClientError(
+                        {"Error": {"Code": "NotFoundException", "Message": "no set"}}, operation
+                    )
                 return {"EventDestinations": self.existing}
+            if operation == "create_configuration_set":
+                self.exists = True
             return {}
 
         return call
@@ -800,7 +866,7 @@ def test_worst_case_of_every_request_fits_the_handler_timeout(request_type: str)
         {"Name": f"Old{n}", "Enabled": True, "MatchingEventTypes": ["BUSY"], **sns()}
         for n in range(config_set.MAX_DESTINATIONS)
     ]
-    slow = SlowestClient(clock, held)
+    slow = SlowestClient(clock, held, exists=request_type != "Create")
     config_set.set_client(slow, clock=clock)  # type: ignore[arg-type]
     wanted = [sns(f"New{n}") for n in range(config_set.MAX_DESTINATIONS)]
 
@@ -817,7 +883,8 @@ def test_worst_case_of_every_request_fits_the_handler_timeout(request_type: str)
 
 def test_fails_when_the_deadline_comes_before_the_service_could_answer() -> None:
     clock = SimClock()
-    config_set.set_client(SlowestClient(clock, []), clock=clock)  # type: ignore[arg-type]
+    slow = SlowestClient(clock, [], exists=False)
+    config_set.set_client(slow, clock=clock)  # type: ignore[arg-type]
     context = TimedContext(clock, config_set.SAFETY_SECONDS + 30)
 
     with pytest.raises(config_set.ConfigurationSetError, match="run out of time"):
