@@ -6,15 +6,17 @@ HTTP only, as they would reach ``voice-constructs emulate``.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from email.message import Message
 from typing import Any
 
 import pytest
 
-from voice_constructs.testing.server import Emulator, serve
+from voice_constructs.testing.server import TOKEN_HEADER, Emulator, serve
 
 REGION = "us-east-1"
 TO = "+12065550100"
@@ -22,15 +24,26 @@ FROM = "+12065550199"
 
 
 class Control:
-    """The emulator's control path (``/_voice_constructs/``), JSON in and out."""
+    """The emulator's control path (``/_voice_constructs/``), JSON in and out, with its token."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str) -> None:
         self.url = url
+        self.token = token
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    @classmethod
+    def of(cls, emulator: Emulator) -> Control:
+        """The control path of a running emulator."""
+        return cls(emulator.control_url, emulator.token)
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
         url = f"{self.url}/{path}"
-        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 (http)
+        sent = {TOKEN_HEADER: self.token, "Content-Type": "application/json", **(headers or {})}
+        request = urllib.request.Request(  # noqa: S310 (http)
+            url, data=data, method=method, headers=sent
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http)
                 return response.status, json.loads(response.read())
@@ -52,6 +65,42 @@ class Control:
         return messages
 
 
+def raw_request(
+    emulator: Emulator,
+    method: str,
+    path: str,
+    body: bytes | Iterable[bytes] | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    host: str | None = None,
+) -> tuple[int, Message, bytes]:
+    """One request, header by header: any ``Host``; ``body`` chunked unless it is bytes."""
+    connection = http.client.HTTPConnection(emulator.host, emulator.port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", f"{emulator.host}:{emulator.port}" if host is None else host)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if isinstance(body, bytes):
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+        elif body is not None:
+            connection.putheader("Transfer-Encoding", "chunked")
+            connection.endheaders(body, encode_chunked=True)
+        else:
+            connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def signed_as(service: str) -> dict[str, str]:
+    """What moto's server reads to pick a service: the credential scope of a SigV4 header."""
+    scope = f"testing/20260101/{REGION}/{service}/aws4_request"
+    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, Signature=x"}
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Emulator]:
     with serve(region=REGION) as running:
@@ -61,6 +110,6 @@ def emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def control(emulator: Emulator) -> Control:
     """The control path, every service's state reset first."""
-    client = Control(emulator.control_url)
+    client = Control.of(emulator)
     client.post("reset", {})
     return client

@@ -7,25 +7,33 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
 from voice_constructs.cli import main
 from voice_constructs.cli._exit import OK, USAGE
 from voice_constructs.cli.emulate import MISSING_EXTRA
+from voice_constructs.testing.server import TOKEN_HEADER
 
 COMMAND = Path(sys.executable).parent / "voice-constructs"
 
 
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
-def test_emulate_serves_until_interrupted(tmp_path: Path, stop: signal.Signals) -> None:
+@contextmanager
+def _emulate(tmp_path: Path, *args: str, stop: signal.Signals = signal.SIGINT) -> Iterator[Emulate]:
+    """``voice-constructs emulate --port 0`` with ``args``, stopped by ``stop`` at the end."""
     # Standard error goes to a file: a pipe nobody reads would fill up with the request log.
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:
         process = subprocess.Popen(  # noqa: S603 (this venv's console script)
-            [str(COMMAND), "emulate", "--port", "0", "--json"],
+            [str(COMMAND), "emulate", "--port", "0", *args],
             stdout=subprocess.PIPE,
             stderr=stderr,
             text=True,
@@ -34,10 +42,7 @@ def test_emulate_serves_until_interrupted(tmp_path: Path, stop: signal.Signals) 
         )
     try:
         assert process.stdout is not None
-        announced = json.loads(process.stdout.readline())
-        assert announced["control_url"] == announced["endpoint_url"] + "/_voice_constructs"
-        with urllib.request.urlopen(announced["control_url"] + "/", timeout=10) as response:  # noqa: S310 (http)
-            assert "pinpoint-sms-voice-v2" in json.loads(response.read())["operations"]
+        yield Emulate(process.stdout, log)
     finally:
         process.send_signal(stop)
         try:
@@ -48,6 +53,85 @@ def test_emulate_serves_until_interrupted(tmp_path: Path, stop: signal.Signals) 
                 f"no exit after {stop.name}; stderr:\n{log.read_text()[-3000:]}"
             ) from None
     assert status == OK, log.read_text()[-3000:]
+
+
+@dataclass
+class Emulate:
+    """A running ``voice-constructs emulate``: what it prints."""
+
+    stdout: IO[str]
+    stderr: Path
+
+    def lines(self, count: int) -> list[str]:
+        """The next ``count`` lines of standard output, within 20 seconds."""
+        lines: list[str] = []
+
+        def read() -> None:
+            for _ in range(count):
+                lines.append(self.stdout.readline())
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout=20)
+        assert len(lines) == count, (lines, self.stderr.read_text()[-3000:])
+        return lines
+
+
+def _get(url: str, token: str | None) -> tuple[int, dict[str, Any]]:
+    headers = {} if token is None else {TOKEN_HEADER: token}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (http)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_emulate_serves_until_interrupted(tmp_path: Path, stop: signal.Signals) -> None:
+    with _emulate(tmp_path, "--json", stop=stop) as running:
+        [line] = running.lines(1)
+        announced = json.loads(line)
+        assert announced["control_url"] == announced["endpoint_url"] + "/_voice_constructs"
+        assert announced["token_header"] == TOKEN_HEADER
+        status, index = _get(announced["control_url"] + "/", announced["token"])
+        assert status == 200
+        assert "pinpoint-sms-voice-v2" in index["operations"]
+
+
+def test_emulate_tells_people_the_token_the_control_path_needs(tmp_path: Path) -> None:
+    with _emulate(tmp_path) as running:
+        serving, control, token = running.lines(3)
+        control_url = control.split(": ", 1)[1].strip()
+        assert serving.startswith("voice-constructs emulate: serving on http://127.0.0.1:")
+        assert TOKEN_HEADER in token
+        assert _get(control_url, None)[0] == 403
+        assert _get(control_url, token.rsplit(" ", 1)[1].strip())[0] == 200
+
+
+def test_emulate_allow_remote_listens_and_warns(tmp_path: Path) -> None:
+    with _emulate(tmp_path, "--json", "--host", "0.0.0.0", "--allow-remote") as running:  # noqa: S104
+        [line] = running.lines(1)
+        announced = json.loads(line)
+        assert announced["endpoint_url"].startswith("http://0.0.0.0:")
+        [warning] = [line for line in running.stderr.read_text().splitlines() if "warning" in line]
+        assert "listening on 0.0.0.0" in warning
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::"])  # noqa: S104 (refused)
+def test_fails_a_remote_host_without_allow_remote(host: str) -> None:
+    # A subprocess: before hosts were checked, this served until stopped.
+    run = subprocess.run(  # noqa: S603 (this venv's console script)
+        [str(COMMAND), "emulate", "--port", "0", "--host", host],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert run.returncode == USAGE
+    assert run.stderr.count("\n") == 1
+    assert f"--host {host} " in run.stderr
+    assert "--allow-remote" in run.stderr
 
 
 def test_fails_without_the_testing_extra(

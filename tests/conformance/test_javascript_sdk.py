@@ -35,11 +35,11 @@ NODE = Path(sys.executable).parent / "node"
 def checks(emulator: Emulator) -> list[dict[str, Any]]:
     if not (JS / "node_modules" / "@aws-sdk").is_dir():
         pytest.fail("the JavaScript SDK is not installed: run `make test-conformance`")
-    Control(emulator.control_url).post("reset", {})
+    Control.of(emulator).post("reset", {})
     run = subprocess.run(  # noqa: S603 (the venv's node and this directory's script)
         [str(NODE), "conformance.mjs"],
         cwd=JS,
-        env={**os.environ, "VOICE_ENDPOINT": emulator.endpoint_url},
+        env={**os.environ, "VOICE_ENDPOINT": emulator.endpoint_url, "VOICE_TOKEN": emulator.token},
         capture_output=True,
         text=True,
         timeout=120,
@@ -101,7 +101,7 @@ def test_the_script_covers_every_operation_valid_and_invalid(
 def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     [example] = re.findall(r"```typescript\n(.*?)```", readme, re.DOTALL)
-    control = Control(emulator.control_url)
+    control = Control.of(emulator)
     control.post("reset", {})
     # Inside js/, to resolve the packages; Node 24 strips the (absent) types of a .mts file.
     script = JS / "readme_example.mts"

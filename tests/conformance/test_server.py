@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +18,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from tests.conformance.conftest import FROM, REGION, TO, Control
-from voice_constructs.testing.server import OPERATIONS, Emulator
+from tests.conformance.conftest import FROM, REGION, TO, Control, raw_request, signed_as
+from voice_constructs.testing._guard import MAX_BODY, Guard, RefusedError
+from voice_constructs.testing.server import (
+    OPERATIONS,
+    TOKEN_HEADER,
+    Emulator,
+    RemoteBindError,
+    serve,
+)
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=1)
 
@@ -31,6 +40,10 @@ def _client(emulator: Emulator, service: str, config: Config | None = None) -> A
         aws_secret_access_key="testing",
         config=config,
     )
+
+
+def _control_headers(emulator: Emulator) -> dict[str, str]:
+    return {TOKEN_HEADER: emulator.token, "Content-Type": "application/json"}
 
 
 def _v1_message(**extra: Any) -> dict[str, Any]:
@@ -66,22 +79,12 @@ def test_v1_and_v2_sign_alike_and_reach_their_own_fakes(
 
 
 def test_fails_an_unknown_v1_path_with_a_json_not_found(emulator: Emulator) -> None:
-    import urllib.error
-    import urllib.request
-
-    url = f"{emulator.endpoint_url}/v1/sms-voice/nothing-here"
-    request = urllib.request.Request(url, headers=_signed_as("sms-voice"))  # noqa: S310 (http)
-    with pytest.raises(urllib.error.HTTPError) as raised:
-        urllib.request.urlopen(request, timeout=5)  # noqa: S310 (http)
-    assert raised.value.code == 404
-    assert raised.value.headers["x-amzn-ErrorType"] == "NotFoundException"
-    assert json.loads(raised.value.read()) == {"Message": "no route"}
-
-
-def _signed_as(service: str) -> dict[str, str]:
-    # What moto's server reads to pick a service: the credential scope of a SigV4 header.
-    scope = f"testing/20260101/{REGION}/{service}/aws4_request"
-    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, Signature=x"}
+    status, headers, answer = raw_request(
+        emulator, "GET", "/v1/sms-voice/nothing-here", headers=signed_as("sms-voice")
+    )
+    assert status == 404
+    assert headers["x-amzn-ErrorType"] == "NotFoundException"
+    assert json.loads(answer) == {"Message": "no route"}
 
 
 def test_call_events_reach_an_sqs_subscription_over_http(
@@ -202,15 +205,11 @@ def test_fails_a_refused_control_request(
 
 
 def test_fails_a_control_body_that_is_not_json(emulator: Emulator) -> None:
-    import urllib.error
-    import urllib.request
-
-    url = f"{emulator.control_url}/fail-next"
-    request = urllib.request.Request(url, data=b"{not json", method="POST")  # noqa: S310 (http)
-    with pytest.raises(urllib.error.HTTPError) as raised:
-        urllib.request.urlopen(request, timeout=5)  # noqa: S310 (http)
-    assert raised.value.code == 400
-    assert "not JSON" in json.loads(raised.value.read())["error"]
+    status, _, answer = raw_request(
+        emulator, "POST", "/_voice_constructs/fail-next", b"{not json", _control_headers(emulator)
+    )
+    assert status == 400
+    assert "not JSON" in json.loads(answer)["error"]
 
 
 def test_the_readme_python_example_sends_a_message(emulator: Emulator, control: Control) -> None:
@@ -224,3 +223,193 @@ def test_the_readme_python_example_sends_a_message(emulator: Emulator, control: 
     exec(compile(code, "README.md", "exec"), {"boto3": boto3})  # noqa: S102 (the README's own)
     [sent] = control.sent("v2")
     assert sent["request"]["MessageBody"] == "Your order has shipped."
+
+
+# Whom the emulator answers, and how much it reads (voice_constructs.testing._guard).
+
+_LIST_QUEUES = ("POST", "/", b"Action=ListQueues")
+_SQS = {**signed_as("sqs"), "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _refused(answer: tuple[int, Message, bytes], status: int = 403) -> str:
+    got, headers, body = answer
+    assert (got, headers["Content-Type"]) == (status, "application/json"), body
+    error: str = json.loads(body)["error"]
+    return error
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["attacker.example:4566", "127.0.0.1.attacker.example", "10.0.0.1", "[::2]:80", "[::1", ""],
+)
+def test_fails_a_host_that_is_not_loopback(emulator: Emulator, host: str) -> None:
+    assert "Host" in _refused(raw_request(emulator, *_LIST_QUEUES, _SQS, host=host))
+    headers = _control_headers(emulator)
+    control = raw_request(emulator, "GET", "/_voice_constructs/", None, headers, host=host)
+    assert "Host" in _refused(control)
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost:1", "LOCALHOST.", "s3.localhost", "127.0.0.2", "[::1]:4566"]
+)
+def test_a_loopback_host_is_served(emulator: Emulator, control: Control, host: str) -> None:
+    assert raw_request(emulator, *_LIST_QUEUES, _SQS, host=host)[0] == 200
+    headers = _control_headers(emulator)
+    assert raw_request(emulator, "GET", "/_voice_constructs/", None, headers, host=host)[0] == 200
+
+
+def test_fails_a_remote_host_without_allow_remote() -> None:
+    with pytest.raises(RemoteBindError, match=r"0\.0\.0\.0"), serve("0.0.0.0"):  # noqa: S104
+        pass
+
+
+def test_a_remote_bind_warns_and_answers_to_addresses(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serve("0.0.0.0", allow_remote=True) as remote:  # noqa: S104 (refused without the flag)
+        assert "warning" in capsys.readouterr().err
+        assert remote.token != emulator.token
+        assert raw_request(remote, *_LIST_QUEUES, _SQS, host="192.0.2.10:4566")[0] == 200
+        assert raw_request(remote, *_LIST_QUEUES, _SQS, host=socket.gethostname())[0] == 200
+        _refused(raw_request(remote, *_LIST_QUEUES, _SQS, host="attacker.example"))
+
+
+def test_a_bind_to_one_address_answers_to_it() -> None:
+    guard = Guard.for_bind("192.0.2.10", "192.0.2.10", ("/_voice_constructs",))
+    guard.check({"HTTP_HOST": "192.0.2.10:4566", "PATH_INFO": "/"})
+    with pytest.raises(RefusedError):
+        guard.check({"HTTP_HOST": "192.0.2.11:4566", "PATH_INFO": "/"})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "headers"),
+    [
+        (*_LIST_QUEUES, {**_SQS, "Origin": "https://attacker.example"}),
+        (*_LIST_QUEUES, {**_SQS, "Origin": "null"}),
+        (*_LIST_QUEUES, {**_SQS, "Sec-Fetch-Site": "cross-site"}),
+        ("POST", "/_voice_constructs/reset", b"{}", {"Origin": "https://a.example"}),
+        ("OPTIONS", "/", None, {"Origin": "https://a.example"}),
+    ],
+    ids=["origin", "null-origin", "sec-fetch-site", "control", "preflight"],
+)
+def test_fails_a_cross_site_request_without_cors(
+    emulator: Emulator, method: str, path: str, body: bytes | None, headers: dict[str, str]
+) -> None:
+    answer = raw_request(emulator, method, path, body, headers)
+    assert "cross-site" in _refused(answer)
+    assert not [name for name in answer[1] if name.lower().startswith("access-control-")]
+
+
+def test_answers_carry_no_cors_headers(emulator: Emulator, control: Control) -> None:
+    status, headers, _ = raw_request(emulator, *_LIST_QUEUES, _SQS)
+    assert status == 200
+    assert not [name for name in headers if name.lower().startswith("access-control-")]
+
+
+@pytest.mark.parametrize("path", ["/_voice_constructs/sent", "/moto-api/data.json", "/moto-api/"])
+@pytest.mark.parametrize("token", [None, "not-the-token"])
+def test_fails_a_control_request_without_the_token(
+    emulator: Emulator, path: str, token: str | None
+) -> None:
+    headers = {} if token is None else {TOKEN_HEADER: token}
+    assert TOKEN_HEADER in _refused(raw_request(emulator, "GET", path, None, headers))
+    assert raw_request(emulator, "GET", path, None, _control_headers(emulator))[0] == 200
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_fails_a_control_post_that_is_not_typed_json(
+    emulator: Emulator, control: Control, content_type: str | None
+) -> None:
+    _client(emulator, "pinpoint-sms-voice").send_voice_message(**_v1_message())
+    headers = {TOKEN_HEADER: emulator.token}
+    if content_type:
+        headers["Content-Type"] = content_type
+    answer = raw_request(emulator, "POST", "/_voice_constructs/reset", b"{}", headers)
+    assert "application/json" in _refused(answer, 415)
+    assert len(control.sent("v1")) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/moto-api/recorder/upload-recording"),
+        ("GET", "/moto-api/recorder/download-recording"),
+        ("POST", "//moto-api/./Recorder/replay-recording"),
+    ],
+)
+def test_fails_moto_recorder_with_the_token(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str, path: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    answer = raw_request(emulator, method, path, b"{}", _control_headers(emulator))
+    assert "recorder" in _refused(answer, 404)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fails_a_body_over_1_mib(emulator: Emulator) -> None:
+    # Only the headers are sent: the length declared is refused before any body is read.
+    headers = {**_SQS, "Content-Length": str(MAX_BODY + 1)}
+    assert "over 1048576 bytes" in _refused(raw_request(emulator, "POST", "/", None, headers), 413)
+
+
+def test_fails_a_chunked_body_over_1_mib(emulator: Emulator, control: Control) -> None:
+    chunks = (b"Action=ListQueues&x=" + b"x" * 65536 for _ in range(17))
+    assert "chunked" in _refused(raw_request(emulator, "POST", "/", chunks, _SQS), 413)
+
+
+def test_a_body_of_1_mib_is_read_sent_whole_or_chunked(
+    emulator: Emulator, control: Control
+) -> None:
+    fault = json.dumps({"operation": "SendVoiceMessage", "pad": ""}).encode()
+    body = fault.replace(b'""', b'"' + b" " * (MAX_BODY - len(fault)) + b'"')
+    assert len(body) == MAX_BODY
+    for sent in (body, iter([body[:1000], body[1000:]])):
+        status, _, answer = raw_request(
+            emulator, "POST", "/_voice_constructs/fail-next", sent, _control_headers(emulator)
+        )
+        assert (status, json.loads(answer)) == (200, {"queued": 1})
+
+
+@pytest.mark.parametrize("path", ["fail-next", "time-out-next"])
+@pytest.mark.parametrize("count", [1001, 10**6, "5", True])
+def test_fails_a_count_over_the_cap(control: Control, path: str, count: Any) -> None:
+    status, answer = control.request(
+        "POST", path, {"operation": "SendVoiceMessage", "count": count}
+    )
+    assert status == 400
+    assert "count" in answer["error"]
+    assert "1000" in answer["error"]
+
+
+def test_a_count_of_1000_is_queued(control: Control) -> None:
+    assert control.post("fail-next", {"operation": "SendVoiceMessage", "count": 1000}) == {
+        "queued": 1000
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/_voice_constructs/fail-next", None),
+        ("/", {**signed_as("sms-voice"), "X-Amz-Target": "PinpointSMSVoiceV2.SendVoiceMessage"}),
+    ],
+    ids=["control", "v2"],
+)
+def test_fails_a_deeply_nested_body_with_json(
+    emulator: Emulator, path: str, headers: dict[str, str] | None
+) -> None:
+    headers = headers or _control_headers(emulator)
+    answer = raw_request(emulator, "POST", path, b"[" * 100_000, headers)
+    assert "nested" in _refused(answer, 400)
+
+
+def test_fails_an_unexpected_error_with_a_json_500(
+    emulator: Emulator, control: Control, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(emulator.voice, "sent_messages", broken)
+    assert control.request("GET", "sent") == (500, {"error": "the emulator failed: RuntimeError"})
+    monkeypatch.setattr(emulator.app.dispatcher, "get_application", broken)
+    assert "RuntimeError" in _refused(raw_request(emulator, *_LIST_QUEUES, _SQS), 500)

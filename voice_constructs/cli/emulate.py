@@ -1,7 +1,8 @@
 """``voice-constructs emulate``: the voice fakes and the moto services they work with, on a port.
 
 Needs the ``testing`` extra (moto's server); the parser is registered without it, and the command
-says which extra to install when it is missing.
+says which extra to install when it is missing. It listens on a loopback address unless told
+``--allow-remote``, and prints the run's token, which the control path needs.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def register(subcommands: Any) -> None:
         "pinpoint-sms-voice-v2) and moto's services (SNS, CloudWatch Logs, Firehose, "
         "EventBridge, DynamoDB, SQS, Pinpoint, ...) on one local endpoint, until interrupted. "
         "Point a client's endpoint URL at it, with fake credentials and any region. Fault "
-        "injection and inspection are under /_voice_constructs/ (JSON).",
+        "injection and inspection are under /_voice_constructs/ (JSON), with the token it "
+        "prints in the X-Voice-Constructs-Token header.",
     )
     command.add_argument(
         "--port",
@@ -38,7 +40,16 @@ def register(subcommands: Any) -> None:
         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
     )
     command.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); one other machines reach needs "
+        "--allow-remote",
+    )
+    command.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines reach (0.0.0.0, a LAN address): they can then use "
+        "the AWS APIs, which need no token",
     )
     command.add_argument(
         "--region",
@@ -49,7 +60,7 @@ def register(subcommands: Any) -> None:
     command.add_argument(
         "--json",
         action="store_true",
-        help="print the endpoint as one JSON line, for scripts",
+        help="print the endpoint and the token as one JSON line, for scripts",
     )
     command.set_defaults(handler=emulate)
 
@@ -60,16 +71,42 @@ def emulate(arguments: argparse.Namespace) -> int:
         # Without flask, moto warns at length before its ImportError; the one line below says it.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from voice_constructs.testing.server import CONTROL_PATH, listening
+            from voice_constructs.testing.server import (
+                CONTROL_PATH,
+                TOKEN_HEADER,
+                EmulatorApp,
+                RemoteBindError,
+                listening,
+            )
     except ImportError as error:
         raise CommandError(MISSING_EXTRA, USAGE) from error
     _stop_on_signals()
     try:
-        with listening(arguments.host, arguments.port, arguments.region) as server:
-            _announce(server.server_address, CONTROL_PATH, as_json=arguments.json)
-            # Ctrl-C is how the emulator is meant to stop: a success.
+        with listening(
+            arguments.host,
+            arguments.port,
+            arguments.region,
+            allow_remote=arguments.allow_remote,
+        ) as server:
+            app = server.app
+            assert isinstance(app, EmulatorApp)
+            # Ctrl-C is how the emulator is meant to stop: a success, even right after the
+            # announcement, which a script may answer at once.
             with contextlib.suppress(KeyboardInterrupt):
+                _announce(
+                    server.server_address,
+                    CONTROL_PATH,
+                    TOKEN_HEADER,
+                    app.token,
+                    as_json=arguments.json,
+                )
                 server.serve_forever()
+    except RemoteBindError as error:
+        raise CommandError(
+            f"--host {arguments.host} is reachable from other machines: add --allow-remote to "
+            "listen there, or leave --host at 127.0.0.1",
+            USAGE,
+        ) from error
     except OSError as error:
         raise CommandError(
             f"cannot listen on {arguments.host}:{arguments.port}: {error.strerror or error}; "
@@ -94,12 +131,19 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _announce(address: Any, control_path: str, *, as_json: bool) -> None:
+def _announce(address: Any, control_path: str, header: str, token: str, *, as_json: bool) -> None:
     host, port = address[:2]
     endpoint = f"http://{host}:{port}"
     if as_json:
-        print(json.dumps({"endpoint_url": endpoint, "control_url": endpoint + control_path}))
+        announced = {
+            "endpoint_url": endpoint,
+            "control_url": endpoint + control_path,
+            "token_header": header,
+            "token": token,
+        }
+        print(json.dumps(announced))
     else:
         print(f"voice-constructs emulate: serving on {endpoint} (Ctrl-C stops)")
         print(f"  fault injection and inspection: {endpoint}{control_path}/")
+        print(f"  its token, in the header {header}: {token}")
     sys.stdout.flush()

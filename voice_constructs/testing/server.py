@@ -38,7 +38,13 @@ operations too) or ``"v2"``:
 - ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
 
 A refused control request gets a 400 (404 for an unknown path, 405 for a wrong method) and
-``{"error": "..."}``.
+``{"error": "..."}``; so does any error of the emulator's own, on any path (500 for the
+unexpected). A fault queues at most :data:`MAX_COUNT` calls a request.
+
+Whom it answers: :mod:`voice_constructs.testing._guard`. In short, requests to a loopback host
+name only, none from a browser's page, and the control path and ``/moto-api/`` only with the
+run's token (:attr:`Emulator.token`) in the ``X-Voice-Constructs-Token`` header. Listening on an
+address other machines reach takes ``allow_remote``.
 """
 
 from __future__ import annotations
@@ -46,7 +52,9 @@ from __future__ import annotations
 import json
 import socket
 import socketserver
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -56,6 +64,15 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from voice_constructs.testing._guard import (
+    MOTO_API_PATH,
+    Guard,
+    RefusedError,
+    StartResponse,
+    WSGIEnvironment,
+    binds_remotely,
+)
+from voice_constructs.testing._guard import TOKEN_HEADER as TOKEN_HEADER
 from voice_constructs.testing._moto import (
     REQUEST_HANDLER,
     BackendDict,
@@ -72,6 +89,8 @@ from voice_constructs.testing.sms_voice_v2.responses import SMS_VOICE_V2_OPERATI
 
 CONTROL_PATH = "/_voice_constructs"
 DEFAULT_HOST = "127.0.0.1"
+# The most calls one fault request queues: each is held in memory until a call takes it.
+MAX_COUNT = 1000
 # The service names a client knows the fakes by (botocore's, the AWS CLI's), and their operations.
 OPERATIONS = {
     "pinpoint": VOICE_CHANNEL_OPERATIONS,
@@ -79,9 +98,6 @@ OPERATIONS = {
     "pinpoint-sms-voice-v2": SMS_VOICE_V2_OPERATIONS,
 }
 _V1_PATH = "/v1/sms-voice"
-
-WSGIEnvironment = dict[str, Any]
-StartResponse = Callable[..., Any]
 
 
 class _VoiceDispatcher(DomainDispatcherApplication):
@@ -93,6 +109,10 @@ class _VoiceDispatcher(DomainDispatcherApplication):
             region = host.split(".")[1]
             return f"sms-voice.pinpoint.{region}.amazonaws.com"
         return host
+
+
+class RemoteBindError(ValueError):
+    """Listening on an address other machines reach, without ``allow_remote``."""
 
 
 class ControlError(Exception):
@@ -146,14 +166,16 @@ class _Control:
             return {"events": [asdict(event) for event in self.emitted]}
 
     def fail_next(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "count", "status", "code", "message", "api")
-        self.voice.fail_next(_required(body, "operation"), **_where(body), **options)
-        return {"queued": body.get("count", 1)}
+        options = _pick(body, "status", "code", "message", "api")
+        count = _count(body)
+        self.voice.fail_next(_required(body, "operation"), count, **_where(body), **options)
+        return {"queued": count}
 
     def time_out_next(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "count", "after_accept", "api")
-        self.voice.time_out_next(_required(body, "operation"), **_where(body), **options)
-        return {"queued": body.get("count", 1)}
+        options = _pick(body, "after_accept", "api")
+        count = _count(body)
+        self.voice.time_out_next(_required(body, "operation"), count, **_where(body), **options)
+        return {"queued": count}
 
     def emit_call_events(self, body: dict[str, Any]) -> dict[str, Any]:
         options = _pick(body, "api", "start_ms", "step_ms")
@@ -181,6 +203,15 @@ def _required(values: dict[str, Any], name: str) -> str:
     return value
 
 
+def _count(values: dict[str, Any]) -> int:
+    count = values.get("count")
+    if count is None:
+        return 1
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+        raise ControlError(f"count must be a whole number from 1 to {MAX_COUNT}, got {count!r}")
+    return count
+
+
 def _where(values: dict[str, Any]) -> dict[str, Any]:
     return _pick(values, "account_id", "region")
 
@@ -190,16 +221,27 @@ def _pick(values: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 class EmulatorApp:
-    """The WSGI application: the control path, and moto's dispatcher for everything else."""
+    """The WSGI application: the guard, the control path, and moto's dispatcher for the rest."""
 
-    def __init__(self, region: str | None = None) -> None:
+    def __init__(self, region: str | None = None, *, guard: Guard | None = None) -> None:
         install()
+        self.guard = guard or Guard((CONTROL_PATH, MOTO_API_PATH))
         self.dispatcher = _VoiceDispatcher(create_backend_app)
         self.control = _Control(VoiceMock(region=region or default_region()))
         self._routes = self.control.routes()
 
+    @property
+    def token(self) -> str:
+        """The run's token, which the control path and ``/moto-api/`` need."""
+        return self.guard.token
+
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Serve one request."""
+        start_response = self.guard.start_response(start_response)
+        try:
+            self.guard.check(environ)
+        except RefusedError as refused:
+            return _json(refused.status, {"error": str(refused)})(environ, start_response)
         path = str(environ.get("PATH_INFO", ""))
         if path == CONTROL_PATH or path.startswith(CONTROL_PATH + "/"):
             response = self._control(Request(environ))
@@ -209,6 +251,10 @@ class EmulatorApp:
         except (ConnectTimeoutError, ReadTimeoutError) as timeout:
             # No answer on an open connection: the client meets its own read timeout.
             raise ConnectionAbortedError("injected timeout") from timeout
+        except RecursionError:
+            return _too_deep()(environ, start_response)
+        except Exception as error:  # any failure: a JSON answer, and a log
+            return _internal(environ, error)(environ, start_response)
 
     def _control(self, request: Request) -> Response:
         name = request.path[len(CONTROL_PATH) :].strip("/")
@@ -223,8 +269,12 @@ class EmulatorApp:
             return _json(200, result)
         except ControlError as error:
             return _json(error.status, {"error": str(error)})
+        except RecursionError:
+            return _too_deep()
         except (ValueError, TypeError, KeyError) as error:
             return _json(400, {"error": str(error)})
+        except Exception as error:  # any failure: a JSON answer, and a log
+            return _internal(request.environ, error)
 
     @staticmethod
     def _arguments(request: Request) -> dict[str, Any]:
@@ -238,6 +288,17 @@ class EmulatorApp:
         if not isinstance(body, dict):
             raise ControlError("the body must be a JSON object")
         return body
+
+
+def _too_deep() -> Response:
+    return _json(400, {"error": "the body is nested too deeply to read"})
+
+
+def _internal(environ: WSGIEnvironment, error: Exception) -> Response:
+    """A 500 in JSON; the traceback goes where the server logs (werkzeug's: standard error)."""
+    log = environ.get("wsgi.errors") or sys.stderr
+    print("".join(traceback.format_exception(error)), end="", file=log)
+    return _json(500, {"error": f"the emulator failed: {type(error).__name__}"})
 
 
 def _json(status: int, body: Any) -> Response:
@@ -263,6 +324,11 @@ class Emulator:
         return f"{self.endpoint_url}{CONTROL_PATH}"
 
     @property
+    def token(self) -> str:
+        """The run's token: send it as ``X-Voice-Constructs-Token`` to the control path."""
+        return self.app.token
+
+    @property
     def voice(self) -> VoiceMock:
         """The fakes' state, in process: what the control path reads and changes."""
         return self.app.control.voice
@@ -270,22 +336,40 @@ class Emulator:
 
 @contextmanager
 def listening(
-    host: str = DEFAULT_HOST, port: int = 0, region: str | None = None
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    region: str | None = None,
+    *,
+    allow_remote: bool = False,
 ) -> Iterator[BaseWSGIServer]:
     """Bind moto's threaded server with the emulator's app (port 0: any free port); not started.
 
     moto's ``mock_aws`` is active for the scope, so that what the fakes do in process (call events
     published to SNS, Logs, Firehose) reaches the state the server serves. boto3 clients with an
     ``endpoint_url`` still go to the server over HTTP, as any other client does.
+
+    ``host`` is a loopback address unless ``allow_remote`` (then a warning goes to standard
+    error): the AWS APIs need no token, so anyone who reaches the port can use them.
+
+    Raises:
+        RemoteBindError: ``host`` is reachable from other machines, without ``allow_remote``.
+        OSError: the address cannot be bound (a port in use, an unknown name).
     """
+    remote = binds_remotely(host)
+    if remote and not allow_remote:
+        raise RemoteBindError(
+            f"{host} is reachable from other machines; listen on 127.0.0.1, or allow remote access"
+        )
     # Bound here, not by werkzeug, which prints its own advice and exits when a port is taken;
     # this raises OSError instead. werkzeug serves a duplicate of the socket.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.create_server((host, port), family=family) as bound, mock_aws():
+        address = bound.getsockname()
+        guard = Guard.for_bind(host, str(address[0]), (CONTROL_PATH, MOTO_API_PATH))
         server = make_server(
             host,
             port,
-            EmulatorApp(region),
+            EmulatorApp(region, guard=guard),
             threaded=True,
             request_handler=REQUEST_HANDLER,
             fd=bound.fileno(),
@@ -294,6 +378,13 @@ def listening(
         # client holding a connection open cannot keep Ctrl-C from stopping the emulator.
         if isinstance(server, socketserver.ThreadingMixIn):
             server.block_on_close = False
+        if remote:
+            print(
+                f"voice-constructs: warning: listening on {address[0]} port {address[1]}, which "
+                "other machines reach; its AWS APIs answer them without a token",
+                file=sys.stderr,
+                flush=True,
+            )
         try:
             yield server
         finally:
@@ -302,14 +393,18 @@ def listening(
 
 @contextmanager
 def serve(
-    host: str = DEFAULT_HOST, port: int = 0, *, region: str | None = None
+    host: str = DEFAULT_HOST,
+    port: int = 0,
+    *,
+    region: str | None = None,
+    allow_remote: bool = False,
 ) -> Iterator[Emulator]:
     """Serve the emulator in a background thread for the scope; yields where it listens.
 
     ``region`` is the control path's default region (default: the environment's, or us-east-1).
-    See :func:`listening` for the ``mock_aws`` scope that comes with it.
+    See :func:`listening` for ``allow_remote`` and the ``mock_aws`` scope that comes with it.
     """
-    with listening(host, port, region) as server:
+    with listening(host, port, region, allow_remote=allow_remote) as server:
         thread = threading.Thread(target=server.serve_forever, name="voice-emulator", daemon=True)
         thread.start()
         try:

@@ -1,9 +1,10 @@
 // The AWS SDK for JavaScript v3 against `voice-constructs emulate`.
 //
-// Usage: VOICE_ENDPOINT=http://127.0.0.1:PORT node conformance.mjs
+// Usage: VOICE_ENDPOINT=http://127.0.0.1:PORT VOICE_TOKEN=... node conformance.mjs
 // Sends valid and invalid requests for every voice operation the emulator serves, and injected
-// faults through its control path; prints one JSON line per check ({"name", "kind", "ok",
-// "detail"}) and exits 1 when any check failed. tests/conformance/test_javascript_sdk.py runs it.
+// faults through its control path (with the run's token, which `emulate` prints); prints one
+// JSON line per check ({"name", "kind", "ok", "detail"}) and exits 1 when any check failed.
+// tests/conformance/test_javascript_sdk.py runs it.
 
 import {
   CreateAppCommand,
@@ -41,11 +42,13 @@ import {
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 
 const endpoint = process.env.VOICE_ENDPOINT;
-if (!endpoint) {
-  console.error("VOICE_ENDPOINT is not set");
+const token = process.env.VOICE_TOKEN;
+if (!endpoint || !token) {
+  console.error("VOICE_ENDPOINT and VOICE_TOKEN must be set");
   process.exit(2);
 }
 const control = `${endpoint}/_voice_constructs`;
+const controlHeaders = { "x-voice-constructs-token": token };
 const TO = "+12065550100";
 const FROM = "+12065550199";
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:voice-events";
@@ -75,7 +78,7 @@ function record(name, kind, ok, detail) {
 async function post(path, body) {
   const response = await fetch(`${control}/${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { ...controlHeaders, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
@@ -83,7 +86,7 @@ async function post(path, body) {
 }
 
 async function get(path) {
-  const response = await fetch(`${control}/${path}`);
+  const response = await fetch(`${control}/${path}`, { headers: controlHeaders });
   if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
   return response.json();
 }
