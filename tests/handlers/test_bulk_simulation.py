@@ -1197,7 +1197,9 @@ class _Accounting:
         if times_sent == 1:
             self.sent_once += 1
             self.outcome_unknown += "outcome_unknown" in kinds
-            if kinds - {"outcome_unknown"}:
+            # A `duplicate` letter is a copy of the message refused without a call (kept in
+            # sight because the first message was no longer in flight), not a failure of it.
+            if kinds - {"outcome_unknown", "duplicate"}:
                 self.contradictions.append(
                     f"message {message.number}: sent, and dead-lettered {kinds}"
                 )
@@ -1431,7 +1433,12 @@ def test_harsh_simulation_never_calls_twice_and_loses_nothing(
     assert result.max_calls_in_window <= CALLS_PER_MINUTE
     assert result.min_gap_per_number >= 1.0
     assert result.longest_invocation_seconds <= FUNCTION_TIMEOUT_SECONDS
-    assert result.dead_letter_kinds["invalid"] == result.invalid_messages
+    # Every invalid message is dead-lettered as invalid; one SQS delivered twice at once may be
+    # there twice (each delivery refuses it before any claim, and neither calls).
+    invalid = {letter.body for letter in result.dead_letters if letter.kind == "invalid"}
+    assert len(invalid) == result.invalid_messages
+    extra = result.dead_letter_kinds["invalid"] - result.invalid_messages
+    assert extra <= result.faults_injected["duplicate delivery"]
     # Never more than the daily cap (a throttled give-back may cost a slot, never add one).
     for recipient, (_, sent, _) in result.capped.items():
         assert sent <= 5, recipient
