@@ -221,8 +221,16 @@ def v2_request(**extra: Any) -> dict[str, Any]:
             "must be one of 'TEXT', 'SSML'", id="enum-listed",
         ),
         pytest.param(
-            v2_request(VoiceId="joanna"), "VoiceId", "must be one of the 59 values of VoiceId",
-            id="enum-named",
+            v2_request(VoiceId="Joanna"), "VoiceId",
+            "must be one of the 59 values of VoiceId; did you mean 'JOANNA'?", id="enum-case",
+        ),
+        pytest.param(
+            v2_request(VoiceId="JOANA"), "VoiceId",
+            "must be one of the 59 values of VoiceId; did you mean 'JOANNA'?", id="enum-near",
+        ),
+        pytest.param(
+            v2_request(VoiceId="NOBODY"), "VoiceId", "must be one of the 59 values of VoiceId",
+            id="enum-far",
         ),
         pytest.param(
             v2_request(OriginationIdentity=""), "OriginationIdentity",
@@ -343,7 +351,8 @@ def test_fails_v1_sends_the_model_refuses(
         pytest.param(
             {"MatchingEventTypes": ["FAILED", "failed"], "SnsDestination": {"TopicArn": TOPIC_ARN}},
             "EventDestination.MatchingEventTypes[1] must be one of 'INITIATED_CALL', 'RINGING', "
-            "'ANSWERED', 'COMPLETED_CALL', 'BUSY', 'FAILED', 'NO_ANSWER'", id="list-item-enum",
+            "'ANSWERED', 'COMPLETED_CALL', 'BUSY', 'FAILED', 'NO_ANSWER'; did you mean 'FAILED'?",
+            id="list-item-enum",
         ),
         pytest.param(
             {"MatchingEventTypes": ["FAILED"], "SnsDestination": {"TopicArn": 7}},

@@ -9,7 +9,8 @@ What is checked, for every member at any depth:
   as the services' parsers take it; a ``null`` list item or map value is refused);
 - the type: a string, a boolean, an integer (not a boolean, not a fraction), a number, a list, a
   map or a structure (a JSON object) as the shape says;
-- ``enum``: a string is one of the listed values;
+- ``enum``: a string is one of the listed values (the error suggests the closest one:
+  :func:`closest`);
 - ``min`` and ``max``: a string's length, a list's or a map's number of entries, a number's
   value;
 - ``pattern``: a string matches the pattern as a whole, its classes (``\s``, ``\d``, ``\w``)
@@ -32,11 +33,12 @@ problem, and never quotes the value.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -201,9 +203,34 @@ def _value_problem(node: _Node, value: object) -> str | None:
         return f"must match {node.pattern.pattern}"
     if node.enum and value not in node.enum:
         if len(node.enum) > _ENUM_LISTED:
-            return f"must be one of the {len(node.enum)} values of {node.shape}"
-        return "must be one of " + ", ".join(repr(choice) for choice in node.enum)
+            problem = f"must be one of the {len(node.enum)} values of {node.shape}"
+        else:
+            problem = "must be one of " + ", ".join(repr(choice) for choice in node.enum)
+        return problem + did_you_mean(value, node.enum)
     return None
+
+
+def closest(value: str, choices: Iterable[str]) -> str | None:
+    """The choice ``value`` most likely stands for, or None when none is near.
+
+    One that differs only in case first (``Joanna`` is ``JOANNA``), then the closest by
+    :func:`difflib.get_close_matches` (its default cutoff, 0.6), both compared without case.
+    """
+    by_case = {choice.casefold(): choice for choice in reversed(tuple(choices))}
+    folded = value.casefold()
+    if folded in by_case:
+        return by_case[folded]
+    near = difflib.get_close_matches(folded, by_case, n=1)
+    return by_case[near[0]] if near else None
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'X'?"`` for the :func:`closest` choice, or "" when none is near.
+
+    Only a choice is ever quoted, never ``value``: it may be anything, a phone number too.
+    """
+    choice = closest(value, choices)
+    return f"; did you mean {choice!r}?" if choice is not None else ""
 
 
 def _check(node: _Node, value: object, path: str, fail: Callable[[str, str], Exception]) -> None:
