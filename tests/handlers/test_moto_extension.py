@@ -692,6 +692,12 @@ def test_fails_fail_next_with_bad_arguments(
     assert [c.status for c in voice_mock.calls("SendVoiceMessage")] == [200]
 
 
+def test_fails_sent_messages_of_an_api_that_is_not_v1_or_v2(voice_mock: VoiceMock) -> None:
+    # It answered v1's messages.
+    with pytest.raises(ValueError, match=r"^api must be 'v1' or 'v2', got 'v3'$"):
+        voice_mock.sent_messages(api="v3")
+
+
 # --- The Pinpoint voice channel ----------------------------------------------------------------
 
 

@@ -106,6 +106,15 @@ def moto_implements_sms_voice() -> bool:
     return _native["sms_voice"]
 
 
+def error_name(operation: str, status: int, api: str = "v1") -> str | None:
+    """The error name the faked API gives HTTP ``status`` (what ``fail_next`` uses by default)."""
+    if api == "v2":
+        return SMS_VOICE_V2_ERRORS.get(status)
+    if operation in VOICE_CHANNEL_OPERATIONS:
+        return PINPOINT_ERRORS.get(status)
+    return SMS_VOICE_ERRORS.get(status)
+
+
 class VoiceMock:
     """What a test sees of the fakes: sent messages, call logs, fault injection.
 
@@ -151,6 +160,8 @@ class VoiceMock:
         """Voice messages the fake accepted (dry runs of v2 excluded), oldest first."""
         if api == "v2":
             return list(self.sms_voice_v2(account_id, region).sent)
+        if api != "v1":
+            raise ValueError(f"api must be 'v1' or 'v2', got {api!r}")
         return list(self.sms_voice(account_id, region).sent)
 
     def calls(
@@ -192,13 +203,7 @@ class VoiceMock:
         """
         if count < 1:
             raise ValueError(f"count must be at least 1, got {count}")
-        if api == "v2":
-            errors = SMS_VOICE_V2_ERRORS
-        elif operation in VOICE_CHANNEL_OPERATIONS:
-            errors = PINPOINT_ERRORS
-        else:
-            errors = SMS_VOICE_ERRORS
-        error_code = code or errors.get(status)
+        error_code = code or error_name(operation, status, api)
         if error_code is None:
             raise ValueError(f"status {status} has no error code for {operation}; pass code=")
         backend = self._backend(operation, account_id, region, api)

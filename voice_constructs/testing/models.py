@@ -24,6 +24,10 @@ E164_PROBLEM = "must be in E.164 format (+ and 2 to 15 digits)"
 # 6,000 with SSML markup.
 MAX_TEXT_CHARACTERS = contract.MAX_SPOKEN_CHARACTERS
 MAX_SSML_CHARACTERS = contract.MAX_SSML_CHARACTERS
+# The service whose regions every fake serves: moto's BackendDict holds a backend for each region
+# botocore's endpoint data lists for it, in every partition. The voice channel is Pinpoint's, and
+# the SMS and Voice fakes keep to the same regions.
+REGIONS_OF = "pinpoint"
 
 
 @dataclass(frozen=True)

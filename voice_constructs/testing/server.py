@@ -16,30 +16,13 @@ What this module adds to moto's server, and why:
   the in-process mock hands to the client. Over HTTP the server sends no answer at all and keeps
   the connection open, so the client meets its own read timeout; with ``after_accept`` the
   service has acted first, as in process.
-- The control path, :data:`CONTROL_PATH`: fault injection and inspection over HTTP, JSON in and
-  out, so a test in any language can inject a throttle or read what was sent.
+- The control path, :data:`CONTROL_PATH` (:mod:`voice_constructs.testing._control`): fault
+  injection and inspection over HTTP, JSON in and out, so a test in any language can inject a
+  throttle or read what was sent.
 
-The control path, JSON in and out. ``account_id`` and ``region`` are optional everywhere (moto's
-default account and the server's region); ``api`` is ``"v1"`` (the default; the voice channel's
-operations too) or ``"v2"``:
-
-- ``GET /_voice_constructs/``: the operations served per service, and these paths;
-- ``GET /_voice_constructs/sent?api=``: the voice messages accepted, oldest first;
-- ``GET /_voice_constructs/calls?operation=&api=``: the requests received, with their statuses;
-- ``GET /_voice_constructs/channel?application_id=``: an application's stored voice channel;
-- ``GET /_voice_constructs/events``: the call events ``emit-call-events`` delivered;
-- ``POST /_voice_constructs/fail-next`` ``{"operation", "count", "status", "code", "message",
-  "api"}``: the next calls fail (``VoiceMock.fail_next``);
-- ``POST /_voice_constructs/time-out-next`` ``{"operation", "count", "after_accept", "api"}``:
-  the next calls get no answer (``VoiceMock.time_out_next``);
-- ``POST /_voice_constructs/emit-call-events`` ``{"message_id", "events", "api", "start_ms",
-  "step_ms"}``: a call's lifecycle where the service delivers it (v1: the configuration set's
-  destinations; v2: the default EventBridge bus), as ``VoiceMock.emit_call_events``;
-- ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
-
-A refused control request gets a 400 (404 for an unknown path, 405 for a wrong method) and
-``{"error": "..."}``; so does any error of the emulator's own, on any path (500 for the
-unexpected). A fault queues at most :data:`MAX_COUNT` calls a request.
+A refused control request gets a JSON ``{"error": "..."}``: a 400 (with ``"parameter"``, the one at
+fault), 404 for an unknown path, 405 for a wrong method; so does any error of the emulator's own,
+on any path (500 for the unexpected).
 
 Whom it answers: :mod:`voice_constructs.testing._guard`. In short, requests to a loopback host
 name only, none from a browser's page, and the control path and ``/moto-api/`` only with the
@@ -55,15 +38,24 @@ import socketserver
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from voice_constructs.testing._control import CONTROL_PATH as CONTROL_PATH
+from voice_constructs.testing._control import MAX_COUNT as MAX_COUNT
+from voice_constructs.testing._control import OPERATIONS as OPERATIONS
+from voice_constructs.testing._control import (
+    Control,
+    ControlError,
+    ParameterError,
+    check_region,
+)
 from voice_constructs.testing._guard import (
     MOTO_API_PATH,
     Guard,
@@ -75,28 +67,14 @@ from voice_constructs.testing._guard import (
 from voice_constructs.testing._guard import TOKEN_HEADER as TOKEN_HEADER
 from voice_constructs.testing._moto import (
     REQUEST_HANDLER,
-    BackendDict,
     DomainDispatcherApplication,
     create_backend_app,
     mock_aws,
 )
 from voice_constructs.testing.core import VoiceMock, install
 from voice_constructs.testing.environment import default_region
-from voice_constructs.testing.events import EmittedCallEvent
-from voice_constructs.testing.pinpoint_voice.responses import VOICE_CHANNEL_OPERATIONS
-from voice_constructs.testing.sms_voice.responses import SMS_VOICE_OPERATIONS
-from voice_constructs.testing.sms_voice_v2.responses import SMS_VOICE_V2_OPERATIONS
 
-CONTROL_PATH = "/_voice_constructs"
 DEFAULT_HOST = "127.0.0.1"
-# The most calls one fault request queues: each is held in memory until a call takes it.
-MAX_COUNT = 1000
-# The service names a client knows the fakes by (botocore's, the AWS CLI's), and their operations.
-OPERATIONS = {
-    "pinpoint": VOICE_CHANNEL_OPERATIONS,
-    "pinpoint-sms-voice": SMS_VOICE_OPERATIONS,
-    "pinpoint-sms-voice-v2": SMS_VOICE_V2_OPERATIONS,
-}
 _V1_PATH = "/v1/sms-voice"
 
 
@@ -115,111 +93,6 @@ class RemoteBindError(ValueError):
     """Listening on an address other machines reach, without ``allow_remote``."""
 
 
-class ControlError(Exception):
-    """A refused control request: the HTTP status and what was wrong."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass
-class _Control:
-    """The control path's handlers, over a :class:`VoiceMock` of the server's region."""
-
-    voice: VoiceMock
-    emitted: list[EmittedCallEvent] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def routes(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], Any]]:
-        return {
-            ("GET", ""): self.index,
-            ("GET", "sent"): self.sent,
-            ("GET", "calls"): self.calls,
-            ("GET", "channel"): self.channel,
-            ("GET", "events"): self.events,
-            ("POST", "fail-next"): self.fail_next,
-            ("POST", "time-out-next"): self.time_out_next,
-            ("POST", "emit-call-events"): self.emit_call_events,
-            ("POST", "reset"): self.reset,
-        }
-
-    def index(self, _: dict[str, Any]) -> dict[str, Any]:
-        paths = [f"{method} {CONTROL_PATH}/{path}" for method, path in self.routes()]
-        return {"operations": {k: list(v) for k, v in OPERATIONS.items()}, "control": paths}
-
-    def sent(self, query: dict[str, Any]) -> dict[str, Any]:
-        messages = self.voice.sent_messages(**_where(query), api=query.get("api", "v1"))
-        return {"messages": [asdict(message) for message in messages]}
-
-    def calls(self, query: dict[str, Any]) -> dict[str, Any]:
-        operation = _required(query, "operation")
-        calls = self.voice.calls(operation, **_where(query), api=query.get("api", "v1"))
-        return {"calls": [asdict(call) for call in calls]}
-
-    def channel(self, query: dict[str, Any]) -> dict[str, Any]:
-        application = _required(query, "application_id")
-        return {"channel": self.voice.voice_channel(application, **_where(query))}
-
-    def events(self, _: dict[str, Any]) -> dict[str, Any]:
-        with self.lock:
-            return {"events": [asdict(event) for event in self.emitted]}
-
-    def fail_next(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "status", "code", "message", "api")
-        count = _count(body)
-        self.voice.fail_next(_required(body, "operation"), count, **_where(body), **options)
-        return {"queued": count}
-
-    def time_out_next(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "after_accept", "api")
-        count = _count(body)
-        self.voice.time_out_next(_required(body, "operation"), count, **_where(body), **options)
-        return {"queued": count}
-
-    def emit_call_events(self, body: dict[str, Any]) -> dict[str, Any]:
-        options = _pick(body, "api", "start_ms", "step_ms")
-        if body.get("events") is not None:
-            options["events"] = tuple(body["events"])
-        delivered = self.voice.emit_call_events(
-            _required(body, "message_id"), **_where(body), **options
-        )
-        with self.lock:
-            self.emitted.extend(delivered)
-        return {"events": [asdict(event) for event in delivered]}
-
-    def reset(self, _: dict[str, Any]) -> dict[str, Any]:
-        # Every moto backend, the fakes' included: their faults and call logs live in them.
-        BackendDict.reset()
-        with self.lock:
-            self.emitted.clear()
-        return {"reset": True}
-
-
-def _required(values: dict[str, Any], name: str) -> str:
-    value = values.get(name)
-    if not isinstance(value, str) or not value:
-        raise ControlError(f"{name} is required")
-    return value
-
-
-def _count(values: dict[str, Any]) -> int:
-    count = values.get("count")
-    if count is None:
-        return 1
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
-        raise ControlError(f"count must be a whole number from 1 to {MAX_COUNT}, got {count!r}")
-    return count
-
-
-def _where(values: dict[str, Any]) -> dict[str, Any]:
-    return _pick(values, "account_id", "region")
-
-
-def _pick(values: dict[str, Any], *names: str) -> dict[str, Any]:
-    return {name: values[name] for name in names if values.get(name) is not None}
-
-
 class EmulatorApp:
     """The WSGI application: the guard, the control path, and moto's dispatcher for the rest."""
 
@@ -227,7 +100,7 @@ class EmulatorApp:
         install()
         self.guard = guard or Guard((CONTROL_PATH, MOTO_API_PATH))
         self.dispatcher = _VoiceDispatcher(create_backend_app)
-        self.control = _Control(VoiceMock(region=region or default_region()))
+        self.control = Control(VoiceMock(region=_region(region)))
         self._routes = self.control.routes()
 
     @property
@@ -258,28 +131,33 @@ class EmulatorApp:
 
     def _control(self, request: Request) -> Response:
         name = request.path[len(CONTROL_PATH) :].strip("/")
-        handler = self._routes.get((request.method, name))
+        route = self._routes.get((request.method, name))
         try:
-            if handler is None:
+            if route is None:
                 known = any(path == name for _, path in self._routes)
                 raise ControlError(
                     f"no control operation {request.method} {request.path}", 405 if known else 404
                 )
-            result = handler(self._arguments(request))
-            return _json(200, result)
+            if request.method == "GET":
+                arguments = route.arguments(request.args.to_dict(flat=False), query=True)
+            else:
+                arguments = route.arguments(self._body(request), query=False)
+            return _json(200, route.handler(arguments))
         except ControlError as error:
-            return _json(error.status, {"error": str(error)})
+            answer = {"error": str(error)}
+            if error.parameter is not None:
+                answer["parameter"] = error.parameter
+            return _json(error.status, answer)
         except RecursionError:
             return _too_deep()
         except (ValueError, TypeError, KeyError) as error:
+            # What the fakes refuse past the parameters' own checks (a message never sent).
             return _json(400, {"error": str(error)})
         except Exception as error:  # any failure: a JSON answer, and a log
             return _internal(request.environ, error)
 
     @staticmethod
-    def _arguments(request: Request) -> dict[str, Any]:
-        if request.method == "GET":
-            return dict(request.args)
+    def _body(request: Request) -> dict[str, Any]:
         raw = request.get_data(as_text=True)
         try:
             body = json.loads(raw) if raw.strip() else {}
@@ -288,6 +166,20 @@ class EmulatorApp:
         if not isinstance(body, dict):
             raise ControlError("the body must be a JSON object")
         return body
+
+
+def _region(region: str | None) -> str:
+    """The control path's default region: ``region`` or the environment's, a region it serves."""
+    where = region or default_region()
+    try:
+        return check_region(where)
+    except ParameterError as error:
+        if region:
+            raise
+        # Not given: the environment's, which the message names.
+        raise ParameterError(
+            "region", f"{error.problem}; it is the environment's (AWS_REGION, AWS_DEFAULT_REGION)"
+        ) from None
 
 
 def _too_deep() -> Response:
@@ -352,9 +244,12 @@ def listening(
     error): the AWS APIs need no token, so anyone who reaches the port can use them.
 
     Raises:
+        ParameterError: ``region`` (or, without it, the environment's) is not one the fakes
+            serve (a ``ValueError``).
         RemoteBindError: ``host`` is reachable from other machines, without ``allow_remote``.
         OSError: the address cannot be bound (a port in use, an unknown name).
     """
+    region = _region(region)
     remote = binds_remotely(host)
     if remote and not allow_remote:
         raise RemoteBindError(

@@ -12,6 +12,7 @@ from typing import Any
 
 from voice_constructs.testing._moto import BackendDict, pinpoint_application_exists
 from voice_constructs.testing.faults import FakeBackend
+from voice_constructs.testing.models import REGIONS_OF
 from voice_constructs.testing.pinpoint_voice.exceptions import (
     BadRequestException,
     NotFoundException,
@@ -103,4 +104,4 @@ def _iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-voice_channel_backends = BackendDict(VoiceChannelBackend, "pinpoint")
+voice_channel_backends = BackendDict(VoiceChannelBackend, REGIONS_OF)

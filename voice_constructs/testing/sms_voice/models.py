@@ -22,6 +22,7 @@ from voice_constructs.testing.models import (
     E164_PROBLEM,
     MAX_SSML_CHARACTERS,
     MAX_TEXT_CHARACTERS,
+    REGIONS_OF,
     SentVoiceMessage,
     copy_of,
 )
@@ -170,7 +171,7 @@ class SmsVoiceBackend(FakeBackend):
 
 # botocore's endpoint data lists no regions for pinpoint-sms-voice (its endpoints come from rules),
 # so the fake serves the regions of Pinpoint itself.
-sms_voice_backends = BackendDict(SmsVoiceBackend, "pinpoint")
+sms_voice_backends = BackendDict(SmsVoiceBackend, REGIONS_OF)
 
 
 def _validate_send(body: dict[str, Any], configuration_sets: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from voice_constructs.testing.models import (
     E164,
     E164_PROBLEM,
     MAX_TEXT_CHARACTERS,
+    REGIONS_OF,
     SentVoiceMessage,
     copy_of,
 )
@@ -47,7 +48,7 @@ class SmsVoiceV2Backend(FakeBackend):
         return {"MessageId": message_id}
 
 
-sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, "pinpoint")
+sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, REGIONS_OF)
 
 
 def _validate_send(body: dict[str, Any]) -> None:
