@@ -345,7 +345,7 @@ def test_queue_redrive_leaves_letters_sqs_moved_unless_named(world: World) -> No
 def test_redrive_never_leaves_two_copies_and_puts_back_a_letter_it_could_not_send(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voice_constructs.cli import queue as queue_command
+    from voice_constructs.cli import _queues
 
     enqueue(
         world,
@@ -355,7 +355,7 @@ def test_redrive_never_leaves_two_copies_and_puts_back_a_letter_it_could_not_sen
     bulk_url = queue_url(world, contract.COMPONENT_BULK_QUEUE)
     dead = queue_url(world, contract.COMPONENT_DEAD_LETTER_QUEUE)
     order: list[str] = []
-    real = queue_command._Queues.__init__
+    real = _queues.Queues.__init__
 
     def spying(self: Any, runtime: Any, arguments: Any) -> None:
         real(self, runtime, arguments)
@@ -377,7 +377,7 @@ def test_redrive_never_leaves_two_copies_and_puts_back_a_letter_it_could_not_sen
 
         self._sqs = Spy()
 
-    monkeypatch.setattr(queue_command._Queues, "__init__", spying)
+    monkeypatch.setattr(_queues.Queues, "__init__", spying)
 
     assert world.run("queue", "redrive", "--stack", STACK, "--yes") != _exit.OK
 
@@ -391,9 +391,9 @@ def test_redrive_never_leaves_two_copies_and_puts_back_a_letter_it_could_not_sen
 
 
 def test_a_dead_letter_sqs_moved_is_known_by_its_source_queue_not_its_old_reason() -> None:
-    from voice_constructs.cli.queue import _dead_letter
+    from voice_constructs.cli._queues import dead_letter
 
-    letter = _dead_letter(
+    letter = dead_letter(
         {
             "MessageId": "m-1",
             "ReceiptHandle": "r-1",
@@ -408,7 +408,7 @@ def test_a_dead_letter_sqs_moved_is_known_by_its_source_queue_not_its_old_reason
     assert letter.failure_type == "moved_by_sqs"
     assert NUMBER not in letter.reason
     assert letter.to == "?"
-    typed = _dead_letter(
+    typed = dead_letter(
         {
             "MessageId": "m-2",
             "ReceiptHandle": "r-2",
