@@ -337,9 +337,10 @@ def test_a_body_of_1_mib_is_read_sent_whole_or_chunked(
     ("path", "headers"),
     [
         ("/_voice_constructs/fail-next", None),
-        ("/", {**signed_as("sms-voice"), "X-Amz-Target": "PinpointSMSVoiceV2.SendVoiceMessage"}),
+        # moto's own services (the voice fakes answer with their own errors: test_malformed_input).
+        ("/", {**signed_as("dynamodb"), "X-Amz-Target": "DynamoDB_20120810.ListTables"}),
     ],
-    ids=["control", "v2"],
+    ids=["control", "moto"],
 )
 def test_fails_a_deeply_nested_body_with_json(
     emulator: Emulator, path: str, headers: dict[str, str] | None

@@ -22,6 +22,7 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 
 from voice_constructs.testing._moto import BaseBackend
 from voice_constructs.testing.exceptions import ServiceError
+from voice_constructs.testing.validation import error_shapes
 
 TYPE_RESPONSE = tuple[int, dict[str, str], str]
 
@@ -100,13 +101,16 @@ def respond(
     action: Callable[[], dict[str, Any]],
     *,
     refusal: ServiceError | None = None,
+    service: str = "",
 ) -> TYPE_RESPONSE:
     """Answer one request of ``operation``: faults first, then ``action``, and log the call.
 
     ``refusal`` is an error the request meets before the service acts on it (a body that is not
-    a JSON object); an injected error still wins over it. Returns the status, headers and JSON
-    body of the answer; raises botocore's ``ConnectTimeoutError`` or ``ReadTimeoutError`` for an
-    injected timeout, which reaches the client as a network failure would.
+    a JSON object); an injected error still wins over it. ``service`` is the service's name in
+    botocore, whose model shapes the error bodies (:func:`error_reply`). Returns the status,
+    headers and JSON body of the answer; raises botocore's ``ConnectTimeoutError`` or
+    ``ReadTimeoutError`` for an injected timeout, which reaches the client as a network failure
+    would.
     """
     fault = backend.take_fault(operation)
     if fault is not None and fault.kind == CONNECT_TIMEOUT:
@@ -131,19 +135,23 @@ def respond(
         payload = json.dumps(result)
         headers = {"Content-Type": "application/json"}
     except ServiceError as error:
-        status = error.status
-        code = error.code if error.code else errors.get(error.status, "BadRequestException")
-        payload = json.dumps(
-            {
-                "__type": code,
-                "Message": error.message,
-                "RequestID": str(uuid.uuid4()),
-                **error.extra,
-            }
-        )
-        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+        status, headers, payload = error_reply(error, errors, service)
     backend.record(operation, status, body)
     return status, headers, payload
+
+
+def error_reply(error: ServiceError, errors: dict[int, str], service: str) -> TYPE_RESPONSE:
+    """An error answer as ``service`` sends it: its name, ``Message`` and the error's members.
+
+    The body holds the members of the error's shape in the service's model: a request id only
+    where the shape has one (Pinpoint's ``RequestID``; v1's errors and v2's ``ValidationException``
+    have none). An error the model does not know (an injected ``code``) gets ``Message`` alone.
+    """
+    code = error.code if error.code else errors.get(error.status, "BadRequestException")
+    members = error_shapes(service).get(code, ()) if service else ()
+    request_id = {name: str(uuid.uuid4()) for name in members if name.lower() == "requestid"}
+    payload = json.dumps({"__type": code, "Message": error.message, **request_id, **error.extra})
+    return error.status, {"Content-Type": "application/json", "x-amzn-ErrorType": code}, payload
 
 
 def _act(action: Callable[[], dict[str, Any]], refusal: ServiceError | None) -> dict[str, Any]:

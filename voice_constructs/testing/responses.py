@@ -10,6 +10,9 @@ and hands the fake's answer to the client; everything between is the fake's own:
   renamed between releases, so the fakes do not use them.
 - It calls the operation's method (one per operation, named in snake case) and answers a request
   no faked operation matches the way each service does (:meth:`VoiceResponse.unknown_operation`).
+- A request the service cannot read (a body that is not UTF-8, not JSON, nested too deeply, not
+  an object) gets the service's own error (:meth:`VoiceResponse.malformed`), shaped as its
+  model's error shape: never an error name the service's model lacks.
 - :meth:`VoiceResponse.respond` runs an operation through :func:`faults.respond` (injected
   faults, response patches, the call log) and renders errors itself, since an injected fault
   may carry a status and code that the service model does not list.
@@ -30,6 +33,7 @@ from voice_constructs.testing._moto import BaseResponse
 from voice_constructs.testing.exceptions import ServiceError
 from voice_constructs.testing.faults import TYPE_RESPONSE, FakeBackend
 from voice_constructs.testing.routing import resolve
+from voice_constructs.testing.validation import service_model
 
 # What an operation method answers: the status, the headers and the body.
 Reply = TYPE_RESPONSE
@@ -42,22 +46,49 @@ class VoiceResponse(BaseResponse):
     OPERATIONS: ClassVar[tuple[str, ...]] = ()
     #: The service's error names per HTTP status, for an error raised without one.
     ERRORS: ClassVar[dict[int, str]] = {}
+    #: The service's name in botocore, whose model routes, validates and shapes its errors.
+    SERVICE: ClassVar[str] = ""
 
-    def __init__(self, service_name: str) -> None:
-        super().__init__(service_name=service_name)
+    def __init__(self) -> None:
+        super().__init__(service_name=self.SERVICE)
 
     @property
     def backend(self) -> FakeBackend:
         """The backend of the request's account and region."""
         raise NotImplementedError
 
+    @classmethod
+    def dispatch(cls, *args: Any, **kwargs: Any) -> Any:
+        """Moto's ``dispatch``; a body that is not UTF-8 gets the service's own error."""
+        try:
+            return super().dispatch(*args, **kwargs)
+        except UnicodeDecodeError:
+            # moto decodes the body before the fake sees it.
+            return cls.error_reply(cls.malformed("The request body is not UTF-8"))
+
+    @classmethod
+    def malformed(cls, message: str) -> ServiceError:
+        """The service's error for a request it cannot read (v1, Pinpoint: BadRequestException)."""
+        return ServiceError(400, "BadRequestException", message)
+
+    @classmethod
+    def error_reply(cls, error: ServiceError) -> TYPE_RESPONSE:
+        """``error`` as the service sends it (:func:`faults.error_reply`), for no operation."""
+        return faults.error_reply(error, cls.ERRORS, cls.SERVICE)
+
     @functools.cached_property
     def _route(self) -> tuple[str, dict[str, str]]:
-        """The operation the request names ("" when none of the service's does), its labels."""
-        target = self.headers.get("X-Amz-Target")
-        if target:
-            return str(target).rsplit(".", 1)[-1], {}
-        found = resolve(str(self.service_name), str(self.method), str(self.path))
+        """The operation the request names ("" when none of the service's does), its labels.
+
+        A JSON-protocol API names it in ``X-Amz-Target`` (``{targetPrefix}.{operation}``) and
+        only there: every operation posts to ``/``. A REST one by its method and path.
+        """
+        model = service_model(self.SERVICE)
+        if model.protocol == "json":
+            prefix, dot, operation = str(self.headers.get("X-Amz-Target") or "").partition(".")
+            known = dot and prefix == model.metadata.get("targetPrefix")
+            return (operation if known else ""), {}
+        found = resolve(self.SERVICE, str(self.method), str(self.path))
         return (found.operation, found.labels) if found else ("", {})
 
     @property
@@ -92,6 +123,7 @@ class VoiceResponse(BaseResponse):
             self.ERRORS,
             lambda: action(body),
             refusal=refusal,
+            service=self.SERVICE,
         )
 
     def _json_body(self) -> tuple[dict[str, Any], ServiceError | None]:
@@ -100,10 +132,12 @@ class VoiceResponse(BaseResponse):
         try:
             body = json.loads(raw) if isinstance(raw, str) and raw.strip() else {}
         except json.JSONDecodeError:
-            body = None
+            return {}, self.malformed("The request body is not valid JSON")
+        except RecursionError:
+            return {}, self.malformed("The request body is nested too deeply to read")
         if isinstance(body, dict):
             return body, None
-        return {}, ServiceError(400, "BadRequestException", "The request body is not valid JSON")
+        return {}, self.malformed("The request body must be a JSON object")
 
 
 def _snake_case(operation: str) -> str:

@@ -65,6 +65,13 @@ def service_model(service_name: str) -> ServiceModel:
         return botocore.session.get_session().get_service_model(service_name)
 
 
+@functools.cache
+def error_shapes(service_name: str) -> dict[str, tuple[str, ...]]:
+    """The error shapes of the service's model, by name, with their members' names."""
+    model = service_model(service_name)
+    return {shape.name: tuple(shape.members) for shape in model.error_shapes}  # type: ignore[attr-defined]
+
+
 @dataclass
 class _Node:
     """The compiled checks of one shape (shared by every member of that shape)."""

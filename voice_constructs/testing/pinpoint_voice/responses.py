@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from voice_constructs.testing.exceptions import ServiceError
 from voice_constructs.testing.faults import TYPE_RESPONSE
 from voice_constructs.testing.pinpoint_voice.exceptions import PINPOINT_ERRORS
 from voice_constructs.testing.pinpoint_voice.models import (
@@ -18,9 +19,7 @@ class PinpointVoiceResponse(VoiceResponse):
 
     OPERATIONS = VOICE_CHANNEL_OPERATIONS
     ERRORS = PINPOINT_ERRORS
-
-    def __init__(self) -> None:
-        super().__init__(service_name="pinpoint")
+    SERVICE = "pinpoint"
 
     @property
     def backend(self) -> VoiceChannelBackend:
@@ -43,5 +42,6 @@ class PinpointVoiceResponse(VoiceResponse):
         return self.respond(lambda _: self.backend.delete(self._application_id()))
 
     def unknown_operation(self, operation: str) -> TYPE_RESPONSE:
-        """The channel's path with another method."""
-        return 405, {"x-amzn-ErrorType": "MethodNotAllowedException"}, "{}"
+        """The channel's path with another method: Pinpoint's MethodNotAllowedException."""
+        message = f"{self.method} is not a method of the voice channel (GET, PUT, DELETE)"
+        return self.error_reply(ServiceError(405, "MethodNotAllowedException", message))

@@ -27,9 +27,7 @@ class SmsVoiceResponse(VoiceResponse):
 
     OPERATIONS = SMS_VOICE_OPERATIONS
     ERRORS = SMS_VOICE_ERRORS
-
-    def __init__(self) -> None:
-        super().__init__(service_name="pinpoint-sms-voice")
+    SERVICE = "pinpoint-sms-voice"
 
     @property
     def backend(self) -> SmsVoiceBackend:

@@ -29,3 +29,14 @@ class ValidationException(ServiceError):  # noqa: N818 (the service\'s own name)
                 "Fields": [{"Name": field_name, "Message": message}],
             },
         )
+
+
+class RequestValidationException(ServiceError):  # noqa: N818 (the service\'s own error)
+    """400 ``ValidationException`` about the whole request, not a field: its ``Reason`` says why.
+
+    ``CANNOT_PARSE`` (the body is not a JSON object) or ``UNKNOWN_OPERATION`` (``X-Amz-Target``
+    names no operation of the fake), reasons of the model's ``ValidationExceptionReason``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(400, "ValidationException", message, {"Reason": reason})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
+from voice_constructs.testing.exceptions import ServiceError
 from voice_constructs.testing.faults import TYPE_RESPONSE
 from voice_constructs.testing.responses import Reply, VoiceResponse
-from voice_constructs.testing.sms_voice_v2.exceptions import SMS_VOICE_V2_ERRORS
+from voice_constructs.testing.sms_voice_v2.exceptions import (
+    SMS_VOICE_V2_ERRORS,
+    RequestValidationException,
+)
 from voice_constructs.testing.sms_voice_v2.models import SmsVoiceV2Backend, sms_voice_v2_backends
 
 SMS_VOICE_V2_OPERATIONS = ("SendVoiceMessage",)
@@ -17,9 +19,12 @@ class SmsVoiceV2Response(VoiceResponse):
 
     OPERATIONS = SMS_VOICE_V2_OPERATIONS
     ERRORS = SMS_VOICE_V2_ERRORS
+    SERVICE = "pinpoint-sms-voice-v2"
 
-    def __init__(self) -> None:
-        super().__init__(service_name="pinpoint-sms-voice-v2")
+    @classmethod
+    def malformed(cls, message: str) -> ServiceError:
+        """v2's ValidationException, reason ``CANNOT_PARSE`` (v2 has no BadRequestException)."""
+        return RequestValidationException("CANNOT_PARSE", message)
 
     @property
     def backend(self) -> SmsVoiceV2Backend:
@@ -31,11 +36,10 @@ class SmsVoiceV2Response(VoiceResponse):
         return self.respond(self.backend.send_voice_message)
 
     def unknown_operation(self, operation: str) -> TYPE_RESPONSE:
-        """Any other v2 operation: the fake does not serve it."""
-        return (
-            400,
-            {"x-amzn-ErrorType": "UnknownOperationException"},
-            json.dumps(
-                {"__type": "UnknownOperationException", "Message": f"{operation} is not faked"}
-            ),
-        )
+        """Any other target: v2's ValidationException, reason ``UNKNOWN_OPERATION``."""
+        if not operation:
+            problem = f"X-Amz-Target names no operation of {self.SERVICE}"
+        else:
+            faked = ", ".join(self.OPERATIONS)
+            problem = f"{operation} is not an operation the fake serves ({faked})"
+        return self.error_reply(RequestValidationException("UNKNOWN_OPERATION", problem))
