@@ -318,10 +318,12 @@ def test_handler_asset_zip_is_small(installed: Synth, tmp_path: Path, handler: s
     assert size <= MAX_HANDLER_ZIP_BYTES, f"{handler}'s asset zips to {size} bytes"
 
 
-def test_the_console_script_names_the_cli_extra_when_boto3_is_missing(
-    consumer_venv: Path, tmp_path: Path
+def test_the_console_script_runs_help_without_boto3_and_names_the_extra_a_command_needs(
+    consumer_venv: Path, wheel: Path, tmp_path: Path
 ) -> None:
-    """The wheel alone (no ``cli`` extra) installs the tool, which says what it needs."""
+    """The wheel alone (no ``cli`` extra): help and the version work; a command says what to add."""
+    from voice_constructs.cli import _extras
+
     bin_dir = consumer_venv / ("Scripts" if os.name == "nt" else "bin")
     missing = subprocess.run(  # noqa: S603 - the consumer venv's own interpreter
         [venv_python(consumer_venv), "-c", "import boto3"],
@@ -330,14 +332,26 @@ def test_the_console_script_names_the_cli_extra_when_boto3_is_missing(
         timeout=60,
     )
     assert missing.returncode != 0, "the wheel's own dependencies now bring boto3"
-    result = subprocess.run(  # noqa: S603 - the installed console script
-        [bin_dir / "voice-constructs", "--help"],
-        cwd=tmp_path,
-        env=consumer_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def tool(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - the installed console script
+            [bin_dir / "voice-constructs", *argv],
+            cwd=tmp_path,
+            env=consumer_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    version = wheel.name.split("-")[1]
+    assert wheel.name == _extras.wheel(version)
+    for argv in (["--help"], ["call", "--help"], ["queue", "redrive", "--help"]):
+        shown = tool(*argv)
+        assert shown.returncode == 0, shown.stderr
+        assert "usage: voice-constructs" in shown.stdout
+    assert tool("--version").stdout == f"voice-constructs {version}\n"
+    result = tool("queue", "--stack", STACK)
     assert result.returncode == 2
     assert "pip install 'voice-constructs[cli]'" in result.stderr
+    assert f"pip install './dist/{wheel.name}[cli]'" in result.stderr

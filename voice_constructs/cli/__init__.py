@@ -1,18 +1,22 @@
 """``voice-constructs``: place a call through a deployed sender, follow it, read the queues.
 
-Install it with ``pip install 'voice-constructs[cli]'``. Each subcommand lives in a module of
-this package with a ``register(subcommands)`` function that adds its parser and sets
-``handler``, a function of the parsed arguments that returns an exit status (``_exit``).
+The plain wheel runs ``--help`` and ``--version``; the commands that call AWS need the ``cli``
+extra and ``emulate`` the ``testing`` extra, which they name when it is missing (``_extras``).
+Each subcommand lives in a module of this package with a ``register(subcommands)`` function
+that adds its parser and sets ``handler``, a function of the parsed arguments that returns an
+exit status (``_exit``), and ``command``, its name.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from voice_constructs.cli._exit import INTERRUPTED, MEANINGS, USAGE, CommandError
+from voice_constructs.cli._extras import version
 from voice_constructs.cli._runtime import Runtime
 
 PROGRAM = "voice-constructs"
@@ -29,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"exit statuses:\n{statuses}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    top.add_argument("--version", action="version", version=f"{PROGRAM} {version() or 'unknown'}")
     subcommands = top.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for name in _COMMAND_MODULES:
         module = import_module(f"{__name__}.{name}")
@@ -44,12 +49,9 @@ def main(argv: Sequence[str] | None = None, *, runtime: Runtime | None = None) -
     """
     runtime = runtime or Runtime()
     try:
-        command_line = parser()
-    except ImportError as error:
-        runtime.note(f"{PROGRAM}: {error.name} is missing: pip install 'voice-constructs[cli]'")
-        return USAGE
-    try:
-        arguments = command_line.parse_args(argv)
+        # Help, the version and usage errors go to the runtime's streams, as everything else.
+        with contextlib.redirect_stdout(runtime.out), contextlib.redirect_stderr(runtime.err):
+            arguments = parser().parse_args(argv)
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else USAGE
     arguments.runtime = runtime

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from voice_constructs._contract import contract, phone
+from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._runtime import Runtime
 from voice_constructs.cli._stack import Part, Stack, aws_error
 

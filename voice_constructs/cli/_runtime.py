@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from voice_constructs.cli._exit import USAGE, CommandError
+from voice_constructs.cli._extras import missing
 
 # A client for a botocore service name ("lambda", "dynamodb", ...).
 ClientFactory = Callable[[str], Any]
@@ -33,15 +34,16 @@ def printable(text: str) -> str:
     return _CONTROLS.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
-def boto3_clients(profile: str | None, region: str | None) -> ClientFactory:
-    """Clients from one boto3 session (``--profile``, ``--region``), with standard retries."""
+def boto3_clients(profile: str | None, region: str | None, *, command: str = "") -> ClientFactory:
+    """Clients from one boto3 session (``--profile``, ``--region``), with standard retries.
+
+    :param command: The command that needs them, named when boto3 is missing.
+    """
     try:
         import boto3
         from botocore.config import Config
     except ImportError:
-        raise CommandError(
-            "this command needs boto3: pip install 'voice-constructs[cli]'", USAGE
-        ) from None
+        raise CommandError(missing(command or "this command", "cli", "boto3"), USAGE) from None
     from botocore.exceptions import BotoCoreError
 
     try:
@@ -87,7 +89,11 @@ class Runtime:
     def client(self, arguments: argparse.Namespace, service: str) -> Any:
         """The client of ``service``, made once per run from ``--profile`` and ``--region``."""
         if service not in self._made:
-            factory = self.clients or boto3_clients(arguments.profile, arguments.region)
+            factory = self.clients or boto3_clients(
+                arguments.profile,
+                arguments.region,
+                command=getattr(arguments, "command", ""),
+            )
             self._made[service] = factory(service)
         return self._made[service]
 

@@ -11,9 +11,8 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from voice_constructs._contract import contract, phone
+from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._exit import NOT_FOUND, REFUSED, USAGE, CommandError
 from voice_constructs.cli._runtime import Runtime
 

@@ -9,9 +9,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from voice_constructs._contract import contract, phone
+from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._exit import INTERRUPTED, OK, REFUSED, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
@@ -58,7 +57,7 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="v2 senders: the service checks the message and places no call",
     )
-    command.set_defaults(handler=run)
+    command.set_defaults(handler=run, command="call")
 
 
 def run(arguments: argparse.Namespace) -> int:

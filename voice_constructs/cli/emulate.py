@@ -16,8 +16,9 @@ import warnings
 from typing import Any
 
 from voice_constructs.cli._exit import OK, USAGE, CommandError
+from voice_constructs.cli._extras import missing
 
-MISSING_EXTRA = "emulate needs the testing extra: pip install 'voice-constructs[testing]'"
+MISSING_EXTRA = missing("emulate", "testing", "moto's server")
 DEFAULT_PORT = 4566
 
 
@@ -62,7 +63,7 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="print the endpoint and the token as one JSON line, for scripts",
     )
-    command.set_defaults(handler=emulate)
+    command.set_defaults(handler=emulate, command="emulate")
 
 
 def emulate(arguments: argparse.Namespace) -> int:

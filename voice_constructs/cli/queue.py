@@ -38,7 +38,7 @@ def register(subcommands: Any) -> None:
     command.add_argument(
         "--limit", type=int, default=None, help="dead letters to show (default: 10)"
     )
-    command.set_defaults(handler=run)
+    command.set_defaults(handler=run, command="queue")
     actions = command.add_subparsers(title="actions", metavar="ACTION")
     redrive = actions.add_parser(
         "redrive",
@@ -64,7 +64,7 @@ def register(subcommands: Any) -> None:
         help=f"at most this many (default: {_REDRIVE_LIMIT})",
     )
     redrive.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    redrive.set_defaults(handler=run_redrive)
+    redrive.set_defaults(handler=run_redrive, command="queue redrive")
 
 
 def run(arguments: argparse.Namespace) -> int:

@@ -7,9 +7,8 @@ import itertools
 import math
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from voice_constructs._contract import contract, phone
+from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._exit import NOT_FOUND, OK, TIMED_OUT, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime
@@ -51,7 +50,7 @@ def register(subcommands: Any) -> None:
         metavar="SECONDS",
         help="how often --follow reads the status (default: 2)",
     )
-    command.set_defaults(handler=run)
+    command.set_defaults(handler=run, command="status")
 
 
 def run(arguments: argparse.Namespace) -> int:

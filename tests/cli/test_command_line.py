@@ -1,0 +1,104 @@
+"""The command line itself: what works without an extra, what is refused before any AWS call."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import STACK
+from voice_constructs.cli import _exit
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = "+12065550142"
+VERSION = metadata.version("voice-constructs")
+WHEEL = f"voice_constructs-{VERSION}-py3-none-any.whl"
+
+# The plain wheel's world: boto3, botocore and moto are not installed.
+_PLAIN = """
+import sys
+
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {"boto3", "botocore", "moto"}:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+sys.meta_path.insert(0, Missing())
+from voice_constructs.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def plain(*argv: str) -> subprocess.CompletedProcess[str]:
+    """Run the tool as an install without the cli and testing extras would."""
+    return subprocess.run(  # noqa: S603 - this interpreter, on a fixed program
+        [sys.executable, "-c", _PLAIN, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+# --- Installing: the plain wheel --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["call"], ["status"], ["queue"], ["queue", "redrive"], ["emulate"]],
+    ids=["top", "call", "status", "queue", "redrive", "emulate"],
+)
+def test_help_works_without_boto3(argv: list[str]) -> None:
+    result = plain(*argv, "--help")
+    assert result.returncode == _exit.OK, result.stderr
+    assert "usage: voice-constructs" in result.stdout
+    assert result.stderr == ""
+
+
+def test_version_works_without_boto3() -> None:
+    result = plain("--version")
+    assert result.returncode == _exit.OK, result.stderr
+    assert result.stdout == f"voice-constructs {VERSION}\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"),
+    [
+        ("call", ["call", "--stack", STACK, "--to", NUMBER, "--text", "Hi."]),
+        ("status", ["status", "m-1", "--stack", STACK]),
+        ("queue", ["queue", "--stack", STACK]),
+        ("queue redrive", ["queue", "redrive", "--stack", STACK, "--yes"]),
+    ],
+)
+def test_fails_a_command_without_the_cli_extra_naming_both_install_commands(
+    command: str, argv: list[str]
+) -> None:
+    result = plain(*argv)
+    assert result.returncode == _exit.USAGE
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"voice-constructs: {command} needs the cli extra")
+    assert "pip install 'voice-constructs[cli]'" in result.stderr
+    assert f"pip install './dist/{WHEEL}[cli]'" in result.stderr
+
+
+def test_fails_emulate_without_the_testing_extra_naming_that_extra() -> None:
+    result = plain("emulate", "--port", "0")
+    assert result.returncode == _exit.USAGE
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "pip install 'voice-constructs[testing]'" in result.stderr
+    assert f"pip install './dist/{WHEEL}[testing]'" in result.stderr
+    assert "[cli]" not in result.stderr
+
+
+def test_the_install_commands_are_worded_in_one_place() -> None:
+    cli = ROOT / "voice_constructs" / "cli"
+    wording = {p.name for p in cli.glob("*.py") if "pip install" in p.read_text()}
+    assert wording == {"_extras.py"}
