@@ -11,7 +11,7 @@ STACK_VARIABLE = "VOICE_CONSTRUCTS_STACK"
 
 
 def stack_options(*, nested: bool = False) -> argparse.ArgumentParser:
-    """A parent parser: ``--stack``, ``--sender``, ``--tracker``, ``--profile``, ``--region``.
+    """A parent parser: ``--stack``, ``--sender``, ``--tracker``, the AWS options, ``--json``.
 
     :param nested: For an action under a command that has these options too (``queue
         redrive``): no defaults, so the options given before the action are kept.
@@ -38,6 +38,12 @@ def stack_options(*, nested: bool = False) -> argparse.ArgumentParser:
     )
     where.add_argument("--profile", help="the AWS profile (default: boto3's)")
     where.add_argument("--region", help="the AWS region (default: boto3's)")
+    where.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="send every request there, e.g. voice-constructs emulate's (default: "
+        "$AWS_ENDPOINT_URL, else AWS)",
+    )
     options.add_argument("--json", action="store_true", help="print one JSON document, for scripts")
     return options
 

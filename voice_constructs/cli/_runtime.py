@@ -34,9 +34,13 @@ def printable(text: str) -> str:
     return _CONTROLS.sub(lambda found: ascii(found.group())[1:-1], text)
 
 
-def boto3_clients(profile: str | None, region: str | None, *, command: str = "") -> ClientFactory:
+def boto3_clients(
+    profile: str | None, region: str | None, endpoint_url: str | None = None, *, command: str = ""
+) -> ClientFactory:
     """Clients from one boto3 session (``--profile``, ``--region``), with standard retries.
 
+    :param endpoint_url: Where every client sends its requests (``--endpoint-url``). :default: -
+        boto3's: ``AWS_ENDPOINT_URL`` (or a service's own variable), else AWS
     :param command: The command that needs them, named when boto3 is missing.
     """
     try:
@@ -64,7 +68,14 @@ def boto3_clients(profile: str | None, region: str | None, *, command: str = "")
     def make(service: str) -> Any:
         config = once if service == "lambda" else standard
         try:
-            return session.client(service, config=config)  # type: ignore[call-overload]
+            return session.client(  # type: ignore[call-overload]
+                service, config=config, endpoint_url=endpoint_url
+            )
+        except ValueError as error:
+            # botocore's "Invalid endpoint: ...", from the option or the environment.
+            raise CommandError(
+                f"AWS configuration: {error} (--endpoint-url or AWS_ENDPOINT_URL)", USAGE
+            ) from None
         except BotoCoreError as error:
             # No region, a profile the files lack, a malformed config file: the user's to fix.
             hint = " (pass --region or set AWS_REGION)" if "region" in str(error) else ""
@@ -87,11 +98,12 @@ class Runtime:
     _made: dict[str, Any] = field(default_factory=dict)
 
     def client(self, arguments: argparse.Namespace, service: str) -> Any:
-        """The client of ``service``, made once per run from ``--profile`` and ``--region``."""
+        """The client of ``service``, made once per run (``--profile``, ``--region``, ...)."""
         if service not in self._made:
             factory = self.clients or boto3_clients(
                 arguments.profile,
                 arguments.region,
+                arguments.endpoint_url,
                 command=getattr(arguments, "command", ""),
             )
             self._made[service] = factory(service)
