@@ -75,13 +75,14 @@ def test_call_reads_ssml_from_a_file(world: World, tmp_path: Any) -> None:
     assert "--follow" in world.err.getvalue()
 
 
-def test_fails_a_bad_number_with_the_senders_reason_and_places_no_call(world: World) -> None:
+def test_fails_a_bad_number_naming_the_option_and_places_no_call(world: World) -> None:
     status = world.run("call", "--stack", STACK, "--to", "12065550142", "--text", "Hello.")
-    assert status == _exit.REFUSED
+    assert status == _exit.USAGE
     error = world.err.getvalue()
-    assert "BadRequestException: DestinationPhoneNumber" in error
+    assert "argument --to: must be a phone number in E.164 form" in error
     assert "12065550142" not in error
     assert "0142" in error
+    assert world.lambda_.invocations == []
     assert world.stack.voice.sent_messages() == []
 
 
@@ -126,11 +127,12 @@ def test_fails_a_lost_answer_naming_the_key_so_a_rerun_never_calls_twice(
 def test_call_prints_a_generated_key_whole_and_a_given_one_masked(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A uuid whose first group is all digits looks like a phone number to the mask.
+    # A uuid whose first group is all digits looks like a phone number to a free-text mask.
     generated = uuid.UUID("12065550-1420-4000-8000-120655501420")
     monkeypatch.setattr(uuid, "uuid4", lambda: generated)
     assert call(world)["IdempotencyKey"] == f"cli-{generated}"
-    status = world.run("call", "--stack", STACK, "--to", "12065550142", "--text", "Hi.")
+    # A v1 sender refuses a dry run: the refusal names the key.
+    status = world.run("call", "--stack", STACK, "--to", NUMBER, "--text", "Hi.", "--dry-run")
     assert status == _exit.REFUSED
     assert f"IdempotencyKey cli-{generated}" in world.err.getvalue()
     result = call(world, "--idempotency-key", f"order-for-{NUMBER}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import STACK
+from tests.cli.conftest import STACK, World
 from voice_constructs.cli import _exit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,3 +102,29 @@ def test_the_install_commands_are_worded_in_one_place() -> None:
     cli = ROOT / "voice_constructs" / "cli"
     wording = {p.name for p in cli.glob("*.py") if "pip install" in p.read_text()}
     assert wording == {"_extras.py"}
+
+
+# --- Phone numbers are checked before any AWS call -------------------------------------------
+
+
+@pytest.mark.parametrize(("option", "value"), [("--to", "12065550142"), ("--from", "2065550100")])
+def test_fails_a_number_not_in_e164_form_before_any_aws_call(
+    world: World, option: str, value: str
+) -> None:
+    argv = ["call", "--stack", STACK, "--to", NUMBER, "--text", "Hi.", option, value]
+    assert world.run(*argv) == _exit.USAGE
+    error = world.err.getvalue()
+    assert f"argument {option}: " in error
+    assert "E.164" in error
+    assert value not in error
+    assert value[-4:] in error  # masked, not left out
+    assert world.actions == set()
+    assert world.lambda_.invocations == []
+
+
+def test_a_v2_identity_passes_as_the_from_number(world: World) -> None:
+    pool = "pool-" + "0123456789abcdef" * 2
+    argv = ["call", "--stack", STACK, "--to", NUMBER, "--text", "Hi.", "--from", pool]
+    # The v1 sender refuses a v2 pool with its own reason; the tool does not stand in its way.
+    assert world.run(*argv) != _exit.USAGE, world.err.getvalue()
+    assert world.lambda_.invocations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -18,6 +19,26 @@ from voice_constructs.cli._stack import Stack, aws_error
 
 # The longest error message quoted from the sender (it already masks and cuts its own).
 _MESSAGE_LIMIT = 1000
+_E164_FORM = "a phone number in E.164 form (+ and 2 to 15 digits)"
+# What else a v2 sender calls from: a phone number or a pool, by id or ARN.
+_V2_IDENTITY = re.compile(f"{contract.V2_IDENTITY_ID}|{contract.V2_IDENTITY_ARN}")
+
+
+def destination(value: str) -> str:
+    """``--to``: checked here, so a number no sender accepts costs no AWS call."""
+    if not phone.is_e164(value):
+        raise argparse.ArgumentTypeError(f"must be {_E164_FORM}, got '{phone.mask(value)}'")
+    return value
+
+
+def origination(value: str) -> str:
+    """``--from``: a number in E.164 form, or a v2 phone number or pool (a v1 sender refuses it)."""
+    if not (phone.is_e164(value) or _V2_IDENTITY.fullmatch(value)):
+        raise argparse.ArgumentTypeError(
+            f"must be {_E164_FORM}, or a v2 phone number or pool id or ARN, got "
+            f"'{phone.mask(value)}'"
+        )
+    return value
 
 
 def register(subcommands: Any) -> None:
@@ -32,7 +53,9 @@ def register(subcommands: Any) -> None:
         epilog="example: voice-constructs call --stack VoiceConstructsSample --to +12065550142 "
         '--text "Your order has shipped."',
     )
-    command.add_argument("--to", required=True, metavar="NUMBER", help="E.164, e.g. +12065550142")
+    command.add_argument(
+        "--to", required=True, type=destination, metavar="NUMBER", help="E.164, e.g. +12065550142"
+    )
     content = command.add_mutually_exclusive_group(required=True)
     content.add_argument("--text", help="the message, spoken as plain text")
     content.add_argument(
@@ -43,6 +66,7 @@ def register(subcommands: Any) -> None:
     command.add_argument(
         "--from",
         dest="origination",
+        type=origination,
         metavar="IDENTITY",
         help="the number (or v2 phone number or pool) to call from (default: the sender's)",
     )
