@@ -125,6 +125,20 @@ REDRIVE_MARGIN_DAYS = 1
 # its last write: the bulk queue's and the dead-letter queue's retention and the margin, so that
 # no copy of the message (a redelivery, a dead letter, a redriven copy) outlives its record.
 QUEUED_RECORD_DAYS = 2 * QUEUE_RETENTION_DAYS + REDRIVE_MARGIN_DAYS
+# Why the bulk path gave a message up: the FailureType attribute of its dead letter. The sender
+# spells these where it raises and decides (send_voice_message.errors and .bulk); the command-line
+# tool offers them as `queue redrive --type` (a test keeps the two lists equal).
+# outcome_unknown: the call may have been placed; every other one placed no call.
+DEAD_LETTER_FAILURE_TYPES = (
+    "invalid",
+    "access_denied",
+    "rejected",
+    "recipient_cap",
+    "quota_exceeded",
+    "retries_exhausted",
+    "duplicate",
+    "outcome_unknown",
+)
 # A queued message's identity, carried on every copy the library makes of it (its dead letters,
 # their redriven copies): the SQS MessageId of the first message in the bulk queue.
 LINEAGE_ATTRIBUTE = "SourceMessageId"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from importlib import metadata
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import STACK, World
+from voice_constructs._contract import contract
 from voice_constructs.cli import _exit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +130,43 @@ def test_a_v2_identity_passes_as_the_from_number(world: World) -> None:
     # The v1 sender refuses a v2 pool with its own reason; the tool does not stand in its way.
     assert world.run(*argv) != _exit.USAGE, world.err.getvalue()
     assert world.lambda_.invocations
+
+
+# --- Unknown choices are usage errors --------------------------------------------------------
+
+
+def test_fails_an_unknown_failure_type_before_any_aws_call(world: World) -> None:
+    status = world.run("queue", "redrive", "--stack", STACK, "--yes", "--type", "bogus")
+    assert status == _exit.USAGE
+    assert "argument --type: invalid choice: 'bogus'" in world.err.getvalue()
+    assert "recipient_cap" in world.err.getvalue()
+    assert world.out.getvalue() == ""
+    assert world.actions == set()
+
+
+def _failure_types_the_sender_gives() -> set[str]:
+    """Every FailureType literal in the sender's code: its errors, give-ups and verdicts."""
+    found: set[str] = set()
+    for path in (ROOT / "lambda_src" / "send_voice_message").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            values: list[ast.expr] = []
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "failure_type" for t in node.targets
+            ):
+                values.append(node.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "_give_up":
+                values.extend(node.args[1:2])
+            if isinstance(node, ast.keyword) and node.arg == "dead_lettered":
+                values.append(node.value)
+            if isinstance(node, ast.FunctionDef) and node.name == "_verdict":
+                values.extend(
+                    r.value.elts[0]
+                    for r in ast.walk(node)
+                    if isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)
+                )
+            found |= {v.value for v in values if isinstance(v, ast.Constant)}
+    return found
+
+
+def test_the_contract_lists_every_failure_type_the_sender_gives() -> None:
+    assert set(contract.DEAD_LETTER_FAILURE_TYPES) == _failure_types_the_sender_gives()

@@ -14,6 +14,8 @@ from voice_constructs.cli._runtime import Runtime
 # The sender dead-letters these with a reason; a redrive of one would be refused again, since
 # the call may have been placed.
 OUTCOME_UNKNOWN = "outcome_unknown"
+# What --type takes: the sender's failure types, and the tool's own for what SQS moved.
+FAILURE_TYPES = (*contract.DEAD_LETTER_FAILURE_TYPES, MOVED_BY_SQS)
 # Redriven unless named with --type: every other type placed no call.
 _NEVER_BY_DEFAULT = (OUTCOME_UNKNOWN, MOVED_BY_SQS)
 # How long dead letters stay hidden while a person confirms a redrive.
@@ -53,9 +55,11 @@ def register(subcommands: Any) -> None:
         "--type",
         dest="types",
         action="append",
+        choices=FAILURE_TYPES,
         metavar="FAILURE_TYPE",
-        help="only dead letters of this failure type (repeatable; default: every type but "
-        f"{OUTCOME_UNKNOWN} and {MOVED_BY_SQS}, whose call may have been placed)",
+        help=f"only dead letters of this failure type: {', '.join(FAILURE_TYPES)} (repeatable; "
+        f"default: every type but {OUTCOME_UNKNOWN} and {MOVED_BY_SQS}, whose call may have "
+        "been placed)",
     )
     redrive.add_argument(
         "--limit",
