@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from voice_constructs._props import PropsError
     from voice_constructs.api import SmsVoiceApi
     from voice_constructs.call_status import CallEventSource, CallStatusTracker
     from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
@@ -33,6 +34,7 @@ __all__ = [
     "FirehoseDestination",
     "IVoiceConfigurationSet",
     "PinpointVoice",
+    "PropsError",
     "SenderOptions",
     "SmsVoiceApi",
     "SnsTopicDestination",
@@ -53,6 +55,7 @@ _MODULES = {
     "SnsTopicDestination": "voice_constructs.event_destinations",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
+    "PropsError": "voice_constructs._props",
     "SenderOptions": "voice_constructs.sender",
     "VoiceChannel": "voice_constructs.voice_channel",
     "VoiceMessageSender": "voice_constructs.sender",

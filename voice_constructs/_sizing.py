@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass
 
 from voice_constructs._contract import contract
+from voice_constructs._props import PropsError
 
 # The handler's client settings, from the contract the two sides share.
 CONNECT_TIMEOUT_SECONDS = contract.CONNECT_TIMEOUT_SECONDS
@@ -94,15 +95,23 @@ def concurrency_for(calls_per_minute: int) -> int:
 
 
 def check_identities(count: int, calls_per_minute: int) -> None:
-    """Refuse a quota the origination identities cannot reach, naming how many it needs."""
+    """Refuse a quota the origination identities cannot reach, naming how many it needs.
+
+    A ``PropsError``: an app that feeds both props from its own settings names those instead.
+    """
     needed = identities_needed(calls_per_minute)
     if count < needed:
-        raise ValueError(
-            f"max_calls_per_minute of {calls_per_minute} needs at least {needed} origination "
-            f"numbers (one call a second each, {contract.LATENCY_SPREAD_SECONDS:g} s apart more "
-            f"for the service's latency), got {count}: give {needed - count} more in "
-            "origination_numbers, or lower max_calls_per_minute to "
-            f"{max_calls_for(count)}"
+        raise PropsError(
+            "{max_calls_per_minute} of {quota} needs at least {needed} origination numbers (one "
+            "call a second each, {spread:g} s apart more for the service's latency), got "
+            "{count}: give {more} more in {origination_numbers}, or lower "
+            "{max_calls_per_minute} to {reachable}",
+            quota=calls_per_minute,
+            needed=needed,
+            spread=contract.LATENCY_SPREAD_SECONDS,
+            count=count,
+            more=needed - count,
+            reachable=max_calls_for(count),
         )
 
 

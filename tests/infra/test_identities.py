@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from tests.conftest import cdk_context
 from tests.infra.templates import role_statements, sender_function, sender_role_id
-from voice_constructs import PinpointVoice, SmsVoiceApi, VoiceMessageSender
+from voice_constructs import PinpointVoice, PropsError, SmsVoiceApi, VoiceMessageSender
 from voice_constructs.sender import SenderOptions, concurrency_for, identities_needed
 
 NUMBERS = tuple(f"+1206555{n:04d}" for n in range(100, 125))  # 25: enough for 1,000 a minute
@@ -147,3 +147,24 @@ def test_fails_without_a_number_or_with_a_repeated_one() -> None:
 def test_fails_a_number_that_is_not_e164_naming_its_position() -> None:
     with pytest.raises(ValueError, match=r"origination_numbers\[1\]"):
         VoiceMessageSender(_stack(), "Sender", origination_numbers=[NUMBERS[0], "2065550101"])
+
+
+def test_fails_a_quota_with_a_refusal_an_app_can_word_in_its_own_keys() -> None:
+    with pytest.raises(PropsError) as failure:
+        VoiceMessageSender(
+            _stack(), "Sender", origination_numbers=NUMBERS[:2], max_calls_per_minute=1000
+        )
+
+    error = failure.value
+    # A library user reads the props, word for word as before.
+    assert str(error) == (
+        "max_calls_per_minute of 1000 needs at least 25 origination numbers (one call a second "
+        "each, 0.5 s apart more for the service's latency), got 2: give 23 more in "
+        "origination_numbers, or lower max_calls_per_minute to 80"
+    )
+    assert isinstance(error, ValueError)
+    assert error.props == ("max_calls_per_minute", "origination_numbers")
+    assert error.naming({"origination_numbers": "NUMBERS", "max_calls_per_minute": "QUOTA"}) == (
+        "QUOTA of 1000 needs at least 25 origination numbers (one call a second each, 0.5 s apart "
+        "more for the service's latency), got 2: give 23 more in NUMBERS, or lower QUOTA to 80"
+    )
