@@ -5,9 +5,10 @@ Context (``-c key=value``), each checked before anything is built (``CONTEXT`` b
 each accepts; a bad value stops the synth with one line naming the key):
 - ``applicationId``: adopt this existing Pinpoint application instead of creating one.
 - ``applicationName``: name of the application to create (default: derived from the stack).
-- ``originationNumber``: the long code to call from, E.164 (default: ``+12065550100``, a
-  placeholder from the reserved 555-01xx range: set yours before you deploy; at a quota one
-  number cannot reach, as many placeholders as the quota needs).
+- ``originationNumbers``: the numbers to call from, comma-separated (``+12065550100,+12065550101``;
+  a JSON list in ``cdk.json``), E.164 (default: ``+12065550100``, a placeholder from the reserved
+  555-01xx range: set yours before you deploy; at a quota one number cannot reach, as many
+  placeholders as the quota needs). ``originationNumber``, its earlier name, still takes them.
 - ``callerId``: the number recipients see (default: the service's choice).
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 - ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
@@ -16,12 +17,14 @@ each accepts; a bad value stops the synth with one line naming the key):
   the tracker and the configuration set whose SNS destination feeds it; with v2, the tracker
   and the EventBridge rule that feeds it, and no configuration set.
 - ``api``: ``v2`` sends through AWS End User Messaging SMS and Voice v2 (default: ``v1``); then
-  ``originationNumber`` is a phone number or pool id or ARN (default: a fictional
+  ``originationNumbers`` are phone number or pool ids or ARNs (default: a fictional
   ``phone-0123...``), and tracing is off unless ``-c tracing=true`` (X-Ray needs ``*``).
 - ``pinpoint``: ``false`` leaves out the Pinpoint application and its voice channel.
 - ``tracing``: X-Ray tracing of the functions (default: ``true`` with v1, ``false`` with v2).
 
-When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs check the app.
+A construct's refusal of a value the context gave names the ``-c`` keys, not the construct's
+props; a phone number in an error is masked. When cdk-nag is installed (the ``dev`` extra), its
+AwsSolutions and Serverless packs check the app.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from voice_constructs import PinpointVoice, SmsVoiceApi
+from voice_constructs import PinpointVoice, PropsError, SmsVoiceApi
+
+# The sample lives beside the constructs and checks numbers with their own pattern and mask.
+from voice_constructs._contract import contract, phone
 from voice_constructs.sender import MAX_CALLS_PER_MINUTE, identities_needed
 
 # A fictional number (555-01xx is reserved for examples), so `make synth` needs no arguments.
@@ -44,8 +50,9 @@ DEFAULT_V2_ORIGINATION = "phone-0123456789abcdef0123456789abcdef"
 CONTEXT = {
     "applicationId": "an existing Pinpoint application id (32 hexadecimal characters)",
     "applicationName": "a name for the Pinpoint application to create",
-    "originationNumber": "the number to call from: E.164 (v1), or a phone number or pool id or "
-    "ARN (v2)",
+    "originationNumbers": "the numbers to call from, comma-separated: E.164 (v1), or phone "
+    "number or pool ids or ARNs (v2)",
+    "originationNumber": "the earlier name of originationNumbers, which it takes alike",
     "callerId": "the number recipients see, in E.164",
     "stackName": "a CloudFormation stack name",
     "queue": "true or false",
@@ -55,25 +62,39 @@ CONTEXT = {
     "pinpoint": "true or false",
     "tracing": "true or false",
 }
-# The construct props the context keys feed, so a construct's error names its context key.
+# The construct props the context keys feed, so a construct's refusal names the context key.
 _PROP_KEYS = {
     "application_id": "applicationId",
     "application_name": "applicationName",
-    "origination_number": "originationNumber",
     "caller_id": "callerId",
     "max_calls_per_minute": "maxCallsPerMinute",
 }
+# The origination props, fed by whichever of these two keys the context gives.
+_ORIGINATION_PROPS = ("origination_number", "origination_numbers")
+# Keys whose values are phone numbers: an error shows them masked, never whole.
+_PHONE_KEYS = frozenset({"originationNumbers", "originationNumber", "callerId"})
+_E164_FORM = "an E.164 phone number (+ and 2 to 15 digits)"
+_V2_IDENTITY = re.compile(f"(?:{contract.V2_IDENTITY_ID})|(?:{contract.V2_IDENTITY_ARN})")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 
 
 class ContextError(Exception):
-    """A context value the sample cannot use: the key, the value, and what is accepted."""
+    """A context value the sample cannot use, in one line that names its ``-c`` key."""
 
-    def __init__(self, key: str, value: object, accepted: str, problem: str | None = None) -> None:
-        shown = str(value)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        super().__init__(f"-c {key}={shown}: {problem or 'must be ' + accepted}")
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
         self.key = key
+
+
+def bad_value(key: str, value: object, accepted: str, problem: str | None = None) -> ContextError:
+    """``-c key=value: must be <accepted>`` (or ``problem``), a phone number masked."""
+    if key in _PHONE_KEYS:
+        parts = value if isinstance(value, list | tuple) else str(value).split(",")
+        shown = ",".join(phone.mask(str(part).strip()) for part in parts)
+    else:
+        shown = str(value)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    return ContextError(key, f"-c {key}={shown}: {problem or 'must be ' + accepted}")
 
 
 @dataclass(frozen=True)
@@ -85,8 +106,7 @@ class Settings:
     application: bool
     application_id: str | None
     application_name: str | None
-    origination_number: str
-    placeholder_numbers: tuple[str, ...] | None
+    origination_numbers: tuple[str, ...]
     caller_id: str | None
     enable_queue: bool
     track_call_status: bool
@@ -98,43 +118,37 @@ def read_settings(context: dict[str, Any]) -> Settings:
     """The sample's settings from ``context``, or ContextError for the first bad value."""
     api_text = _text(context, "api") or "v1"
     if api_text.lower() not in ("v1", "v2"):
-        raise ContextError("api", api_text, CONTEXT["api"])
+        raise bad_value("api", api_text, CONTEXT["api"])
     api = SmsVoiceApi(api_text.lower())
     stack_name = _text(context, "stackName") or "VoiceConstructsSample"
     if not _STACK_NAME.fullmatch(stack_name):
-        raise ContextError(
+        raise bad_value(
             "stackName", stack_name, "a letter, then up to 127 letters, digits or hyphens"
         )
-    quota = context.get("maxCallsPerMinute", 20)
-    text = str(quota).strip()
-    if isinstance(quota, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_CALLS_PER_MINUTE:
-        raise ContextError("maxCallsPerMinute", quota, CONTEXT["maxCallsPerMinute"])
-    default_origination = (
-        DEFAULT_V2_ORIGINATION if api is SmsVoiceApi.V2 else (DEFAULT_ORIGINATION_NUMBER)
-    )
+    quota = _quota(context)
+    application = _flag(context, "pinpoint", default=True)
+    application_id, application_name = _application(context, application=application)
     return Settings(
         stack_name=stack_name,
         api=api,
-        application=_flag(context, "pinpoint", default=True),
-        application_id=_text(context, "applicationId"),
-        application_name=_text(context, "applicationName"),
-        origination_number=_text(context, "originationNumber") or default_origination,
-        placeholder_numbers=(
-            None
-            if _text(context, "originationNumber")
-            else _placeholders(api, identities_needed(int(text)))
+        application=application,
+        application_id=application_id,
+        application_name=application_name,
+        origination_numbers=(
+            _origination_numbers(context, api) or _placeholders(api, identities_needed(quota))
         ),
-        caller_id=_text(context, "callerId"),
+        caller_id=_caller_id(context, api),
         enable_queue=_flag(context, "queue", default=True),
         track_call_status=_flag(context, "trackCallStatus", default=True),
-        max_calls_per_minute=int(text),
+        max_calls_per_minute=quota,
         tracing=_flag(context, "tracing", default=api is SmsVoiceApi.V1),
     )
 
 
 def build(app: cdk.App) -> cdk.Stack:
     """Add the sample stack to ``app``; ContextError names a bad context value."""
-    settings = read_settings(app.node.get_all_context())
+    context = app.node.get_all_context()
+    settings = read_settings(context)
     stack = cdk.Stack(
         app,
         "Sample",
@@ -148,17 +162,19 @@ def build(app: cdk.App) -> cdk.Stack:
             application=settings.application,
             application_id=settings.application_id,
             application_name=settings.application_name,
-            origination_number=settings.origination_number,
+            origination_numbers=settings.origination_numbers,
             caller_id=settings.caller_id,
             api=settings.api,
             tracing=settings.tracing,
             enable_queue=settings.enable_queue,
             track_call_status=settings.track_call_status,
             max_calls_per_minute=settings.max_calls_per_minute,
-            origination_numbers=settings.placeholder_numbers,
         )
+    except PropsError as error:
+        names = _context_keys(context)
+        raise ContextError(names[error.props[0]], error.naming(_flags(names))) from None
     except ValueError as error:
-        raise _from_construct(error, app.node.get_all_context()) from None
+        raise _from_construct(error, context) from None
     if voice.application is not None:
         cdk.Validations.of(voice.application).acknowledge(
             cdk.Acknowledgment(
@@ -189,10 +205,95 @@ def build(app: cdk.App) -> cdk.Stack:
     return stack
 
 
-def _placeholders(api: SmsVoiceApi, count: int) -> tuple[str, ...] | None:
-    """Fictional identities enough for a quota one number cannot reach (None: one is enough)."""
-    if count <= 1:
+def _quota(context: dict[str, Any]) -> int:
+    quota = context.get("maxCallsPerMinute", 20)
+    text = str(quota).strip()
+    if isinstance(quota, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_CALLS_PER_MINUTE:
+        raise bad_value("maxCallsPerMinute", quota, CONTEXT["maxCallsPerMinute"])
+    return int(text)
+
+
+def _application(context: dict[str, Any], *, application: bool) -> tuple[str | None, str | None]:
+    """``applicationId`` and ``applicationName``: at most one, and neither without Pinpoint."""
+    application_id = _text(context, "applicationId")
+    application_name = _text(context, "applicationName")
+    if application_id is not None and application_name is not None:
+        raise ContextError(
+            "applicationId",
+            "-c applicationId and -c applicationName: give one, applicationId to adopt an "
+            "existing application or applicationName to create one, not both",
+        )
+    key = "applicationId" if application_id is not None else "applicationName"
+    if not application and (application_id or application_name):
+        raise ContextError(
+            key,
+            f"-c {key} names a Pinpoint application, and -c pinpoint=false leaves Pinpoint "
+            "out: give one or the other",
+        )
+    return application_id, application_name
+
+
+def _origination_key(context: dict[str, Any]) -> str:
+    """The key that gives the origination numbers: ``originationNumbers`` unless the old one."""
+    given = [key for key in ("originationNumbers", "originationNumber") if context.get(key)]
+    if len(given) > 1:
+        raise ContextError(
+            "originationNumbers",
+            "-c originationNumber and -c originationNumbers are one setting (originationNumber "
+            "is its earlier name): give the numbers once, in -c originationNumbers",
+        )
+    return given[0] if given else "originationNumbers"
+
+
+def _origination_numbers(context: dict[str, Any], api: SmsVoiceApi) -> tuple[str, ...] | None:
+    """The numbers ``-c originationNumbers`` gives, each checked, or None when it gives none."""
+    key = _origination_key(context)
+    value = context.get(key)
+    if not value:
         return None
+    if isinstance(value, str):
+        numbers = tuple(part.strip() for part in value.split(","))
+    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
+        numbers = tuple(part.strip() for part in value)
+    else:
+        raise bad_value(key, value, CONTEXT["originationNumbers"])
+    for position, number in enumerate(numbers, 1):
+        where = f"-c {key}: number {position} of {len(numbers)}"
+        if not number:
+            raise ContextError(key, f"{where} is empty")
+        shown = phone.mask(number)
+        if api is SmsVoiceApi.V1 and not phone.is_e164(number):
+            raise ContextError(key, f"{where}, {shown}, must be {_E164_FORM}")
+        if api is SmsVoiceApi.V2 and not _V2_IDENTITY.fullmatch(number):
+            raise ContextError(
+                key,
+                f"{where}, {shown}, must be a phone number or pool, by id (phone-..., pool-...) "
+                "or ARN, with -c api=v2",
+            )
+        if number in numbers[: position - 1]:
+            first = numbers.index(number) + 1
+            raise ContextError(key, f"{where}, {shown}, repeats number {first}")
+    return numbers
+
+
+def _caller_id(context: dict[str, Any], api: SmsVoiceApi) -> str | None:
+    caller_id = _text(context, "callerId")
+    if caller_id is None:
+        return None
+    if api is SmsVoiceApi.V2:
+        raise bad_value(
+            "callerId",
+            caller_id,
+            CONTEXT["callerId"],
+            "has no equivalent with -c api=v2 (recipients see the origination identity)",
+        )
+    if not phone.is_e164(caller_id):
+        raise bad_value("callerId", caller_id, CONTEXT["callerId"], f"must be {_E164_FORM}")
+    return caller_id
+
+
+def _placeholders(api: SmsVoiceApi, count: int) -> tuple[str, ...]:
+    """Fictional identities, as many as the quota needs (one up to 40 calls a minute)."""
     if api is SmsVoiceApi.V2:
         return tuple(f"{DEFAULT_V2_ORIGINATION[:-4]}{n:04x}" for n in range(0xCDEF, 0xCDEF + count))
     # 555-0100 to 555-0199 of one area code after another: all reserved for examples.
@@ -210,7 +311,7 @@ def _flag(context: dict[str, Any], key: str, *, default: bool) -> bool:
         return value
     text = str(value).strip().lower()
     if text not in ("true", "false"):
-        raise ContextError(key, value, CONTEXT[key])
+        raise bad_value(key, value, CONTEXT[key])
     return text == "true"
 
 
@@ -219,16 +320,26 @@ def _text(context: dict[str, Any], key: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str | int):
-        raise ContextError(key, value, CONTEXT[key])
+        raise bad_value(key, value, CONTEXT[key])
     return str(value)
+
+
+def _context_keys(context: dict[str, Any]) -> dict[str, str]:
+    """Each construct prop the context feeds, and the key that feeds it."""
+    origination = _origination_key(context)
+    return {**_PROP_KEYS, **dict.fromkeys(_ORIGINATION_PROPS, origination)}
+
+
+def _flags(names: dict[str, str]) -> dict[str, str]:
+    return {prop: f"-c {key}" for prop, key in names.items()}
 
 
 def _from_construct(error: ValueError, context: dict[str, Any]) -> Exception:
     """A construct's error about a prop the context fed, as a ContextError naming that key."""
     message = str(error)
-    for prop, key in _PROP_KEYS.items():
+    for prop, key in _context_keys(context).items():
         if message.startswith(prop + " ") and key in context:
-            return ContextError(key, context[key], CONTEXT[key], message[len(prop) + 1 :])
+            return bad_value(key, context[key], CONTEXT[key], message[len(prop) + 1 :])
     return error
 
 

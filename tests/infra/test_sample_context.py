@@ -42,6 +42,52 @@ BAD_CONTEXT = {
     "pinpoint=off": ({"pinpoint": "off"}, "-c pinpoint=off: must be true or false"),
     "tracing=yes": ({"tracing": "yes"}, "-c tracing=yes: must be true or false"),
     "stackName": ({"stackName": "1 bad name"}, "-c stackName=1 bad name: must be a letter"),
+    "pinpoint=maybe": ({"pinpoint": "maybe"}, "-c pinpoint=maybe: must be true or false"),
+}
+# Numbers the context gives badly: each refusal names the key and the number's position, and
+# shows the number masked.
+BAD_NUMBERS = {
+    "not E.164": (
+        {"originationNumbers": "+12065550100,2065550101"},
+        "-c originationNumbers: number 2 of 2, ******0101, must be an E.164 phone number "
+        "(+ and 2 to 15 digits)",
+    ),
+    "the earlier key": (
+        {"originationNumber": "+12065550100, 2065550101"},
+        "-c originationNumber: number 2 of 2, ******0101, must be an E.164 phone number "
+        "(+ and 2 to 15 digits)",
+    ),
+    "empty": (
+        {"originationNumbers": "+12065550100,,+12065550101"},
+        "-c originationNumbers: number 2 of 3 is empty",
+    ),
+    "repeated": (
+        {"originationNumbers": ["+12065550100", "+12065550101", "+12065550100"]},
+        "-c originationNumbers: number 3 of 3, +1******0100, repeats number 1",
+    ),
+    "E.164 with v2": (
+        {"api": "v2", "originationNumbers": "+12065550100"},
+        "-c originationNumbers: number 1 of 1, +1******0100, must be a phone number or pool, by "
+        "id (phone-..., pool-...) or ARN, with -c api=v2",
+    ),
+    "both keys": (
+        {"originationNumber": "+12065550100", "originationNumbers": "+12065550101"},
+        "-c originationNumber and -c originationNumbers are one setting (originationNumber is "
+        "its earlier name): give the numbers once, in -c originationNumbers",
+    ),
+    "not a list of strings": (
+        {"originationNumbers": ["+12065550100", 5]},
+        "-c originationNumbers=+1******0100,*: must be the numbers to call from",
+    ),
+    "caller id not E.164": (
+        {"callerId": "2065550100"},
+        "-c callerId=******0100: must be an E.164 phone number (+ and 2 to 15 digits)",
+    ),
+    "caller id with v2": (
+        {"api": "v2", "callerId": "+12065550100"},
+        "-c callerId=+1******0100: has no equivalent with -c api=v2 (recipients see the "
+        "origination identity)",
+    ),
 }
 
 
@@ -52,6 +98,77 @@ def test_fails_bad_context_value_naming_its_key(context: dict[str, Any], message
 
     assert str(failure.value).startswith(message)
     assert "\n" not in str(failure.value)
+
+
+@pytest.mark.parametrize(("context", "message"), BAD_NUMBERS.values(), ids=BAD_NUMBERS.keys())
+def test_fails_a_bad_number_naming_its_key_and_position_masked(
+    context: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(sample.ContextError) as failure:
+        sample.read_settings(context)
+
+    assert str(failure.value).startswith(message)
+    assert "2065550100" not in str(failure.value)
+    assert "2065550101" not in str(failure.value)
+
+
+@pytest.mark.parametrize("key", ["originationNumbers", "originationNumber"])
+def test_origination_numbers_take_a_comma_separated_list_under_either_key(key: str) -> None:
+    settings = sample.read_settings({key: "+12065550100, +12065550101"})
+
+    assert settings.origination_numbers == ("+12065550100", "+12065550101")
+
+
+def test_without_numbers_the_placeholders_are_as_many_as_the_quota_needs() -> None:
+    assert sample.read_settings({}).origination_numbers == (sample.DEFAULT_ORIGINATION_NUMBER,)
+    assert len(sample.read_settings({"maxCallsPerMinute": "1000"}).origination_numbers) == 25
+    v2 = sample.read_settings({"api": "v2"}).origination_numbers
+    assert v2 == (sample.DEFAULT_V2_ORIGINATION,)
+
+
+@pytest.mark.parametrize("key", ["originationNumbers", "originationNumber"])
+def test_fails_a_quota_the_given_numbers_cannot_reach_naming_the_c_keys(key: str) -> None:
+    app = cdk.App(context={key: "+12065550100", "maxCallsPerMinute": "1000"})
+    with pytest.raises(sample.ContextError) as failure:
+        sample.build(app)
+
+    assert failure.value.key == "maxCallsPerMinute"
+    assert str(failure.value) == (
+        "-c maxCallsPerMinute of 1000 needs at least 25 origination numbers (one call a second "
+        "each, 0.5 s apart more for the service's latency), got 1: give 24 more in "
+        f"-c {key}, or lower -c maxCallsPerMinute to 40"
+    )
+
+
+APPLICATION_CONFLICTS = {
+    "adopt without Pinpoint": (
+        {"pinpoint": "false", "applicationId": "0123456789abcdef0123456789abcdef"},
+        "-c applicationId names a Pinpoint application, and -c pinpoint=false leaves Pinpoint "
+        "out: give one or the other",
+    ),
+    "name without Pinpoint": (
+        {"pinpoint": "false", "applicationName": "calls"},
+        "-c applicationName names a Pinpoint application, and -c pinpoint=false leaves Pinpoint "
+        "out: give one or the other",
+    ),
+    "adopt and name": (
+        {"applicationName": "calls", "applicationId": "0123456789abcdef0123456789abcdef"},
+        "-c applicationId and -c applicationName: give one, applicationId to adopt an existing "
+        "application or applicationName to create one, not both",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "message"), APPLICATION_CONFLICTS.values(), ids=APPLICATION_CONFLICTS.keys()
+)
+def test_fails_application_keys_that_conflict_naming_the_c_keys(
+    context: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(sample.ContextError) as failure:
+        sample.build(cdk.App(context=context))
+
+    assert str(failure.value) == message
 
 
 @pytest.mark.parametrize(
@@ -81,10 +198,27 @@ def test_every_context_key_is_in_the_readme() -> None:
     assert missing == []
 
 
-def test_fails_synth_with_one_line_on_stderr_and_status_2(tmp_path: Any) -> None:
+SYNTH_REFUSALS = {
+    "maxCallsPerMinute=abc": (
+        {"maxCallsPerMinute": "abc"},
+        "app.py: -c maxCallsPerMinute=abc: must be a whole number of calls a minute from 1 to "
+        "6,000",
+    ),
+    "originationNumbers": (
+        {"originationNumbers": "+12065550100,2065550101"},
+        "app.py: -c originationNumbers: number 2 of 2, ******0101, must be an E.164 phone "
+        "number (+ and 2 to 15 digits)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("context", "line"), SYNTH_REFUSALS.values(), ids=SYNTH_REFUSALS.keys())
+def test_fails_synth_with_one_line_on_stderr_and_status_2(
+    tmp_path: Any, context: dict[str, str], line: str
+) -> None:
     env = {
         **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps({**cdk_context(), "maxCallsPerMinute": "abc"}),
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_context(), **context}),
         "CDK_OUTDIR": str(tmp_path),
     }
     run = subprocess.run(  # noqa: S603 - this repository's own app, no input
@@ -99,10 +233,9 @@ def test_fails_synth_with_one_line_on_stderr_and_status_2(tmp_path: Any) -> None
 
     ours = [line for line in run.stderr.splitlines() if line.startswith("app.py:")]
     assert run.returncode == 2
-    assert ours == [
-        "app.py: -c maxCallsPerMinute=abc: must be a whole number of calls a minute from 1 to 6,000"
-    ]
+    assert ours == [line]
     assert "Traceback" not in run.stderr
+    assert "2065550101" not in run.stderr
 
 
 # --- Every quota synthesizes ------------------------------------------------------------------
