@@ -22,9 +22,10 @@ each accepts; a bad value stops the synth with one line naming the key):
 - ``pinpoint``: ``false`` leaves out the Pinpoint application and its voice channel.
 - ``tracing``: X-Ray tracing of the functions (default: ``true`` with v1, ``false`` with v2).
 
-A construct's refusal of a value the context gave names the ``-c`` keys, not the construct's
-props; a phone number in an error is masked. When cdk-nag is installed (the ``dev`` extra), its
-AwsSolutions and Serverless packs check the app.
+The stack's description says what the variant deploys. A construct's refusal of a value the
+context gave names the ``-c`` keys, not the construct's props; a phone number in an error is
+masked. When cdk-nag is installed (the ``dev`` extra), its AwsSolutions and Serverless packs
+check the app.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from voice_constructs import PinpointVoice, PropsError, SmsVoiceApi
+from voice_constructs import CallEventSource, PinpointVoice, PropsError, SmsVoiceApi
 
 # The sample lives beside the constructs and checks numbers with their own pattern and mask.
 from voice_constructs._contract import contract, phone
@@ -76,6 +77,11 @@ _PHONE_KEYS = frozenset({"originationNumbers", "originationNumber", "callerId"})
 _E164_FORM = "an E.164 phone number (+ and 2 to 15 digits)"
 _V2_IDENTITY = re.compile(f"(?:{contract.V2_IDENTITY_ID})|(?:{contract.V2_IDENTITY_ARN})")
 _STACK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+# What the sender sends through, for the stack's description.
+_API_NAMES = {
+    SmsVoiceApi.V1: "the Pinpoint SMS and Voice API, v1",
+    SmsVoiceApi.V2: "AWS End User Messaging SMS and Voice, v2",
+}
 
 
 class ContextError(Exception):
@@ -149,12 +155,7 @@ def build(app: cdk.App) -> cdk.Stack:
     """Add the sample stack to ``app``; ContextError names a bad context value."""
     context = app.node.get_all_context()
     settings = read_settings(context)
-    stack = cdk.Stack(
-        app,
-        "Sample",
-        stack_name=settings.stack_name,
-        description="voice-constructs sample: Pinpoint voice channel and a voice message sender",
-    )
+    stack = cdk.Stack(app, "Sample", stack_name=settings.stack_name)
     try:
         voice = PinpointVoice(
             stack,
@@ -175,6 +176,7 @@ def build(app: cdk.App) -> cdk.Stack:
         raise ContextError(names[error.props[0]], error.naming(_flags(names))) from None
     except ValueError as error:
         raise _from_construct(error, context) from None
+    stack.template_options.description = describe(voice)
     if voice.application is not None:
         cdk.Validations.of(voice.application).acknowledge(
             cdk.Acknowledgment(
@@ -203,6 +205,26 @@ def build(app: cdk.App) -> cdk.Stack:
                 stack, "DeadLetterQueueUrl", value=voice.sender.dead_letter_queue.queue_url
             )
     return stack
+
+
+def describe(voice: PinpointVoice) -> str:
+    """The stack's description: what ``voice`` deploys, read from what it built."""
+    parts = []
+    if voice.application is not None:
+        parts.append("a Pinpoint application with its voice channel")
+    elif voice.channel is not None:
+        parts.append("the voice channel of an existing Pinpoint application")
+    if voice.sender is not None:
+        queue = " with a bulk queue" if voice.sender.queue is not None else ""
+        parts.append(f"a voice message sender ({_API_NAMES[voice.sender.api]}){queue}")
+    if voice.call_status is not None:
+        source = (
+            "EventBridge"
+            if voice.call_status.event_source is CallEventSource.EVENTBRIDGE
+            else "a configuration set's SNS destination"
+        )
+        parts.append(f"call status tracking through {source}")
+    return "voice-constructs sample: " + "; ".join(parts)
 
 
 def _quota(context: dict[str, Any]) -> int:
