@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from importlib import metadata
@@ -170,3 +171,20 @@ def _failure_types_the_sender_gives() -> set[str]:
 
 def test_the_contract_lists_every_failure_type_the_sender_gives() -> None:
     assert set(contract.DEAD_LETTER_FAILURE_TYPES) == _failure_types_the_sender_gives()
+
+
+# --- Only phone numbers are masked -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("message_id", ["12345678-1234-1234-1234-123456789012", "1234567890123"])
+def test_status_echoes_a_message_id_whole(world: World, message_id: str) -> None:
+    assert world.run("status", message_id, "--stack", STACK) == _exit.NOT_FOUND
+    assert f"no event recorded yet for {message_id} " in world.err.getvalue()
+
+
+def test_call_echoes_a_key_with_digits_whole_and_a_number_in_it_masked(world: World) -> None:
+    argv = ["call", "--stack", STACK, "--to", NUMBER, "--text", "Hi.", "--json"]
+    assert world.run(*argv, "--idempotency-key", "order-20270115123456") == _exit.OK
+    assert json.loads(world.out.getvalue())["IdempotencyKey"] == "order-20270115123456"
+    assert world.run(*argv, "--idempotency-key", f"for{NUMBER}") == _exit.OK
+    assert json.loads(world.out.getvalue())["IdempotencyKey"] == "for+1******0142"

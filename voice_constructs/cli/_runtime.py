@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from voice_constructs._contract import phone
 from voice_constructs.cli._exit import USAGE, CommandError
 from voice_constructs.cli._extras import missing
 
@@ -25,6 +26,10 @@ ClientFactory = Callable[[str], Any]
 # reorder what a line shows.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
+# A phone number inside an identifier: a "+" and its digits, however many (a malformed number is
+# masked too). Free text (an AWS message) is masked by phone.shorten, digits alone included.
+_PLUS_NUMBER = re.compile(r"\+[0-9]+")
+
 
 def printable(text: str) -> str:
     r"""``text`` with every control character escaped (``\x1b``, ``\u202e``).
@@ -32,6 +37,16 @@ def printable(text: str) -> str:
     A dead letter's reason or an AWS message can then never retitle, clear or rewrite a terminal.
     """
     return _CONTROLS.sub(lambda found: ascii(found.group())[1:-1], text)
+
+
+def identifier(value: str, limit: int = 100) -> str:
+    """An identifier the tool echoes (a MessageId, a key): whole, cut to ``limit``.
+
+    Only a phone number in it is masked, a ``+`` and its digits: a MessageId's or a key's own
+    digit runs (a uuid's groups, a date) are no phone numbers, and must show as they are.
+    """
+    masked = _PLUS_NUMBER.sub(lambda found: phone.mask(found.group()), value)
+    return masked if len(masked) <= limit else masked[: max(limit - 3, 0)] + "..."
 
 
 def boto3_clients(

@@ -14,7 +14,7 @@ from voice_constructs._contract import contract, phone
 from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._exit import INTERRUPTED, OK, REFUSED, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
-from voice_constructs.cli._runtime import Runtime
+from voice_constructs.cli._runtime import Runtime, identifier
 from voice_constructs.cli._stack import Stack, aws_error
 
 # The longest error message quoted from the sender (it already masks and cuts its own).
@@ -156,12 +156,11 @@ def _read_ssml(path: str) -> str:
 
 
 def shown_key(arguments: argparse.Namespace, key: str) -> str:
-    """The ``IdempotencyKey`` as the tool prints it.
+    """The ``IdempotencyKey`` as the tool prints it: whole, so it can be given again.
 
-    A generated key is printed whole, so it can be given again (a uuid's digit groups look like
-    a phone number to the mask); a key the user gave is masked and cut like any echoed value.
+    A key the user gave is cut like any echoed value, and a phone number in it masked.
     """
-    return key if arguments.idempotency_key is None else phone.shorten(key, 100)
+    return key if arguments.idempotency_key is None else identifier(key)
 
 
 def _lost(key: str, arguments: argparse.Namespace, what: str) -> str:

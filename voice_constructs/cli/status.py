@@ -7,11 +7,11 @@ import itertools
 import math
 from typing import Any
 
-from voice_constructs._contract import contract, phone
+from voice_constructs._contract import contract
 from voice_constructs.cli._aws import BotoCoreError, ClientError
 from voice_constructs.cli._exit import NOT_FOUND, OK, TIMED_OUT, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
-from voice_constructs.cli._runtime import Runtime
+from voice_constructs.cli._runtime import Runtime, identifier
 from voice_constructs.cli._stack import Stack, aws_error
 from voice_constructs.status import CallStatus, get_call_status
 
@@ -64,7 +64,7 @@ def run(arguments: argparse.Namespace) -> int:
                 f"{value:g}",
                 USAGE,
             )
-    shown = phone.shorten(arguments.message_id, _ECHO_LIMIT)
+    shown = identifier(arguments.message_id, _ECHO_LIMIT)
     table = Stack(runtime, arguments).part(
         contract.COMPONENT_CALL_STATUS_TABLE, needed_for="status (track call status)"
     )
