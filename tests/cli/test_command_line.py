@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -188,3 +189,16 @@ def test_call_echoes_a_key_with_digits_whole_and_a_number_in_it_masked(world: Wo
     assert json.loads(world.out.getvalue())["IdempotencyKey"] == "order-20270115123456"
     assert world.run(*argv, "--idempotency-key", f"for{NUMBER}") == _exit.OK
     assert json.loads(world.out.getvalue())["IdempotencyKey"] == "for+1******0142"
+
+
+# --- No error names a release that does not exist --------------------------------------------
+
+
+def test_fails_a_stack_with_nothing_tagged_naming_no_other_release(world: World) -> None:
+    assert world.run("queue", "--stack", "Elsewhere") == _exit.NOT_FOUND
+    error = world.err.getvalue()
+    assert "nothing tagged by voice-constructs" in error
+    installed = tuple(int(part) for part in VERSION.split(".")[:2])
+    named = re.findall(r"(?<![\w.])(\d+)\.(\d+)(?:\.\d+)?(?![\w.])", error)
+    assert all((int(a), int(b)) <= installed for a, b in named), error
+    assert contract.TAG_STACK in error

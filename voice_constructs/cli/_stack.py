@@ -101,8 +101,9 @@ class Stack:
         parts = self.parts()
         if not parts:
             return (
-                "nothing tagged by voice-constructs; is the stack deployed in this account "
-                "and region, with voice-constructs 0.2 or later?"
+                "nothing tagged by voice-constructs; is the stack in this account and region "
+                "(--profile, --region, --endpoint-url), and deployed with this version's "
+                f"constructs, which tag its parts ({contract.TAG_STACK})?"
             )
         return ", ".join(sorted(f"{p.component} of {p.construct}" for p in parts))
 
