@@ -150,5 +150,59 @@ def test_fails_on_a_port_in_use(capsys: pytest.CaptureFixture[str]) -> None:
         port = taken.getsockname()[1]
         assert main(["emulate", "--port", str(port)]) == USAGE
     error = capsys.readouterr().err
-    assert error.startswith(f"voice-constructs: cannot listen on 127.0.0.1:{port}")
+    assert error.startswith(f"voice-constructs: --port {port} is in use on 127.0.0.1 (")
     assert error.count("\n") == 1
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    """``voice-constructs emulate`` with ``args``, which must end on its own within 30 seconds."""
+    return subprocess.run(  # noqa: S603 (this venv's console script)
+        [str(COMMAND), "emulate", *args], capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+@pytest.mark.parametrize("port", ["99999", "65536", "-1", "http"])
+def test_fails_a_port_out_of_range_naming_it(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # 99999 and -1 reached bind(): an OverflowError's traceback, exit 1.
+    assert main(["emulate", "--port", port]) == USAGE
+    error = capsys.readouterr().err
+    assert "Traceback" not in error
+    assert error.splitlines()[-1] == (
+        "voice-constructs emulate: error: argument --port: must be a whole number from 0 to "
+        f"65535 (0 picks a free port), got {port!r}"
+    )
+
+
+def test_fails_a_port_out_of_range_as_a_usage_error() -> None:
+    run = _run("--port", "99999")
+    assert (run.returncode, run.stdout) == (USAGE, "")
+    assert "Traceback" not in run.stderr
+    assert "argument --port: must be a whole number from 0 to 65535" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--host", "999.1.1.1"), "--host 999.1.1.1 does not resolve (Name or service not known)"),
+        (("--host", "no-such-host.invalid"), "--host no-such-host.invalid does not resolve ("),
+        (("--host", "192.0.2.1", "--allow-remote"), "--host 192.0.2.1 is not an address of this"),
+    ],
+    ids=["not-an-address", "no-such-name", "not-this-machine"],
+)
+def test_fails_a_host_it_cannot_listen_on_naming_it(
+    args: tuple[str, ...], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It said "cannot listen on 999.1.1.1:0: ...; pick another --port".
+    assert main(["emulate", "--port", "0", *args]) == USAGE
+    error = capsys.readouterr().err
+    assert error.startswith(f"voice-constructs: {expected}")
+    assert "--port" not in error
+    assert error.count("\n") == 1
+
+
+def test_fails_a_region_the_fakes_do_not_serve() -> None:
+    # A subprocess: before regions were checked, this served until stopped.
+    run = _run("--port", "0", "--region", "mars-1")
+    assert run.returncode == USAGE
+    assert run.stderr.startswith("voice-constructs: --region: 'mars-1' is not a region the fakes")
+    assert run.stderr.count("\n") == 1

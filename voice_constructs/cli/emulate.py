@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
+import shlex
 import signal
+import socket
 import sys
 import warnings
 from typing import Any
@@ -20,6 +23,7 @@ from voice_constructs.cli._extras import missing
 
 MISSING_EXTRA = missing("emulate", "testing", "moto's server")
 DEFAULT_PORT = 4566
+MAX_PORT = 65535
 
 
 def register(subcommands: Any) -> None:
@@ -36,7 +40,7 @@ def register(subcommands: Any) -> None:
     )
     command.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=DEFAULT_PORT,
         help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)",
     )
@@ -66,6 +70,16 @@ def register(subcommands: Any) -> None:
     command.set_defaults(handler=emulate, command="emulate")
 
 
+def _port(value: str) -> int:
+    """A TCP port from the command line: 0 (any free port) to 65535."""
+    port = int(value) if value.strip().isdigit() else -1
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_PORT} (0 picks a free port), got {value!r}"
+        )
+    return port
+
+
 def emulate(arguments: argparse.Namespace) -> int:
     """Serve until interrupted; returns the exit status."""
     try:
@@ -76,6 +90,7 @@ def emulate(arguments: argparse.Namespace) -> int:
                 CONTROL_PATH,
                 TOKEN_HEADER,
                 EmulatorApp,
+                ParameterError,
                 RemoteBindError,
                 listening,
             )
@@ -104,17 +119,43 @@ def emulate(arguments: argparse.Namespace) -> int:
                 server.serve_forever()
     except RemoteBindError as error:
         raise CommandError(
-            f"--host {arguments.host} is reachable from other machines: add --allow-remote to "
-            "listen there, or leave --host at 127.0.0.1",
+            f"--host {shlex.quote(arguments.host)} is reachable from other machines: add "
+            "--allow-remote to listen there, or leave --host at 127.0.0.1",
             USAGE,
         ) from error
+    except ParameterError as error:
+        raise CommandError(f"--region: {error.problem}", USAGE) from error
     except OSError as error:
-        raise CommandError(
-            f"cannot listen on {arguments.host}:{arguments.port}: {error.strerror or error}; "
-            "pick another --port",
-            USAGE,
-        ) from error
+        raise CommandError(_bind_problem(arguments.host, arguments.port, error), USAGE) from error
     return OK
+
+
+# getaddrinfo's errors (negative on Linux, so never an errno of bind's own).
+_RESOLVER_ERRORS = frozenset(
+    getattr(socket, name)
+    for name in ("EAI_NONAME", "EAI_AGAIN", "EAI_FAIL", "EAI_NODATA", "EAI_ADDRFAMILY")
+    if hasattr(socket, name)
+)
+
+
+def _bind_problem(host: str, port: int, error: OSError) -> str:
+    """Why the address could not be bound, naming the argument at fault, in one line."""
+    # create_server re-raises a resolver's error as a plain OSError, and adds the address.
+    reason = str(error.strerror or error).split(" (while attempting to bind", 1)[0]
+    shown = shlex.quote(host)
+    if isinstance(error, socket.gaierror) or error.errno in _RESOLVER_ERRORS:
+        return (
+            f"--host {shown} does not resolve ({reason}): give an address or a name of this machine"
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"--host {shown} is not an address of this machine ({reason})"
+    if error.errno == errno.EADDRINUSE:
+        return f"--port {port} is in use on {shown} ({reason}): pick another, or 0 for a free one"
+    if error.errno == errno.EACCES:
+        return (
+            f"--port {port} needs privileges ({reason}): pick one from 1024 up, or 0 for a free one"
+        )
+    return f"cannot listen on --host {shown} --port {port}: {reason}"
 
 
 def _stop_on_signals() -> None:

@@ -50,12 +50,8 @@ from werkzeug.wrappers import Request, Response
 from voice_constructs.testing._control import CONTROL_PATH as CONTROL_PATH
 from voice_constructs.testing._control import MAX_COUNT as MAX_COUNT
 from voice_constructs.testing._control import OPERATIONS as OPERATIONS
-from voice_constructs.testing._control import (
-    Control,
-    ControlError,
-    ParameterError,
-    check_region,
-)
+from voice_constructs.testing._control import Control, ControlError, check_region
+from voice_constructs.testing._control import ParameterError as ParameterError
 from voice_constructs.testing._guard import (
     MOTO_API_PATH,
     Guard,
@@ -178,7 +174,7 @@ def _region(region: str | None) -> str:
             raise
         # Not given: the environment's, which the message names.
         raise ParameterError(
-            "region", f"{error.problem}; it is the environment's (AWS_REGION, AWS_DEFAULT_REGION)"
+            "region", f"{error.problem}; it came from AWS_REGION or AWS_DEFAULT_REGION"
         ) from None
 
 
