@@ -206,3 +206,31 @@ def test_fails_a_region_the_fakes_do_not_serve() -> None:
     assert run.returncode == USAGE
     assert run.stderr.startswith("voice-constructs: --region: 'mars-1' is not a region the fakes")
     assert run.stderr.count("\n") == 1
+
+
+def _requests(announced: dict[str, Any]) -> None:
+    """A request answered 200, one refused 403 and one 404: werkzeug colours the last two."""
+    control = announced["control_url"]
+    assert _get(control + "/", announced["token"])[0] == 200
+    assert _get(control + "/", None)[0] == 403
+    assert _get(control + "/nothing", announced["token"])[0] == 404
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["quiet", "verbose"])
+def test_the_request_log_is_off_unless_verbose_and_plain_off_a_terminal(
+    tmp_path: Path, verbose: bool
+) -> None:
+    # Every request was logged, in ANSI colours, into a file too.
+    with _emulate(tmp_path, "--json", *(["--verbose"] if verbose else [])) as running:
+        _requests(json.loads(running.lines(1)[0]))
+    log = running.stderr.read_text()
+    assert "\x1b" not in log
+    requests = [line for line in log.splitlines() if "HTTP/1.1" in line]
+    if not verbose:
+        assert requests == []
+        return
+    assert [line.split('"', 1)[1] for line in requests] == [
+        'GET /_voice_constructs/ HTTP/1.1" 200 -',
+        'GET /_voice_constructs/ HTTP/1.1" 403 -',
+        'GET /_voice_constructs/nothing HTTP/1.1" 404 -',
+    ]

@@ -67,6 +67,11 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="print the endpoint and the token as one JSON line, for scripts",
     )
+    command.add_argument(
+        "--verbose",
+        action="store_true",
+        help="log each request to standard error (in colour only on a terminal)",
+    )
     command.set_defaults(handler=emulate, command="emulate")
 
 
@@ -103,6 +108,7 @@ def emulate(arguments: argparse.Namespace) -> int:
             arguments.port,
             arguments.region,
             allow_remote=arguments.allow_remote,
+            verbose=arguments.verbose,
         ) as server:
             app = server.app
             assert isinstance(app, EmulatorApp)

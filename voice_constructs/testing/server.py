@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from voice_constructs.testing._control import CONTROL_PATH as CONTROL_PATH
@@ -83,6 +83,31 @@ class _VoiceDispatcher(DomainDispatcherApplication):
             region = host.split(".")[1]
             return f"sms-voice.pinpoint.{region}.amazonaws.com"
         return host
+
+
+# What the request log escapes: a request line is the client's, control characters included.
+_CONTROL_CHARACTERS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
+def _request_handler(verbose: bool) -> type[WSGIRequestHandler]:
+    """Moto's request handler with a request log that is off unless ``verbose``.
+
+    werkzeug logs every request, in ANSI colours wherever standard error goes; with ``verbose``
+    the log keeps werkzeug's colours on a terminal and is plain text anywhere else (a file, a
+    pipe, CI's log).
+    """
+
+    class Handler(REQUEST_HANDLER):  # type: ignore[misc,valid-type]
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            if not verbose:
+                return
+            if sys.stderr.isatty():
+                super().log_request(code, size)
+                return
+            line = str(self.requestline).translate(_CONTROL_CHARACTERS)
+            self.log("info", '"%s" %s %s', line, code, size)
+
+    return Handler
 
 
 class RemoteBindError(ValueError):
@@ -229,6 +254,7 @@ def listening(
     region: str | None = None,
     *,
     allow_remote: bool = False,
+    verbose: bool = False,
 ) -> Iterator[BaseWSGIServer]:
     """Bind moto's threaded server with the emulator's app (port 0: any free port); not started.
 
@@ -237,7 +263,8 @@ def listening(
     ``endpoint_url`` still go to the server over HTTP, as any other client does.
 
     ``host`` is a loopback address unless ``allow_remote`` (then a warning goes to standard
-    error): the AWS APIs need no token, so anyone who reaches the port can use them.
+    error): the AWS APIs need no token, so anyone who reaches the port can use them. Requests
+    are logged to standard error only when ``verbose`` (in colour only on a terminal).
 
     Raises:
         ParameterError: ``region`` (or, without it, the environment's) is not one the fakes
@@ -262,7 +289,7 @@ def listening(
             port,
             EmulatorApp(region, guard=guard),
             threaded=True,
-            request_handler=REQUEST_HANDLER,
+            request_handler=_request_handler(verbose),
             fd=bound.fileno(),
         )
         # Closing never waits for request threads (daemons, which die with the process): a
@@ -289,13 +316,15 @@ def serve(
     *,
     region: str | None = None,
     allow_remote: bool = False,
+    verbose: bool = False,
 ) -> Iterator[Emulator]:
     """Serve the emulator in a background thread for the scope; yields where it listens.
 
     ``region`` is the control path's default region (default: the environment's, or us-east-1).
-    See :func:`listening` for ``allow_remote`` and the ``mock_aws`` scope that comes with it.
+    See :func:`listening` for ``allow_remote``, ``verbose`` and the ``mock_aws`` scope that comes
+    with it.
     """
-    with listening(host, port, region, allow_remote=allow_remote) as server:
+    with listening(host, port, region, allow_remote=allow_remote, verbose=verbose) as server:
         thread = threading.Thread(target=server.serve_forever, name="voice-emulator", daemon=True)
         thread.start()
         try:
