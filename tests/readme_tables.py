@@ -1,7 +1,7 @@
-"""The README's tables that describe the sample stack, generated from its synthesized templates.
+"""The tables of docs/resources-and-iam.md, generated from the sample's synthesized templates.
 
 ``python -m tests.readme_tables`` (``make readme``) rewrites them between their markers;
-``tests/infra/test_readme_tables.py`` fails when the README and the templates disagree.
+``tests/infra/test_readme_tables.py`` fails when the page and the templates disagree.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+README = ROOT / "docs" / "resources-and-iam.md"
 VARIANTS = {
     "default": {},
     "no-queue-no-tracking": {"queue": "false", "trackCallStatus": "false"},
@@ -216,7 +216,7 @@ def section(readme: str, name: str) -> str:
     """The text between the README's markers for table ``name``."""
     start, end = f"<!-- {name}-table:start -->", f"<!-- {name}-table:end -->"
     if start not in readme or end not in readme:
-        raise ValueError(f"README.md has no {start} ... {end} markers")
+        raise ValueError(f"the page has no {start} ... {end} markers")
     return readme.split(start, 1)[1].split(end, 1)[0].strip()
 
 
@@ -233,4 +233,4 @@ def rewrite(readme: str, templates: dict[str, dict[str, Any]]) -> str:
 
 if __name__ == "__main__":
     README.write_text(rewrite(README.read_text(), synthesize()))
-    print("README.md: tables rewritten from the synthesized sample variants")
+    print(f"{README.name}: tables rewritten from the synthesized sample variants")

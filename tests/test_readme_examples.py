@@ -1,9 +1,12 @@
-"""The README's Python examples: every one compiles, and the runnable ones run as printed."""
+"""The README's and docs/' Python examples: every one compiles; the runnable ones run as printed.
+
+The quick start runs in ``tests/infra/test_quick_start.py``, the local loop in
+``tests/cli/test_readme_local_loop.py``, the emulator's clients in ``tests/conformance``.
+"""
 
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.docs import blocks
 
-BLOCKS = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+BLOCKS = blocks("python")
 
 
 def block(marker: str) -> str:
-    [found] = [b for b in BLOCKS if marker in b]
+    [found] = [code for _, code in BLOCKS if marker in code]
     return found
 
 
@@ -28,7 +32,8 @@ def bare_env(home: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("number", range(len(BLOCKS)))
 def test_every_python_example_compiles(number: int) -> None:
-    code = compile(BLOCKS[number], f"README.md python block {number}", "exec")  # or SyntaxError
+    page, example = BLOCKS[number]
+    code = compile(example, f"{page.name} python block {number}", "exec")  # or SyntaxError
 
     assert code.co_names or code.co_consts, "an empty example"
 

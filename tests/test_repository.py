@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
+from tests.docs import page, pages
 
 MAKEFILE = (ROOT / "Makefile").read_text()
 README = (ROOT / "README.md").read_text()
@@ -33,10 +34,11 @@ def test_make_help_lists_every_target_and_variable() -> None:
     assert [v for v in sorted(variables) if f"{v}=" not in shown] == []
 
 
-def test_readme_pins_the_cdk_cli_the_makefile_pins() -> None:
+def test_every_page_pins_the_cdk_cli_the_makefile_pins() -> None:
     version = re.search(r"^CDK_CLI_VERSION := (\S+)$", MAKEFILE, re.MULTILINE)
     assert version is not None
-    used = set(re.findall(r"aws-cdk@([0-9][0-9.]*[0-9])", README))
+    every_page = "".join(p.read_text() for p in pages())
+    used = set(re.findall(r"aws-cdk@([0-9][0-9.]*[0-9])", every_page))
     assert used == {version.group(1)}
 
 
@@ -60,10 +62,10 @@ def test_the_tools_for_tests_and_review_import_without_starting_jsii() -> None:
     assert run.returncode == 0, run.stderr[-1000:]
 
 
-def test_the_readme_performance_table_is_the_committed_bench_run() -> None:
+def test_the_performance_page_is_the_committed_bench_run() -> None:
     bench = (ROOT / "bench" / "results.md").read_text()
     rows = [line for line in bench.splitlines() if line.startswith("|")]
-    performance = README.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    performance = page("performance.md").read_text()
     assert [line for line in performance.splitlines() if line.startswith("|")] == rows
     seconds = re.search(r"Command: `make bench` \((\d+) s\)", bench)
     assert seconds is not None

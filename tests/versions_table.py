@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+README = ROOT / "docs" / "development.md"
 START, END = "<!-- tested-versions:start -->", "<!-- tested-versions:end -->"
 # The direct dependencies a user's install depends on, where the project declares them.
 PACKAGES = ("aws-cdk-lib", "constructs", "boto3", "moto", "cdk-nag", "cfn-lint")
@@ -84,7 +84,7 @@ def expected() -> str:
 def section(readme: str) -> str:
     """The README's text between the markers."""
     if START not in readme or END not in readme:
-        raise ValueError(f"README.md has no {START} ... {END} markers")
+        raise ValueError(f"{README.name} has no {START} ... {END} markers")
     return readme.split(START, 1)[1].split(END, 1)[0].strip()
 
 
@@ -97,4 +97,4 @@ def rewrite(readme: str) -> str:
 
 if __name__ == "__main__":
     README.write_text(rewrite(README.read_text(encoding="utf-8")), encoding="utf-8")
-    print("README.md: the tested versions rewritten from pyproject.toml and uv.lock")
+    print(f"{README.name}: the tested versions rewritten from pyproject.toml and uv.lock")

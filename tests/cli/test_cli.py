@@ -486,13 +486,14 @@ def test_v2_dry_run_places_no_call(world_v2: World) -> None:
     assert world_v2.stack.voice.sent_messages(api="v2") == []
 
 
-# --- the README's permissions table ----------------------------------------------------------
+# --- docs/cli.md's permissions table ----------------------------------------------------------
 
 
 def readme_permissions() -> dict[str, set[str]]:
-    from tests.readme_tables import README, section
+    from tests.docs import page
+    from tests.readme_tables import section
 
-    rows = section(README.read_text(), "cli-permissions").strip().splitlines()[2:]
+    rows = section(page("cli.md").read_text(), "cli-permissions").strip().splitlines()[2:]
     table: dict[str, set[str]] = {}
     for row in rows:
         command, actions, _ = (cell.strip() for cell in row.strip("|").split("|"))

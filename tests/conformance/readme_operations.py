@@ -1,15 +1,17 @@
-"""The README's list of the operations the emulator serves, generated from the fakes.
+"""docs/emulator.md's list of the operations the emulator serves, generated from the fakes.
 
 ``python -m tests.conformance.readme_operations`` rewrites it between its markers;
-``test_readme_operations.py`` fails when the README and the fakes' ``*_OPERATIONS`` disagree.
+``test_readme_operations.py`` fails when the page and the fakes' ``*_OPERATIONS`` disagree.
 """
 
 from __future__ import annotations
 
 from botocore import xform_name
 
-from tests.readme_tables import README
+from tests.docs import page
 from voice_constructs.testing.server import OPERATIONS
+
+README = page("emulator.md")
 
 START, END = "<!-- emulator-operations:start -->", "<!-- emulator-operations:end -->"
 _WHAT = {

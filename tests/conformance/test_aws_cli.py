@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.conftest import FROM, REGION, TO, Control
+from tests.docs import page
 from voice_constructs.testing.server import Emulator
 
 pytestmark = pytest.mark.conformance
@@ -468,7 +469,7 @@ def test_injected_timeout_after_accept_is_a_read_timeout(aws: Cli, control: Cont
 
 
 def test_the_readme_cli_example_sends_a_message(aws: Cli, control: Control) -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = page("emulator.md").read_text()
     [command] = re.findall(r"^aws --endpoint-url .*?(?<!\\)\n", readme, re.DOTALL | re.MULTILINE)
     args = shlex.split(command.replace("\\\n", " "))
     assert args[:3] == ["aws", "--endpoint-url", "http://127.0.0.1:4566"]

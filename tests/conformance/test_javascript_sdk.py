@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conformance.conftest import Control
+from tests.docs import page
 from voice_constructs.testing import (
     SMS_VOICE_OPERATIONS,
     SMS_VOICE_V2_OPERATIONS,
@@ -99,7 +100,7 @@ def test_the_script_covers_every_operation_valid_and_invalid(
 
 
 def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = page("emulator.md").read_text()
     [example] = re.findall(r"```typescript\n(.*?)```", readme, re.DOTALL)
     control = Control.of(emulator)
     control.post("reset", {})

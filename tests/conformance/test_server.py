@@ -19,6 +19,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from tests.conformance.conftest import FROM, REGION, TO, Control, raw_request, signed_as
+from tests.docs import page
 from voice_constructs.testing._guard import MAX_BODY, Guard, RefusedError
 from voice_constructs.testing.server import (
     TOKEN_HEADER,
@@ -176,7 +177,7 @@ def test_voice_channel_over_http(emulator: Emulator, control: Control) -> None:
 
 
 def test_the_readme_python_example_sends_a_message(emulator: Emulator, control: Control) -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = page("emulator.md").read_text()
     [example] = [
         block
         for block in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)

@@ -1,4 +1,4 @@
-"""Figures the README states about the handlers, held against the code that sets them."""
+"""Figures the README and docs/ state about the handlers, held against the code that sets them."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import re
 from configuration_set import index as config_set
 from send_voice_message import ledger
 
-from tests.conftest import ROOT
+from tests.docs import pages
 from voice_constructs._provider import HANDLER_TIMEOUT
 from voice_constructs.sender import REDRIVE_SLACK
 
-README = (ROOT / "README.md").read_text()
+README = "\n".join(p.read_text() for p in pages())
 
 
 def test_readme_states_the_custom_resource_worst_case_and_timeout() -> None:

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 
 import app as sample
 from tests.conftest import ROOT, cdk_context
+from tests.docs import page
 from tests.infra.templates import sender_function
 from voice_constructs import PinpointVoice, SenderOptions, VoiceMessageSender
 from voice_constructs.sender import (
@@ -192,8 +193,8 @@ def test_defaults_without_context() -> None:
     assert sample.read_settings({"api": "v2"}).tracing is False
 
 
-def test_every_context_key_is_in_the_readme() -> None:
-    readme = (ROOT / "README.md").read_text()
+def test_every_context_key_is_in_the_sample_apps_page() -> None:
+    readme = page("sample-app.md").read_text()
     missing = [key for key in sample.CONTEXT if f"`{key}`" not in readme]
     assert missing == []
 

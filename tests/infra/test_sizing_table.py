@@ -1,19 +1,19 @@
-"""The README's sizing table is what the construct synthesizes for each quota."""
+"""docs/bulk-and-sizing.md's sizing table is what the construct synthesizes for each quota."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 
 from tests.conftest import cdk_context
+from tests.docs import page
 from tests.infra.templates import sender_function
 from voice_constructs.sender import VoiceMessageSender, concurrency_for, identities_needed
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = page("bulk-and-sizing.md")
 HEADER = "| calls a minute | numbers needed | max concurrency | batch size | timeout (s) |"
 
 

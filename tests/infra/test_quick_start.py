@@ -1,0 +1,102 @@
+"""The README's quick start, as printed: a new CDK app beside a clone, the wheel, synth.
+
+Run with ``make test-package``. The clone is a copy of this checkout's files (``git clone`` of a
+URL the README leaves to the reader is the one command not run), in a fresh directory with no
+AWS configuration; every other command of the block runs verbatim in one shell, and the app's
+``app.py`` and ``cdk.json`` are the README's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.docs import README, ROOT, block, section
+
+pytestmark = pytest.mark.package
+
+QUICK_START = section(README, "Quick start")
+CLONE = "git clone https://github.com/<your-org>/voice-constructs.git"
+# What a clone does not hold: local environments and build output.
+NOT_IN_A_CLONE = shutil.ignore_patterns(
+    ".git", ".venv*", "cdk.out", "dist", "build", "node_modules", "__pycache__", ".*_cache"
+)
+
+
+def commands() -> str:
+    """The quick start's shell block, up to and including the install."""
+    code = block("mkdir alerts", "sh", README)
+    assert code.startswith(CLONE + "\n"), code
+    return code.removeprefix(CLONE + "\n")
+
+
+def consumer_env(home: Path) -> dict[str, str]:
+    """A consumer's shell: no AWS configuration, nothing of this checkout's venv or CDK run."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "CDK_", "JSII_"))
+        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
+    }
+    # The system's PATH: the dev venv (and its Node) must not be what the app runs on.
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if ".venv" not in p]
+    return {
+        **env,
+        "PATH": os.pathsep.join(path),
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+    }
+
+
+@pytest.fixture(scope="module")
+def alerts(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The app directory after the quick start's commands, its files and its synth."""
+    work = tmp_path_factory.mktemp("quick-start")
+    shutil.copytree(ROOT, work / "voice-constructs", ignore=NOT_IN_A_CLONE)
+    synth = block("synth --quiet", "sh", README).strip()
+    script = "set -euo pipefail\n" + commands()
+    script += "cat > app.py <<'APP'\n" + block("app = cdk.App()", "python", README) + "APP\n"
+    script += "cat > cdk.json <<'JSON'\n" + block('"app": "python3 app.py"', "json", README)
+    script += "JSON\n" + synth + "\n"
+    run = subprocess.run(  # noqa: S603 - bash on the README's own commands
+        ["/bin/bash", "-c", script],
+        cwd=work,
+        env=consumer_env(work),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, f"{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+    return work / "alerts", run
+
+
+def test_the_quick_start_synthesizes_the_stack_it_describes(
+    alerts: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    app, _ = alerts
+    template: dict[str, Any] = json.loads((app / "cdk.out" / "Alerts.template.json").read_text())
+    types = [r["Type"] for r in template["Resources"].values()]
+    assert not [t for t in types if t.startswith(("AWS::Pinpoint::", "Custom::"))], types
+    assert types.count("AWS::Events::Rule") == 1  # call status through EventBridge
+    assert types.count("AWS::SQS::Queue") == 4  # bulk, dead-letter, failure, failed events
+    assert "SenderFunctionName" in template["Outputs"]
+
+
+def test_the_quick_start_runs_on_the_venvs_node_and_imports_the_wheel(
+    alerts: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    app, run = alerts
+    assert "end-of-life" not in run.stderr, run.stderr[-2000:]
+    installed = list((app / ".venv").glob("lib/python*/site-packages/voice_constructs"))
+    assert len(installed) == 1, installed
+    assert (installed[0] / "_lambda_src" / "send_voice_message").is_dir()
+    assert (app / ".venv" / "bin" / "voice-constructs").exists()
