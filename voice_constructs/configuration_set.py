@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import jsii
 from aws_cdk import (
@@ -21,9 +21,10 @@ from aws_cdk import (
 )
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_smsvoice as smsvoice
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from voice_constructs._contract import contract
+from voice_constructs._interfaces import IVoiceConfigurationSet
 from voice_constructs._props import check_form
 from voice_constructs._provider import CONFIGURATION_SET_TYPE, ResourceProvider
 from voice_constructs._review import acknowledge, skip_checkov
@@ -43,7 +44,7 @@ from voice_constructs.event_destinations import (
     service_principal,
 )
 
-# Re-exported: these lived here before voice_constructs.event_destinations.
+# Re-exported: these lived here before voice_constructs.event_destinations and _interfaces.
 __all__ = [
     "CALL_EVENT_TYPES",
     "SERVICE_PRINCIPAL",
@@ -75,36 +76,6 @@ _V2_ARN = re.compile(
 )
 # The longest generated prefix: the handler adds "-" and 8 hexadecimal digits.
 NAME_PREFIX_MAX = contract.NAME_PREFIX_MAX
-
-
-class IVoiceConfigurationSet(IConstruct, Protocol):
-    """A configuration set a sender can use, of this app or an existing one.
-
-    One of this app is a ``VoiceConfigurationSet``; an existing one comes from
-    ``VoiceConfigurationSet.from_configuration_set_name`` (or ``..._arn``).
-
-    A typing Protocol, not a base class: ``VoiceConfigurationSet`` is a jsii construct, whose
-    metaclass admits no abstract base. Any construct with these attributes is one.
-    """
-
-    @property
-    def configuration_set_name(self) -> str:
-        """The set's name.
-
-        For a set of this app, a reference to its resource, so that whoever uses the name (a
-        sender's environment) is created after the set.
-        """
-        ...
-
-    @property
-    def configuration_set_arn(self) -> str | None:
-        """The set's ARN (v2); None for a v1 set, which has none."""
-        ...
-
-    @property
-    def api(self) -> SmsVoiceApi:
-        """The API the set belongs to; a sender must use the same."""
-        ...
 
 
 @jsii.implements(IAnyProducer)

@@ -11,7 +11,7 @@ import abc
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, Unpack
+from typing import Any, ClassVar, TypedDict, Unpack
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
@@ -21,10 +21,8 @@ from aws_cdk import aws_sns as sns
 from constructs import IDependable
 
 from voice_constructs._contract import contract
+from voice_constructs._interfaces import IManagedConfigurationSet
 from voice_constructs._props import check_form
-
-if TYPE_CHECKING:
-    from voice_constructs.configuration_set import VoiceConfigurationSet
 
 # The call events of the v1 API, in the order a call goes through them.
 CALL_EVENT_TYPES = contract.CALL_EVENT_TYPES
@@ -109,7 +107,7 @@ class EventDestination(abc.ABC):
         self.enabled = enabled
 
     @abc.abstractmethod
-    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+    def bind(self, configuration_set: IManagedConfigurationSet) -> EventDestinationConfig:
         """Let the service deliver here for ``configuration_set``; return what the set holds.
 
         :param configuration_set: The set the destination is added to.
@@ -167,7 +165,7 @@ class SnsTopicDestination(EventDestination):
         super().__init__(**options)
         self.target: sns.ITopic = topic
 
-    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+    def bind(self, configuration_set: IManagedConfigurationSet) -> EventDestinationConfig:
         """Allow the service to publish to the topic, and to use its key."""
         result = self.target.add_to_resource_policy(
             iam.PolicyStatement(
@@ -195,7 +193,7 @@ class CloudWatchLogsDestination(EventDestination):
         super().__init__(**options)
         self.target: logs.ILogGroup = log_group
 
-    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+    def bind(self, configuration_set: IManagedConfigurationSet) -> EventDestinationConfig:
         """Allow the set's delivery role to write to the log group."""
         role = configuration_set.delivery_role
         grant = self.target.grant_write(role)
@@ -220,7 +218,7 @@ class FirehoseDestination(EventDestination):
         super().__init__(**options)
         self.target: firehose.IDeliveryStream = delivery_stream
 
-    def bind(self, configuration_set: VoiceConfigurationSet) -> EventDestinationConfig:
+    def bind(self, configuration_set: IManagedConfigurationSet) -> EventDestinationConfig:
         """Allow the set's delivery role to put records into the stream."""
         role = configuration_set.delivery_role
         grant = self.target.grant_put_records(role)
