@@ -30,13 +30,6 @@ class MetricOptionsKwargs(TypedDict, total=False):
     visible: bool | None
 
 
-_DEPRECATED_SET_NAME = (
-    "configuration_set_name is deprecated and will be removed in the next release: give "
-    "configuration_set=VoiceConfigurationSet.from_configuration_set_name(scope, id, {name!r}"
-    "{api}) instead"
-)
-
-
 @dataclass(frozen=True)
 class SenderOptions:
     """Options of the sender that ``PinpointVoice`` creates, as ``VoiceMessageSender`` takes them.

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import sys
-import warnings
 from collections.abc import Sequence
 from typing import Unpack
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -19,6 +16,7 @@ from constructs import Construct
 
 from voice_constructs._bulk_queue import BulkQueue, destination_queue
 from voice_constructs._contract import contract
+from voice_constructs._interfaces import IVoiceConfigurationSet
 from voice_constructs._lambda import (
     HANDLER_RUNTIME,
     expiring_table,
@@ -26,12 +24,13 @@ from voice_constructs._lambda import (
     role_with_logs,
 )
 from voice_constructs._powertools import powertools_layer
-from voice_constructs._props import check_form
-from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending, check_v2
-from voice_constructs._sender_options import (
-    _DEPRECATED_SET_NAME,
-    MetricOptionsKwargs,
-    SenderOptions,
+from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending
+from voice_constructs._sender_options import MetricOptionsKwargs, SenderOptions
+from voice_constructs._sender_props import (
+    check_configuration_set,
+    check_props,
+    deprecated_set,
+    origination_identities,
 )
 from voice_constructs._sizing import (
     DEFAULT_CALLS_PER_MINUTE,
@@ -50,7 +49,6 @@ from voice_constructs._sizing import (
 )
 from voice_constructs._tags import tag_component
 from voice_constructs.api import SmsVoiceApi
-from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
 
 # The sizing names stay importable from here, where they were defined before.
 __all__ = [
@@ -72,10 +70,6 @@ __all__ = [
     "seconds_per_queued_message",
 ]
 
-_E164 = re.compile(contract.E164)
-_LANGUAGE_CODE = re.compile(contract.LANGUAGE_CODE)
-_VOICE_ID = re.compile(contract.VOICE_ID)
-_CONFIGURATION_SET_NAME = re.compile(contract.CONFIGURATION_SET_NAME)
 # The items the handler reads and writes one at a time (call ledger claims, pacing
 # and recipient slots); transactions need no action of their own. No Scan, Query or batch calls.
 STATE_TABLE_ACTIONS = (
@@ -202,9 +196,12 @@ class VoiceMessageSender(Construct):
         """
         super().__init__(scope, id)
         self.api = api
-        _check_configuration_set(configuration_set, configuration_set_name, api)
-        self.origination_identities = _identities(origination_number, origination_numbers)
-        self._check_props(
+        check_configuration_set(configuration_set, configuration_set_name, api)
+        self.origination_identities = origination_identities(
+            origination_number, origination_numbers
+        )
+        check_props(
+            api,
             self.origination_identities,
             caller_id,
             configuration_set_name,
@@ -213,7 +210,7 @@ class VoiceMessageSender(Construct):
         )
         self.configuration_set = configuration_set
         if configuration_set_name is not None:
-            self.configuration_set = self._deprecated_set(configuration_set_name)
+            self.configuration_set = deprecated_set(self, configuration_set_name, api)
         sizing = size_sender(
             timeout_seconds=None if timeout is None else timeout.to_seconds(),
             async_retry_attempts=async_retry_attempts,
@@ -270,12 +267,12 @@ class VoiceMessageSender(Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        allow_sending(self, self.origination_identities)
+        allow_sending(self.function, api, self.origination_identities, self.configuration_set)
         tag_component(self.function, contract.COMPONENT_SENDER, self)
         if failure_queue is None:
             tag_component(self.failure_queue, contract.COMPONENT_FAILURE_QUEUE, self)
         self.state_table.grant(role, *STATE_TABLE_ACTIONS)
-        acknowledge_findings(self, role, tracing, reserved_concurrent_executions)
+        acknowledge_findings(self.function, role, api, tracing, reserved_concurrent_executions)
         self._add_queue(
             BulkQueue(
                 self,
@@ -293,48 +290,6 @@ class VoiceMessageSender(Construct):
         for resource in [*kept, None if failure_queue else self.failure_queue]:
             if resource is not None:
                 resource.apply_removal_policy(removal_policy)
-
-    def _check_props(
-        self,
-        identities: list[str],
-        caller_id: str | None,
-        set_name: str | None,
-        language_code: str,
-        voice_id: str | None,
-    ) -> None:
-        names = _identity_props(identities)
-        if self.api is SmsVoiceApi.V2:
-            check_v2(identities, names, caller_id, voice_id)
-        else:
-            for name, origination in zip(names, identities, strict=True):
-                check_form(name, origination, _E164, "an E.164 phone number")
-            check_form("caller_id", caller_id, _E164, "an E.164 phone number")
-        check_form(
-            "configuration_set_name",
-            set_name,
-            _CONFIGURATION_SET_NAME,
-            "1-64 letters, digits, - or _",
-        )
-        check_form(
-            "default_language_code", language_code, _LANGUAGE_CODE, "a language code such as en-US"
-        )
-        check_form(
-            "default_voice_id", voice_id, _VOICE_ID, "an Amazon Polly voice name such as Joanna"
-        )
-
-    def _deprecated_set(self, name: str) -> IVoiceConfigurationSet:
-        """The set the deprecated ``configuration_set_name`` names, imported, with a warning."""
-        api = self.api
-        message = _DEPRECATED_SET_NAME.format(
-            name=name, api="" if api is SmsVoiceApi.V1 else f", api={api}"
-        )
-        warnings.warn(message, DeprecationWarning, stacklevel=_caller_stacklevel())
-        Annotations.of(self).add_warning_v2(
-            "voice-constructs:configurationSetNameDeprecated", message
-        )
-        return VoiceConfigurationSet.from_configuration_set_name(
-            self, "ConfigurationSet", name, api=api
-        )
 
     def _environment(
         self,
@@ -424,72 +379,7 @@ class VoiceMessageSender(Construct):
         return self.function.function_arn
 
 
-def _identities(single: str | None, several: Sequence[str] | None) -> list[str]:
-    """The origination identities the props give, ``origination_number`` first.
-
-    With both props, ``origination_number`` must be one of ``origination_numbers`` (so that
-    ``PinpointVoice``'s ``origination_number`` and ``SenderOptions(origination_numbers=...)``
-    work together).
-    """
-    if several is None:
-        if single is None:
-            raise ValueError("origination_number or origination_numbers is required, got neither")
-        return [single]
-    identities = list(several)
-    if not identities:
-        raise ValueError("origination_numbers must name at least one number, got []")
-    repeated = sorted({i for i in identities if identities.count(i) > 1})
-    if repeated:
-        raise ValueError(f"origination_numbers must not repeat a number, got {repeated!r}")
-    if single is None:
-        return identities
-    if single not in identities:
-        raise ValueError(
-            f"origination_number must be one of origination_numbers when both are given, got "
-            f"{single!r}"
-        )
-    return [single, *(identity for identity in identities if identity != single)]
-
-
-def _identity_props(identities: list[str]) -> list[str]:
-    """The prop each identity came from, as an error names it."""
-    if len(identities) == 1:
-        return ["origination_number"]
-    return [f"origination_numbers[{n}]" for n in range(len(identities))]
-
-
 def _default_powertools_layer(
     scope: Construct, architecture: lambda_.Architecture
 ) -> lambda_.ILayerVersion:
     return powertools_layer(scope, "PowertoolsLayer", HANDLER_RUNTIME, architecture)
-
-
-def _check_configuration_set(
-    given: IVoiceConfigurationSet | None, name: str | None, api: SmsVoiceApi
-) -> None:
-    if given is None:
-        return
-    if name is not None:
-        raise ValueError(
-            "configuration_set and configuration_set_name are mutually exclusive, got "
-            f"configuration_set_name={name!r} as well"
-        )
-    if given.api is not api:
-        raise ValueError(
-            f"configuration_set was made for api={given.api}, but the sender uses "
-            f"api={api}; give both the same api"
-        )
-
-
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first caller outside this library and jsii.
-
-    jsii's metaclass calls ``__init__``; skipping it and the library, a warning names the user's
-    line.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
-        ("voice_constructs.", "jsii.")
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
