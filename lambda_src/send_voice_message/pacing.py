@@ -1,21 +1,16 @@
 """Pacing: the instant, and the origination identity, of every call, shared through DynamoDB.
 
-**The grid.** Time is cut into slots ``interval`` apart, slot ``i`` starting at ``i * interval``
-(seconds since the epoch). The interval is ``(60 + spread) / calls_per_minute``, where
-``spread`` is how much two calls' journeys from their slot to the service may differ
-(``LATENCY_SPREAD_SECONDS``): ``calls_per_minute + 1`` slots span more than 60 s plus that
-spread, so no 60-second window *at the service* holds more than the quota. Each slot is taken
-at most once.
+Each call takes a slot of a :class:`~send_voice_message.grid.Grid` (its arithmetic: slots spaced
+so that no 60-second window at the service holds more than the quota, handed to the sender's own
+identities in turn), and each slot is taken at most once. This module decides which slot a call
+takes; :mod:`send_voice_message.slots` holds the items and the conditional writes that take them.
 
-**Identities.** With the sender's own identities ``I[0..N-1]``, slot ``i`` calls from
-``I[i mod N]``: consecutive slots of one identity are ``N * interval`` apart, and the interval
-is at least ``(1 + spread) / N``, so one number never calls twice within a second at the service,
-and no per-number item is needed. Each message gets the identity of the earliest free slot.
-An event that names one of those identities holds the first free slot of that identity in a
-shard (the shard's ``held`` list); the shard's next takers pass over it, so no slot is lost. An
-event that names another number takes a shard's next slot together with that number's own item
-(one second plus the spread after its previous call), in one transaction, and waits while the
-number is busy rather than skip slots.
+**Identities.** Each message gets the identity of the earliest free slot, and no per-number
+item is needed for the sender's own identities. An event that names one of those identities
+holds the first free slot of that identity in a shard (the shard's ``held`` list); the shard's
+next takers pass over it, so no slot is lost. An event that names another number takes a
+shard's next slot together with that number's own item (one second plus the spread after its
+previous call), in one transaction, and waits while the number is busy rather than skip slots.
 
 **Shards.** Slot ``i`` belongs to shard ``i mod K``; each shard is one item holding the next
 free slot of its own. Taking a slot is one conditional update: ``next = next + K`` while ``next``
@@ -29,7 +24,6 @@ jittered pause on the clock.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import random
@@ -38,22 +32,42 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock
+
+from send_voice_message import slots
+from send_voice_message.grid import MICROS, Grid, identities_needed, shards_for
+from send_voice_message.slots import (
+    DAY_SECONDS,
+    EXPIRY_ATTRIBUTE,
+    HELD_ATTRIBUTE,
+    KEY_ATTRIBUTE,
+    NUMBER_NEXT_ATTRIBUTE,
+    held_slots,
+    next_of,
+    number_key,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-MICROS = 1_000_000
-DAY_SECONDS = 24 * 60 * 60
-KEY_ATTRIBUTE = "id"
-EXPIRY_ATTRIBUTE = "expiration"
-NEXT_ATTRIBUTE = "next_slot"
-NUMBER_NEXT_ATTRIBUTE = "next_us"
-# Slots of a shard that events naming one of the own identities hold ahead of its next slot
-# (a JSON list), which the shard's next takers pass over.
-HELD_ATTRIBUTE = "held"
+# Re-exported: the grid and the table's layout lived here before grid.py and slots.py.
+__all__ = [
+    "BACKOFF_BASE_SECONDS",
+    "BACKOFF_CAP_SECONDS",
+    "DAY_SECONDS",
+    "EXPIRY_ATTRIBUTE",
+    "KEY_ATTRIBUTE",
+    "MAX_ATTEMPTS",
+    "MICROS",
+    "Grid",
+    "Pacer",
+    "PacingTimeoutError",
+    "identities_needed",
+    "number_key",
+    "shards_for",
+]
+
 MAX_ATTEMPTS = 20
 # A conflict's pause: uniform in [0, min(cap, base * 2 ** n)) ("full jitter").
 BACKOFF_BASE_SECONDS = 0.002
@@ -70,64 +84,6 @@ class PacingTimeoutError(Exception):
             f"the sending quota is taken for the next {wait_seconds:.1f} seconds; try again later"
         )
         self.wait_seconds = wait_seconds
-
-
-def number_key(kind: str, number: str) -> str:
-    """The table key for a phone number: a hash, so the table never holds the number."""
-    digest = hashlib.sha256(number.encode()).hexdigest()[:32]
-    return f"{kind}#{digest}"
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The slots of one sender: their interval, their shards and the identity of each."""
-
-    interval_us: int
-    shards: int
-    identities: tuple[str, ...]
-    number_spacing_us: int
-
-    @classmethod
-    def of(
-        cls, calls_per_minute: int, identities: tuple[str, ...] = (), *, shards: int | None = None
-    ) -> Grid:
-        """The grid for a quota; with too few identities for it, the slower one they allow."""
-        if calls_per_minute < 1:
-            raise ValueError(f"calls_per_minute must be at least 1, got {calls_per_minute}")
-        number_us = contract.number_spacing_us()
-        interval = contract.slot_interval_us(calls_per_minute)
-        if identities:
-            interval = max(interval, -(-number_us // len(identities)))
-        count = shards or shards_for(calls_per_minute)
-        return cls(interval, count, tuple(identities), number_us)
-
-    def time(self, index: int) -> float:
-        """When slot ``index`` starts."""
-        return index * self.interval_us / MICROS
-
-    def first_index(self, at: float) -> int:
-        """The first slot that starts at or after ``at``."""
-        return -(-math.ceil(at * MICROS) // self.interval_us)
-
-    def in_shard(self, index: int, shard: int) -> int:
-        """The first slot of ``shard`` at or after ``index``."""
-        return index + (shard - index) % self.shards
-
-    def identity(self, index: int) -> str:
-        """The identity slot ``index`` calls from."""
-        return self.identities[index % len(self.identities)]
-
-    def key(self, shard: int) -> str:
-        """The item of ``shard``; a new grid (another quota) starts items of its own."""
-        return f"pace#slots#{self.interval_us}#{self.shards}#{shard}"
-
-
-def shards_for(calls_per_minute: int) -> int:
-    """How many items share the account's slots at this quota."""
-    return max(1, math.ceil(calls_per_minute / contract.CALLS_PER_MINUTE_PER_PACING_SHARD))
-
-
-identities_needed = contract.identities_needed
 
 
 @dataclass(frozen=True)
@@ -236,12 +192,7 @@ class Pacer:
         shard = self._pick_shard(list(range(self.grid.shards)))
         lower = self._lower(shard)
         try:
-            response = self._update(
-                shard,
-                "SET #next = #next + :k, #exp = :exp",
-                "#next BETWEEN :lower AND :latest",
-                {":lower": {"N": str(lower)}, ":latest": {"N": str(latest)}},
-            )
+            response = self._advance(shard, lower, latest)
         except ClientError as error:
             if error_code(error) not in _CONFLICT:
                 raise
@@ -254,13 +205,13 @@ class Pacer:
         if taken is None:
             raise AssertionError("unreachable: the condition needs the shard's next slot")
         self._shard_next[shard] = taken + self.grid.shards
-        if taken in _held(self._shard_held.get(shard)):
+        if taken in held_slots(self._shard_held.get(shard)):
             return _Plan(shard, taken, again=True)  # a named event's: the next one is ours
         return taken
 
     def _remember(self, shard: int, item: dict[str, Any] | None) -> int | None:
         """Keep what ``item`` says of the shard (its next slot and held slots); its next slot."""
-        seen = _next_of(item)
+        seen = next_of(item)
         if seen is not None:
             self._shard_next[shard] = seen
         self._shard_held[shard] = (item or {}).get(HELD_ATTRIBUTE, {}).get("S")
@@ -268,7 +219,7 @@ class Pacer:
 
     def _free(self, shard: int, index: int) -> int:
         """The first slot of ``shard`` from ``index`` that no named event holds."""
-        held = _held(self._shard_held.get(shard))
+        held = held_slots(self._shard_held.get(shard))
         while index in held:
             index += self.grid.shards
         return index
@@ -296,7 +247,7 @@ class Pacer:
             index = self._free(shard, index + self.grid.shards)
         if index > latest:
             return _Plan(shard, index)
-        held = sorted({h for h in _held(self._shard_held[shard]) if h >= following} | {index})
+        held = sorted({h for h in held_slots(self._shard_held[shard]) if h >= following} | {index})
         return self._write_slot(
             shard,
             index,
@@ -346,9 +297,27 @@ class Pacer:
         """
         if self._before_write is not None:
             self._before_write()
-        items = [self._slot_update(shard, index, update, values)]
+        items = [
+            slots.slot_update(
+                self._table,
+                self.grid.key(shard),
+                index,
+                update,
+                values,
+                held=self._shard_held.get(shard),
+                expiry=self._expiry(),
+            )
+        ]
         if number is not None:
-            items.append(self._number_update(number, index))
+            items.append(
+                slots.number_update(
+                    self._table,
+                    number,
+                    at=self._number_at(index),
+                    spacing=self.grid.number_spacing_us,
+                    expiry=self._expiry(),
+                )
+            )
         try:
             if number is None:
                 self._client.update_item(**items[0])
@@ -374,7 +343,7 @@ class Pacer:
         else:
             found = [reason.get("Item") for reason in response.get("CancellationReasons", [])]
             found += [None] * (2 - len(found))
-            seen_number = _attribute(found[1], NUMBER_NEXT_ATTRIBUTE)
+            seen_number = slots.attribute(found[1], NUMBER_NEXT_ATTRIBUTE)
             if seen_number is not None:
                 self._number_next[number] = seen_number
         if found[0] is not None:
@@ -385,86 +354,19 @@ class Pacer:
     def _number_at(self, index: int) -> int:
         return index * self.grid.interval_us
 
-    def _slot_update(
-        self, shard: int, index: int, update: str, values: dict[str, Any]
-    ) -> dict[str, Any]:
-        held = self._shard_held.get(shard)
-        values = {**values, ":index": {"N": str(index)}, ":exp": {"N": str(self._expiry())}}
-        if held is None:
-            held_condition = "attribute_not_exists(#held)"
-        else:
-            held_condition = "#held = :seen"
-            values[":seen"] = {"S": held}
-        return {
-            "TableName": self._table,
-            "Key": {KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
-            "UpdateExpression": update,
-            "ConditionExpression": (
-                f"(attribute_not_exists(#next) OR #next <= :index) AND {held_condition}"
-            ),
-            "ExpressionAttributeNames": {
-                "#next": NEXT_ATTRIBUTE,
-                "#exp": EXPIRY_ATTRIBUTE,
-                "#held": HELD_ATTRIBUTE,
-            },
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-
-    def _number_update(self, key: str, index: int) -> dict[str, Any]:
-        at = self._number_at(index)
-        return {
-            "TableName": self._table,
-            "Key": {KEY_ATTRIBUTE: {"S": key}},
-            "UpdateExpression": "SET #next = :after, #exp = :exp",
-            "ConditionExpression": "attribute_not_exists(#next) OR #next <= :at",
-            "ExpressionAttributeNames": {"#next": NUMBER_NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
-            "ExpressionAttributeValues": {
-                ":at": {"N": str(at)},
-                ":after": {"N": str(at + self.grid.number_spacing_us)},
-                ":exp": {"N": str(self._expiry())},
-            },
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-
-    def _update(
-        self,
-        shard: int,
-        update: str,
-        condition: str,
-        values: dict[str, Any],
-    ) -> dict[str, Any]:
+    def _advance(self, shard: int, lower: int, latest: int) -> dict[str, Any]:
         if self._before_write is not None:
             self._before_write()
-        response: dict[str, Any] = self._client.update_item(  # type: ignore[assignment]
-            TableName=self._table,
-            Key={KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
-            UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeNames={"#next": NEXT_ATTRIBUTE, "#exp": EXPIRY_ATTRIBUTE},
-            ExpressionAttributeValues={
-                **values,
-                ":k": {"N": str(self.grid.shards)},
-                ":exp": {"N": str(self._expiry())},
-            },
-            ReturnValues="ALL_OLD",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        request = slots.advance(
+            self._table,
+            self.grid.key(shard),
+            shards=self.grid.shards,
+            lower=lower,
+            latest=latest,
+            expiry=self._expiry(),
         )
+        response: dict[str, Any] = self._client.update_item(**request)  # type: ignore[assignment]
         return response
 
     def _expiry(self) -> int:
         return int(self.clock.now()) + DAY_SECONDS
-
-
-def _held(raw: str | None) -> frozenset[int]:
-    return frozenset(json.loads(raw)) if raw else frozenset()
-
-
-def _attribute(item: dict[str, Any] | None, name: str) -> int | None:
-    if not item or name not in item:
-        return None
-    return int(item[name]["N"])
-
-
-def _next_of(item: dict[str, Any] | None) -> int | None:
-    return _attribute(item, NEXT_ATTRIBUTE)

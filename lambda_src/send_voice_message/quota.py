@@ -27,15 +27,9 @@ from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock, SystemClock
 
-from send_voice_message.pacing import (
-    DAY_SECONDS,
-    EXPIRY_ATTRIBUTE,
-    KEY_ATTRIBUTE,
-    Grid,
-    Pacer,
-    PacingTimeoutError,
-    number_key,
-)
+from send_voice_message.grid import Grid
+from send_voice_message.pacing import Pacer, PacingTimeoutError
+from send_voice_message.slots import DAY_SECONDS, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE, number_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
