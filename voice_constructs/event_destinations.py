@@ -24,6 +24,19 @@ from voice_constructs._contract import contract
 from voice_constructs._interfaces import IManagedConfigurationSet
 from voice_constructs._props import check_form
 
+__all__ = [
+    "CALL_EVENT_TYPES",
+    "SERVICE_PRINCIPAL",
+    "CloudWatchLogsDestination",
+    "DestinationOptions",
+    "EventDestination",
+    "EventDestinationConfig",
+    "FirehoseDestination",
+    "IManagedConfigurationSet",
+    "SnsTopicDestination",
+    "service_principal",
+]
+
 # The call events of the v1 API, in the order a call goes through them.
 CALL_EVENT_TYPES = contract.CALL_EVENT_TYPES
 SERVICE_PRINCIPAL = contract.SERVICE_PRINCIPAL
