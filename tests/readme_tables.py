@@ -35,6 +35,11 @@ def synthesize() -> dict[str, dict[str, Any]]:
 
     Once per process: the README tables' test and checkov's test read the same templates.
     """
+    return synthesize_variants(VARIANTS)
+
+
+def synthesize_variants(variants: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """The sample app's template for each of ``variants`` (its ``-c`` keys), in one synth."""
     import aws_cdk as cdk
 
     import app as sample
@@ -42,7 +47,7 @@ def synthesize() -> dict[str, dict[str, Any]]:
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     app = cdk.App(context=context)
     stages = {}
-    for name, overrides in VARIANTS.items():
+    for name, overrides in variants.items():
         stage = cdk.Stage(app, name.title().replace("-", ""))
         for key, value in overrides.items():
             stage.node.set_context(key, value)

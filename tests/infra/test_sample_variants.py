@@ -8,8 +8,8 @@ import pytest
 from aws_cdk.assertions import Template
 
 import app as sample
-from tests.conftest import cdk_context
 from tests.infra.templates import sender_function
+from tests.readme_tables import synthesize_variants
 
 # 25 numbers from the reserved 555-01xx range (not the placeholders): enough for 1,000 a minute.
 NUMBERS = [f"+1212555{n:04d}" for n in range(100, 125)]
@@ -42,20 +42,8 @@ DESCRIPTIONS = {
 
 @pytest.fixture(scope="module")
 def templates() -> dict[str, Template]:
-    app = cdk.App(context=cdk_context())
-    stages = {}
-    for name, context in VARIANTS.items():
-        stage = cdk.Stage(app, name.title().replace("-", ""))
-        for key, value in context.items():
-            stage.node.set_context(key, value)
-        sample.build(stage)  # type: ignore[arg-type]
-        stages[name] = stage
-    assembly = app.synth()
-    templates = {}
-    for name, stage in stages.items():
-        [stack] = assembly.get_nested_assembly(stage.artifact_id).stacks
-        templates[name] = Template.from_json(stack.template)
-    return templates
+    synthesized = synthesize_variants(VARIANTS)
+    return {name: Template.from_json(template) for name, template in synthesized.items()}
 
 
 @pytest.mark.parametrize("variant", DESCRIPTIONS)
