@@ -21,7 +21,7 @@ from tests.docs import README, ROOT, block, section
 
 pytestmark = pytest.mark.package
 
-QUICK_START = section(README, "Quick start")
+LOCAL = section(README, "On your laptop")
 CLONE = "git clone https://github.com/<your-org>/voice-constructs.git"
 # What a clone does not hold: local environments and build output.
 NOT_IN_A_CLONE = shutil.ignore_patterns(
@@ -66,6 +66,9 @@ def alerts(
     script += "cat > app.py <<'APP'\n" + block("app = cdk.App()", "python", README) + "APP\n"
     script += "cat > cdk.json <<'JSON'\n" + block('"app": "python3 app.py"', "json", README)
     script += "JSON\n" + synth + "\n"
+    # The local loop's install of the testing extra, into the same venv.
+    [testing] = [line for line in LOCAL.splitlines() if line.startswith("pip install ")]
+    script += testing + "\nvoice-constructs emulate --help > emulate-help.txt\n"
     run = subprocess.run(  # noqa: S603 - bash on the README's own commands
         ["/bin/bash", "-c", script],
         cwd=work,
@@ -100,3 +103,10 @@ def test_the_quick_start_runs_on_the_venvs_node_and_imports_the_wheel(
     assert len(installed) == 1, installed
     assert (installed[0] / "_lambda_src" / "send_voice_message").is_dir()
     assert (app / ".venv" / "bin" / "voice-constructs").exists()
+
+
+def test_the_local_loops_install_gives_the_emulator(
+    alerts: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    app, _ = alerts
+    assert "usage: voice-constructs emulate" in (app / "emulate-help.txt").read_text()
