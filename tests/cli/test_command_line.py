@@ -90,7 +90,7 @@ def test_fails_a_command_without_the_cli_extra_naming_both_install_commands(
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith(f"voice-constructs: {command} needs the cli extra")
     assert "pip install 'voice-constructs[cli]'" in result.stderr
-    assert f"pip install './dist/{WHEEL}[cli]'" in result.stderr
+    assert f"pip install 'CLONE/dist/{WHEEL}[cli]'" in result.stderr
 
 
 def test_fails_emulate_without_the_testing_extra_naming_that_extra() -> None:
@@ -98,7 +98,7 @@ def test_fails_emulate_without_the_testing_extra_naming_that_extra() -> None:
     assert result.returncode == _exit.USAGE
     assert result.stderr.count("\n") == 1, result.stderr
     assert "pip install 'voice-constructs[testing]'" in result.stderr
-    assert f"pip install './dist/{WHEEL}[testing]'" in result.stderr
+    assert f"pip install 'CLONE/dist/{WHEEL}[testing]'" in result.stderr
     assert "[cli]" not in result.stderr
 
 

@@ -354,4 +354,4 @@ def test_the_console_script_runs_help_without_boto3_and_names_the_extra_a_comman
     result = tool("queue", "--stack", STACK)
     assert result.returncode == 2
     assert "pip install 'voice-constructs[cli]'" in result.stderr
-    assert f"pip install './dist/{wheel.name}[cli]'" in result.stderr
+    assert f"pip install 'CLONE/dist/{wheel.name}[cli]'" in result.stderr

@@ -26,12 +26,13 @@ def wheel(release: str) -> str:
 
 
 def install_commands(extra: str) -> str:
-    """How to install ``extra``: from the package index, and from a wheel built into ./dist."""
+    """How to install ``extra``: from the package index, and from the wheel built in a clone."""
     index = f"pip install '{DISTRIBUTION}[{extra}]'"
     release = version()
     if release is None:
         return index
-    return f"{index}, or from a wheel: pip install './dist/{wheel(release)}[{extra}]'"
+    local = f"pip install 'CLONE/dist/{wheel(release)}[{extra}]'"
+    return f"{index}, or from a wheel built in a clone: {local}"
 
 
 def missing(command: str, extra: str, brings: str) -> str:
