@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "docs" / "resources-and-iam.md"
+PAGE = ROOT / "docs" / "resources-and-iam.md"
 VARIANTS = {
     "default": {},
     "no-queue-no-tracking": {"queue": "false", "trackCallStatus": "false"},
@@ -33,7 +33,7 @@ _PSEUDO = {
 def synthesize() -> dict[str, dict[str, Any]]:
     """Every sample variant's template, synthesized as `make synth` does (cdk.json's context).
 
-    Once per process: the README tables' test and checkov's test read the same templates.
+    Once per process: the resources page's tables' test and checkov's test read the same templates.
     """
     return synthesize_variants(VARIANTS)
 
@@ -237,5 +237,5 @@ def rewrite(readme: str, templates: dict[str, dict[str, Any]]) -> str:
 
 
 if __name__ == "__main__":
-    README.write_text(rewrite(README.read_text(), synthesize()))
-    print(f"{README.name}: tables rewritten from the synthesized sample variants")
+    PAGE.write_text(rewrite(PAGE.read_text(), synthesize()))
+    print(f"{PAGE.name}: tables rewritten from the synthesized sample variants")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from pathlib import Path
@@ -71,7 +72,10 @@ def commands() -> list[tuple[str, list[str]]]:
     return found
 
 
-@pytest.mark.parametrize(("where", "argv"), commands(), ids=[w for w, _ in commands()])
+COMMANDS = commands()
+
+
+@pytest.mark.parametrize(("where", "argv"), COMMANDS, ids=[where for where, _ in COMMANDS])
 def test_every_command_line_shown_parses(where: str, argv: list[str]) -> None:
     parser().parse_args(argv)  # exits with 2, failing the test, on a line the tool refuses
     assert argv, where
@@ -98,6 +102,7 @@ _PLACEHOLDER = re.compile(
 )
 
 
+@functools.cache
 def _code() -> str:
     text = "\n".join(path.read_text() for path in _SOURCES)
     return re.sub(r"\"\s*\n\s*[rf]*\"", "", text)

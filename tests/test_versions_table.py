@@ -37,7 +37,7 @@ LOCK = {
 
 
 def test_readme_lists_the_declared_ranges_and_the_locked_versions() -> None:
-    readme = versions_table.README.read_text(encoding="utf-8")
+    readme = versions_table.PAGE.read_text(encoding="utf-8")
 
     assert versions_table.section(readme) == versions_table.expected(), (
         "README's tested versions are stale: run `make readme`"

@@ -1,7 +1,7 @@
-"""The README's table of tested versions, generated from pyproject.toml and uv.lock.
+"""docs/development.md's table of tested versions, generated from pyproject.toml and uv.lock.
 
 ``python -m tests.versions_table`` (part of ``make readme``) rewrites it between its markers;
-``tests/test_versions_table.py`` fails when the README, the declared ranges and the lock disagree.
+``tests/test_versions_table.py`` fails when the page, the declared ranges and the lock disagree.
 The lowest column is each range's lower bound, which ``make test-lowest`` installs (uv's
 ``--resolution lowest-direct``); the newest is whatever PyPI serves on the day ``make
 test-newest`` runs, which prints the versions it got.
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "docs" / "development.md"
+PAGE = ROOT / "docs" / "development.md"
 START, END = "<!-- tested-versions:start -->", "<!-- tested-versions:end -->"
 # The direct dependencies a user's install depends on, where the project declares them.
 PACKAGES = ("aws-cdk-lib", "constructs", "boto3", "moto", "cdk-nag", "cfn-lint")
@@ -84,7 +84,7 @@ def expected() -> str:
 def section(readme: str) -> str:
     """The README's text between the markers."""
     if START not in readme or END not in readme:
-        raise ValueError(f"{README.name} has no {START} ... {END} markers")
+        raise ValueError(f"{PAGE.name} has no {START} ... {END} markers")
     return readme.split(START, 1)[1].split(END, 1)[0].strip()
 
 
@@ -96,5 +96,5 @@ def rewrite(readme: str) -> str:
 
 
 if __name__ == "__main__":
-    README.write_text(rewrite(README.read_text(encoding="utf-8")), encoding="utf-8")
-    print(f"{README.name}: the tested versions rewritten from pyproject.toml and uv.lock")
+    PAGE.write_text(rewrite(PAGE.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"{PAGE.name}: the tested versions rewritten from pyproject.toml and uv.lock")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conformance.test_emulate_command import COMMAND, Emulate
 from tests.docs import README, block, section
+from tests.test_readme_examples import bare_env
 
 LOCAL = section(README, "On your laptop")
 PORT = "4566"
@@ -21,7 +22,7 @@ def test_the_local_loop_reads_and_redrives_the_stand_in_stack(tmp_path: Path) ->
     assert argv[1:] == ["emulate", "--port", PORT]
     (tmp_path / "local_stack.py").write_text(block("voice-constructs:stack", "python", README))
     commands = block("python local_stack.py", "sh", README)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = bare_env(tmp_path)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
 
     log = tmp_path / "emulate.log"

@@ -11,7 +11,7 @@ from botocore import xform_name
 from tests.docs import page
 from voice_constructs.testing.server import OPERATIONS
 
-README = page("emulator.md")
+PAGE = page("emulator.md")
 
 START, END = "<!-- emulator-operations:start -->", "<!-- emulator-operations:end -->"
 _WHAT = {
@@ -50,4 +50,4 @@ def rewrite(readme: str) -> str:
 
 
 if __name__ == "__main__":
-    README.write_text(rewrite(README.read_text()))
+    PAGE.write_text(rewrite(PAGE.read_text()))

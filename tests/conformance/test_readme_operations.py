@@ -13,7 +13,7 @@ from voice_constructs.testing import (
 
 
 def test_readme_lists_the_fakes_operations() -> None:
-    readme = readme_operations.README.read_text()
+    readme = readme_operations.PAGE.read_text()
     assert readme_operations.section(readme) == readme_operations.table(), (
         "README's operations list is stale: run `python -m tests.conformance.readme_operations`"
     )

@@ -18,7 +18,7 @@ def templates() -> dict[str, dict[str, Any]]:
 def test_readme_table_matches_the_templates(
     templates: dict[str, dict[str, Any]], table: str
 ) -> None:
-    readme = readme_tables.README.read_text()
+    readme = readme_tables.PAGE.read_text()
     expected = readme_tables.TABLES[table](templates)
 
     assert readme_tables.section(readme, table) == expected, (
