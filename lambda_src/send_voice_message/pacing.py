@@ -227,15 +227,12 @@ class Pacer:
     # --- A slot of one named identity ------------------------------------------------------------
 
     def _identity_slot(self, position: int, latest: int) -> _Plan | int:
-        """Hold the first free slot whose identity is ``identities[position]``.
+        """Hold the first free slot whose identity is ``identities[position]`` (any of its lanes).
 
         The shard's next slot stays where it is: the slots before the held one go to the next
         takers as usual, and they pass over the held one.
         """
-        count = len(self.grid.identities)
-        common = math.gcd(self.grid.shards, count)
-        allowed = [s for s in range(self.grid.shards) if (position - s) % common == 0]
-        shard = self._pick_shard(allowed)
+        shard = self._pick_shard(self.grid.shards_of(position))
         response = self._client.get_item(
             TableName=self._table,
             Key={KEY_ATTRIBUTE: {"S": self.grid.key(shard)}},
@@ -243,7 +240,7 @@ class Pacer:
         )
         following = self._remember(shard, response.get("Item")) or 0
         index = self._free(shard, max(following, self._lower(shard)))
-        while index % count != position:
+        while self.grid.position(index) != position:
             index = self._free(shard, index + self.grid.shards)
         if index > latest:
             return _Plan(shard, index)

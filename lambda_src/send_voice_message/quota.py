@@ -77,6 +77,7 @@ class Quota:
         *,
         calls_per_minute: int,
         identities: tuple[str, ...] = (),
+        numbers: tuple[int, ...] = (),
         calls_per_recipient: int = contract.CALLS_PER_RECIPIENT_PER_DAY,
         clock: Clock | None = None,
         on_conflict: Callable[[], None] | None = None,
@@ -86,13 +87,14 @@ class Quota:
         """Configure the limits; ``on_conflict`` lets a test act before a pacing write.
 
         ``identities`` are the sender's own origination identities (the construct's
-        ``origination_numbers``), which pacing hands out; ``rng`` draws the conflicts' jitter.
+        ``origination_numbers``), which pacing hands out, and ``numbers`` how many phone numbers
+        each holds (a pool's; default one each); ``rng`` draws the conflicts' jitter.
         """
         self._client = client
         self._table = table_name
         self.calls_per_recipient = calls_per_recipient
         self.clock: Clock = clock or SystemClock()
-        self.grid = Grid.of(calls_per_minute, tuple(identities), shards=shards)
+        self.grid = Grid.of(calls_per_minute, tuple(identities), shards=shards, numbers=numbers)
         self.pacer = Pacer(
             client, table_name, self.grid, clock=self.clock, rng=rng, before_write=on_conflict
         )

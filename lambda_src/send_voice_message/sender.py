@@ -34,8 +34,10 @@ from vc_common.contract import (
     ENV_MAX_RECEIVES,
     ENV_ORIGINATION_IDENTITIES,
     ENV_ORIGINATION_NUMBER,
+    ENV_ORIGINATION_NUMBER_COUNTS,
     ENV_QUEUE_URL,
     ENV_STATE_TABLE,
+    parse_number_counts,
 )
 from vc_common.logs import safe_logger
 
@@ -149,6 +151,9 @@ class Sender:
                 table,
                 calls_per_minute=calls_per_minute,
                 identities=identities,
+                numbers=parse_number_counts(
+                    env.get(ENV_ORIGINATION_NUMBER_COUNTS), len(identities)
+                ),
                 clock=clock,
             )
             ledger = Ledger(dynamodb, table, window_seconds=window, clock=clock)

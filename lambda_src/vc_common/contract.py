@@ -9,6 +9,8 @@ each function gets exactly the environment its handler reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 # --- Environment variables, by the function that reads them -----------------------------------
 
 ENV_LOG_LEVEL = "LOG_LEVEL"
@@ -29,10 +31,14 @@ ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
 ENV_API = "SMS_VOICE_API"
 # The sender's own origination identities, comma-separated; pacing hands each message one of them.
 ENV_ORIGINATION_IDENTITIES = "ORIGINATION_IDENTITIES"
+# How many phone numbers each of those identities holds (a pool's numbers), in the same order:
+# ``number_counts_value`` writes it, ``parse_number_counts`` reads it. Absent: one number each.
+ENV_ORIGINATION_NUMBER_COUNTS = "ORIGINATION_NUMBER_COUNTS"
 SENDER_ENVIRONMENT = frozenset(
     {
         ENV_ORIGINATION_NUMBER,
         ENV_ORIGINATION_IDENTITIES,
+        ENV_ORIGINATION_NUMBER_COUNTS,
         ENV_CALLER_ID,
         ENV_CONFIGURATION_SET_NAME,
         ENV_DEFAULT_LANGUAGE_CODE,
@@ -186,10 +192,37 @@ def number_spacing_us() -> int:
 def identities_needed(calls_per_minute: int) -> int:
     """The fewest origination numbers that reach ``calls_per_minute`` at one call a second each.
 
-    Pacing hands the slots to the identities in turn, so each is ``N`` slots apart: ``N`` must
-    make that at least a second plus the spread.
+    Pacing hands the slots to the numbers in turn (a pool's numbers each take a turn), so each
+    is ``N`` slots apart: ``N`` must make that at least a second plus the spread.
     """
     return -(-number_spacing_us() // slot_interval_us(calls_per_minute))
+
+
+def number_counts_value(counts: Sequence[int]) -> str | None:
+    """``ENV_ORIGINATION_NUMBER_COUNTS``'s value for identities holding ``counts`` numbers each.
+
+    None (the variable is left out) when every identity is one number.
+    """
+    if all(count == 1 for count in counts):
+        return None
+    return ",".join(str(count) for count in counts)
+
+
+def parse_number_counts(value: str | None, identities: int) -> tuple[int, ...]:
+    """How many numbers each of ``identities`` origination identities holds, from the variable.
+
+    Raises ``ValueError`` naming the variable when it is not one whole number (at least 1) for
+    each identity.
+    """
+    if value is None or not value.strip():
+        return (1,) * identities
+    parts = [part.strip() for part in value.split(",")]
+    if len(parts) != identities or not all(part.isdecimal() and int(part) >= 1 for part in parts):
+        raise ValueError(
+            f"{ENV_ORIGINATION_NUMBER_COUNTS} must give a whole number of at least 1 for each of "
+            f"the {identities} origination identities, comma-separated, got {value[:40]!r}"
+        )
+    return tuple(int(part) for part in parts)
 
 
 # --- Call events ----------------------------------------------------------------------------
