@@ -21,6 +21,15 @@ if TYPE_CHECKING:
         FirehoseDestination,
         SnsTopicDestination,
     )
+    from voice_constructs.origination import (
+        IVoiceOriginationIdentity,
+        IVoicePhoneNumber,
+        IVoicePool,
+        NumberCapability,
+        PhoneNumberType,
+        VoicePhoneNumber,
+        VoicePool,
+    )
     from voice_constructs.pinpoint_voice import PinpointVoice
     from voice_constructs.sender import SenderOptions, VoiceMessageSender
     from voice_constructs.voice_channel import VoiceChannel
@@ -33,6 +42,11 @@ __all__ = [
     "EventDestinationConfig",
     "FirehoseDestination",
     "IVoiceConfigurationSet",
+    "IVoiceOriginationIdentity",
+    "IVoicePhoneNumber",
+    "IVoicePool",
+    "NumberCapability",
+    "PhoneNumberType",
     "PinpointVoice",
     "PropsError",
     "SenderOptions",
@@ -41,6 +55,8 @@ __all__ = [
     "VoiceChannel",
     "VoiceConfigurationSet",
     "VoiceMessageSender",
+    "VoicePhoneNumber",
+    "VoicePool",
 ]
 
 _MODULES = {
@@ -54,6 +70,13 @@ _MODULES = {
     "IVoiceConfigurationSet": "voice_constructs.configuration_set",
     "SnsTopicDestination": "voice_constructs.event_destinations",
     "VoiceConfigurationSet": "voice_constructs.configuration_set",
+    "IVoiceOriginationIdentity": "voice_constructs.origination",
+    "IVoicePhoneNumber": "voice_constructs.origination",
+    "IVoicePool": "voice_constructs.origination",
+    "NumberCapability": "voice_constructs.origination",
+    "PhoneNumberType": "voice_constructs.origination",
+    "VoicePhoneNumber": "voice_constructs.origination",
+    "VoicePool": "voice_constructs.origination",
     "PinpointVoice": "voice_constructs.pinpoint_voice",
     "PropsError": "voice_constructs._props",
     "SenderOptions": "voice_constructs.sender",
