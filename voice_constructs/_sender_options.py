@@ -12,6 +12,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 
+from voice_constructs._sender_origination import OriginationIdentity
+
 
 class MetricOptionsKwargs(TypedDict, total=False):
     """``cloudwatch.MetricOptions``' fields, as keyword arguments of the ``metric_*`` methods."""
@@ -43,7 +45,7 @@ class SenderOptions:
     """
 
     configuration_set_name: str | None = None
-    origination_numbers: tuple[str, ...] | None = None
+    origination_numbers: tuple[OriginationIdentity, ...] | None = None
     default_language_code: str | None = None
     memory_size: int | None = None
     timeout: Duration | None = None

@@ -17,6 +17,7 @@ from constructs import Construct
 from voice_constructs._contract import contract
 from voice_constructs._interfaces import IVoiceConfigurationSet
 from voice_constructs._props import check_form
+from voice_constructs._sender_origination import OriginationIdentity, shown
 from voice_constructs.api import V2_VOICE_IDS, SmsVoiceApi
 from voice_constructs.configuration_set import VoiceConfigurationSet
 
@@ -34,7 +35,9 @@ _DEPRECATED_SET_NAME = (
 )
 
 
-def origination_identities(single: str | None, several: Sequence[str] | None) -> list[str]:
+def origination_identities(
+    single: OriginationIdentity | None, several: Sequence[OriginationIdentity] | None
+) -> list[OriginationIdentity]:
     """The origination identities the props give, ``origination_number`` first.
 
     With both props, ``origination_number`` must be one of ``origination_numbers`` (so that
@@ -48,7 +51,7 @@ def origination_identities(single: str | None, several: Sequence[str] | None) ->
     found = list(several)
     if not found:
         raise ValueError("origination_numbers must name at least one number, got []")
-    repeated = sorted({i for i in found if found.count(i) > 1})
+    repeated = sorted({shown(i) for i in found if found.count(i) > 1})
     if repeated:
         raise ValueError(f"origination_numbers must not repeat a number, got {repeated!r}")
     if single is None:
@@ -56,7 +59,7 @@ def origination_identities(single: str | None, several: Sequence[str] | None) ->
     if single not in found:
         raise ValueError(
             f"origination_number must be one of origination_numbers when both are given, got "
-            f"{single!r}"
+            f"{shown(single)!r}"
         )
     return [single, *(identity for identity in found if identity != single)]
 
@@ -70,7 +73,7 @@ def check_props(
     voice_id: str | None,
 ) -> None:
     """Refuse a prop whose form ``api`` cannot use, naming it."""
-    names = _identity_props(origination)
+    names = identity_props(origination)
     if api is SmsVoiceApi.V2:
         check_v2(origination, names, caller_id, voice_id)
     else:
@@ -110,7 +113,7 @@ def check_v2(
         raise ValueError(f"default_voice_id must be one of the v2 API's voices, got {voice_id!r}")
 
 
-def _identity_props(origination: list[str]) -> list[str]:
+def identity_props(origination: Sequence[object]) -> list[str]:
     """The prop each identity came from, as an error names it."""
     if len(origination) == 1:
         return ["origination_number"]

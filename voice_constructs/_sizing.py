@@ -94,9 +94,10 @@ def concurrency_for(calls_per_minute: int) -> int:
     return min(MAX_CONCURRENCY, max(MIN_CONCURRENCY, math.ceil(busy)))
 
 
-def check_identities(count: int, calls_per_minute: int) -> None:
-    """Refuse a quota the origination identities cannot reach, naming how many it needs.
+def check_identities(count: int, calls_per_minute: int, *, pooled: bool = False) -> None:
+    """Refuse a quota the origination numbers cannot reach, naming how many it needs.
 
+    ``count`` counts phone numbers: a pool's each (``pooled``: a pool was given).
     A ``PropsError``: an app that feeds both props from its own settings names those instead.
     """
     needed = identities_needed(calls_per_minute)
@@ -109,7 +110,7 @@ def check_identities(count: int, calls_per_minute: int) -> None:
             quota=calls_per_minute,
             needed=needed,
             spread=contract.LATENCY_SPREAD_SECONDS,
-            count=count,
+            count=f"{count} (a pool's numbers each)" if pooled else count,
             more=needed - count,
             reachable=max_calls_for(count),
         )
@@ -150,13 +151,15 @@ def size_sender(
     max_receive_count: int,
     alarm_age_given: bool,
     identities: int = 1,
+    pooled: bool = False,
 ) -> Sizing:
     """Check the sizing props together and derive what they imply.
 
     Raises ``ValueError`` naming the prop that cannot work, with the value that would.
+    ``identities`` counts the origination phone numbers, a pool's each (``pooled``).
     """
     _check_calls_per_minute(max_calls_per_minute)
-    check_identities(identities, max_calls_per_minute)
+    check_identities(identities, max_calls_per_minute, pooled=pooled)
     if queue_max_concurrency is None:
         queue_max_concurrency = concurrency_for(max_calls_per_minute)
     if timeout_seconds is None:

@@ -8,6 +8,7 @@ from aws_cdk import Names, RemovalPolicy
 from aws_cdk import aws_pinpoint as pinpoint
 from constructs import Construct
 
+from voice_constructs._sender_origination import OriginationIdentity
 from voice_constructs.api import SmsVoiceApi
 from voice_constructs.call_status import CallEventSource, CallStatusTracker
 from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
@@ -32,7 +33,7 @@ class PinpointVoice(Construct):
         application_id: str | None = None,
         removal_policy: RemovalPolicy | None = None,
         origination_number: str | None = None,
-        origination_numbers: Sequence[str] | None = None,
+        origination_numbers: Sequence[OriginationIdentity] | None = None,
         caller_id: str | None = None,
         default_voice_id: str | None = None,
         enable_queue: bool = False,
@@ -55,10 +56,11 @@ class PinpointVoice(Construct):
             :default: - both are deleted with the stack (an adopted application is never deleted)
         :param origination_number: The long code to call from (E.164); adds ``sender``.
             :default: - no sender, unless ``origination_numbers`` is given
-        :param origination_numbers: Several numbers to call from (with v2, phone number and
-            pool identities); adds ``sender``, which paces each number at one call a second and
-            hands each message the number that can call soonest (a quota above 40 calls a
-            minute needs more than one). :default: - ``[origination_number]``
+        :param origination_numbers: Several numbers to call from (with v2, phone numbers and
+            pools: ``VoicePhoneNumber``, ``VoicePool`` or ids); adds ``sender``, which paces
+            each number at one call a second and hands each message the number that can call
+            soonest (a quota above 40 calls a minute needs more than one).
+            :default: - ``[origination_number]``
         :param caller_id: Number shown to recipients. :default: - the service's choice
         :param default_voice_id: Amazon Polly voice of the sender. :default: - the service's
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False

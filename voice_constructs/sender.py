@@ -26,10 +26,12 @@ from voice_constructs._lambda import (
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending
 from voice_constructs._sender_options import MetricOptionsKwargs, SenderOptions
+from voice_constructs._sender_origination import OriginationIdentity, resolve
 from voice_constructs._sender_props import (
     check_configuration_set,
     check_props,
     deprecated_set,
+    identity_props,
     origination_identities,
 )
 from voice_constructs._sizing import (
@@ -103,8 +105,8 @@ class VoiceMessageSender(Construct):
         scope: Construct,
         id: str,
         *,
-        origination_number: str | None = None,
-        origination_numbers: Sequence[str] | None = None,
+        origination_number: OriginationIdentity | None = None,
+        origination_numbers: Sequence[OriginationIdentity] | None = None,
         caller_id: str | None = None,
         configuration_set_name: str | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
@@ -133,11 +135,12 @@ class VoiceMessageSender(Construct):
 
         :param origination_number: The long code to call from, E.164 (``+12065550100``).
             Give this or ``origination_numbers``. :default: - ``origination_numbers``
-        :param origination_numbers: The numbers to call from (with v2, phone number and pool
-            identities by id or ARN); with ``origination_number``, it must be one of them.
-            Each calls at most once a second, so a quota needs
-            ``identities_needed(max_calls_per_minute)`` of them (25 for 1,000 a minute); a pool
-            counts as one. :default: - ``[origination_number]``
+        :param origination_numbers: The numbers to call from (with v2, phone numbers and pools:
+            ``VoicePhoneNumber``, ``VoicePool``, imported ones, or ids or ARNs); with
+            ``origination_number``, it must be one of them. Each number calls at most once a
+            second, so a quota needs ``identities_needed(max_calls_per_minute)`` of them (25 for
+            1,000 a minute); a ``VoicePool`` counts its numbers, a pool id or ARN string one.
+            :default: - ``[origination_number]``
         :param caller_id: The number shown to the recipient. :default: - the service's choice
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet`` (the function is created after it), or an existing one
@@ -197,9 +200,9 @@ class VoiceMessageSender(Construct):
         super().__init__(scope, id)
         self.api = api
         check_configuration_set(configuration_set, configuration_set_name, api)
-        self.origination_identities = origination_identities(
-            origination_number, origination_numbers
-        )
+        given = origination_identities(origination_number, origination_numbers)
+        origination = resolve(api, given, identity_props(given))
+        self.origination_identities = origination.names
         check_props(
             api,
             self.origination_identities,
@@ -221,7 +224,8 @@ class VoiceMessageSender(Construct):
             queue_max_concurrency=queue_max_concurrency,
             max_receive_count=max_receive_count,
             alarm_age_given=oldest_message_alarm_age is not None,
-            identities=len(self.origination_identities),
+            identities=origination.phone_numbers,
+            pooled=origination.pooled,
         )
         timeout = timeout or Duration.seconds(sizing.timeout_seconds)
         self.failure_queue = failure_queue or destination_queue(
@@ -267,7 +271,8 @@ class VoiceMessageSender(Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        allow_sending(self.function, api, self.origination_identities, self.configuration_set)
+        allow_sending(self.function, api, origination.resources, self.configuration_set)
+        origination.add_number_counts(self.function)
         tag_component(self.function, contract.COMPONENT_SENDER, self)
         if failure_queue is None:
             tag_component(self.failure_queue, contract.COMPONENT_FAILURE_QUEUE, self)

@@ -26,6 +26,7 @@ from voice_constructs import (
     SmsVoiceApi,
     VoiceConfigurationSet,
     VoiceMessageSender,
+    VoicePool,
 )
 
 LAMBDA_SRC = ROOT / "lambda_src"
@@ -88,6 +89,14 @@ def environments() -> dict[str, set[str]]:
         configuration_set=VoiceConfigurationSet.from_configuration_set_name(
             full, "Existing", "existing-set"
         ),
+    )
+    VoiceMessageSender(
+        full,
+        "Pooled",
+        api=SmsVoiceApi.V2,
+        origination_numbers=[
+            VoicePool.from_pool_id(full, "Pool", "pool-" + "0" * 32, phone_number_count=2)
+        ],
     )
     stacks.append(full)
     found: dict[str, set[str]] = {handler: set() for handler in PACKAGES}
