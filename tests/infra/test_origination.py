@@ -303,7 +303,7 @@ def test_pinpoint_voice_passes_an_imported_pool_to_its_sender(stacks: Stacks) ->
     assert function["Environment"]["Variables"]["ORIGINATION_NUMBER_COUNTS"] == "5"
 
 
-def test_a_sender_of_single_numbers_gets_no_counts(stacks: Stacks) -> None:
+def test_a_sender_of_single_numbers_gets_no_counts() -> None:
     stack = cdk.Stack(cdk.App(context=cdk_context()), "Single")
     VoiceMessageSender(
         stack,
