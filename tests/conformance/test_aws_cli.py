@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.conftest import FROM, REGION, TO, Control
+from tests.conformance.conftest import FROM, REGION, TO, Control, adopt_as_the_page_says
 from tests.docs import page
 from voice_constructs.testing.server import Emulator
 
@@ -473,6 +473,7 @@ def test_the_readme_cli_example_sends_a_message(aws: Cli, control: Control) -> N
     [command] = re.findall(r"^aws --endpoint-url .*?(?<!\\)\n", readme, re.DOTALL | re.MULTILINE)
     args = shlex.split(command.replace("\\\n", " "))
     assert args[:3] == ["aws", "--endpoint-url", "http://127.0.0.1:4566"]
+    adopt_as_the_page_says(control)
     aws.ok(*args[3:])
     [sent] = control.sent("v2")
     assert sent["request"]["MessageBody"] == "Your order has shipped."

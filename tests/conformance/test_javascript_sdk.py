@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.conftest import Control
+from tests.conformance.conftest import Control, adopt_as_the_page_says
 from tests.docs import page
 from voice_constructs.testing import (
     SMS_VOICE_OPERATIONS,
@@ -104,6 +104,7 @@ def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> No
     [example] = re.findall(r"```typescript\n(.*?)```", readme, re.DOTALL)
     control = Control.of(emulator)
     control.post("reset", {})
+    adopt_as_the_page_says(control)
     # Inside js/, to resolve the packages; Node 24 strips the (absent) types of a .mts file.
     script = JS / "readme_example.mts"
     script.write_text(example.replace("http://127.0.0.1:4566", emulator.endpoint_url))

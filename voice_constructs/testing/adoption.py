@@ -2,9 +2,9 @@
 
 The v2 fake refuses a send from a phone number or pool its account does not hold, as the service
 does. A test (or the local-stack runner) that sends from identities made outside it, such as a
-sample app's ``phone-0123456789abcdef0123456789abcdef``, declares them first; ``VoiceMock``
-inherits these methods, and the emulator's control path serves them
-(``POST /_voice_constructs/adopt-phone-number``, ``.../adopt-pool``).
+sample app's ``phone-0123456789abcdef0123456789abcdef``, declares them first, and so the
+configuration sets and protect configurations its sends name; ``VoiceMock`` inherits these
+methods, and the emulator's control path serves them (``POST /_voice_constructs/adopt``).
 
 An identity given as an ARN names its account and region: it is held there unless
 ``account_id`` or ``region`` says otherwise (then the two must agree). Declaring an identity
@@ -15,13 +15,15 @@ the argument).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from voice_constructs.testing.sms_voice_v2.common import AdoptionError, read_arn
+from voice_constructs.testing.sms_voice_v2.configuration_sets import KIND as CONFIGURATION_SET_KIND
 from voice_constructs.testing.sms_voice_v2.models import sms_voice_v2_backends
 from voice_constructs.testing.sms_voice_v2.pools import ID_PREFIX as POOL_PREFIX
 from voice_constructs.testing.sms_voice_v2.pools import KIND as POOL_KIND
+from voice_constructs.testing.sms_voice_v2.protect import KIND as PROTECT_KIND
 
 
 class Adoption:
@@ -95,6 +97,40 @@ class Adoption:
             message_type=message_type,
         )
 
+    def adopt_configuration_set(
+        self, name: str, *, account_id: str | None = None, region: str | None = None
+    ) -> dict[str, Any]:
+        """Hold a v2 configuration set made elsewhere (no event destinations), so sends name it.
+
+        :param name: the set's name or its ARN. Returns it as ``DescribeConfigurationSets``
+            describes it; one held already is returned unchanged.
+        """
+        account, where = self._where(name, CONFIGURATION_SET_KIND, account_id, region)
+        return sms_voice_v2_backends[account][where].adopt_configuration_set(name)
+
+    def adopt_protect_configuration(
+        self,
+        identity: str,
+        *,
+        country_rule_set: Mapping[str, Mapping[str, str]] | None = None,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> dict[str, Any]:
+        """Hold a v2 protect configuration made elsewhere, with its country rules.
+
+        :param identity: its id (1-64 letters, digits, ``_`` or ``-``) or its ARN.
+        :param country_rule_set: per capability (SMS, VOICE, MMS, RCS), each country's
+            ``ProtectStatus`` (ALLOW, BLOCK, MONITOR, FILTER): ``{"VOICE": {"US": "ALLOW",
+            "CU": "BLOCK"}}``; the countries named replace those held, as
+            ``UpdateProtectConfigurationCountryRuleSet`` does. :default: - every country allowed
+        :returns: the configuration as ``DescribeProtectConfigurations`` describes it, with
+            ``CountryRuleSets``: the rules held, per capability.
+        """
+        account, where = self._where(identity, PROTECT_KIND, account_id, region)
+        return sms_voice_v2_backends[account][where].adopt_protect_configuration(
+            identity, country_rule_set
+        )
+
     def adopt_origination_identity(
         self, identity: str, *, account_id: str | None = None, region: str | None = None
     ) -> dict[str, Any]:
@@ -102,11 +138,20 @@ class Adoption:
 
         A pool (id or ARN) as :meth:`adopt_pool`, a phone number (id, ARN or E.164) as
         :meth:`adopt_phone_number`, each with their defaults: what a stack's identities need
-        to be accepted. Returns what that method returns.
+        to be accepted. One held already is returned as it is. Returns what that method
+        returns.
         """
         arn = read_arn(identity)
         if identity.startswith(f"{POOL_PREFIX}-") or (arn is not None and arn.kind == POOL_KIND):
+            account, where = self._where(identity, POOL_KIND, account_id, region)
+            backend = sms_voice_v2_backends[account][where]
+            if backend.pools.find(identity) is not None:
+                return backend.describe_pool(identity)
             return self.adopt_pool(identity, account_id=account_id, region=region)
+        account, where = self._where(identity, "phone-number", account_id, region)
+        number = sms_voice_v2_backends[account][where].phone_numbers.find(identity)
+        if number is not None:
+            return number.to_json()
         return self.adopt_phone_number(identity, account_id=account_id, region=region)
 
     def _where(
@@ -125,5 +170,7 @@ class Adoption:
             if given is not None and given != named:
                 raise AdoptionError(name, f"{given!r} differs from the identity ARN's, {named!r}")
         if arn.region not in sms_voice_v2_backends[arn.account_id]:
-            raise AdoptionError("identity", f"names region {arn.region!r}, which the fakes do not serve")
+            raise AdoptionError(
+                "identity", f"names region {arn.region!r}, which the fakes do not serve"
+            )
         return arn.account_id, arn.region

@@ -1,6 +1,7 @@
-"""v2's configuration sets and their event destinations: ``CreateConfigurationSet``,
-``DescribeConfigurationSets``, ``DeleteConfigurationSet``, ``CreateEventDestination``,
-``UpdateEventDestination``, ``DeleteEventDestination``.
+"""v2's configuration sets and their event destinations.
+
+``CreateConfigurationSet``, ``DescribeConfigurationSets``, ``DeleteConfigurationSet``,
+``CreateEventDestination``, ``UpdateEventDestination``, ``DeleteEventDestination``.
 
 A set is named by its name or its ARN. A destination sends to exactly one of CloudWatch Logs,
 Firehose or SNS, and keeps that kind; a set holds at most five. The fake keeps the destinations
@@ -11,12 +12,14 @@ types, and protect configurations associated with a set, are not modelled.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
+    AdoptionError,
     Where,
     matches,
     page,
@@ -32,6 +35,7 @@ from voice_constructs.testing.sms_voice_v2.exceptions import (
 KIND = "configuration-set"
 DESTINATION_KIND = "event-destination"
 DESTINATION_KINDS = ("CloudWatchLogsDestination", "KinesisFirehoseDestination", "SnsDestination")
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The service's quota: event destinations per configuration set.
 MAX_DESTINATIONS = 5
 
@@ -83,6 +87,21 @@ class ConfigurationSets:
         if found is None:
             raise ResourceNotFoundException(KIND, name_or_arn)
         return found
+
+    def adopt(self, name_or_arn: str) -> ConfigurationSet:
+        """Hold a set made elsewhere (see ``VoiceMock.adopt_configuration_set``); idempotent."""
+        name = self.where.local_id(name_or_arn, KIND)
+        if name is None or not _NAME.fullmatch(name):
+            raise AdoptionError(
+                "name",
+                f"must be a configuration set name (1-64 letters, digits, _ or -) or its ARN in "
+                f"account {self.where.account_id} and region {self.where.region}",
+            )
+        held = self.sets.get(name)
+        if held is None:
+            held = ConfigurationSet(name, self.where.arn(KIND, name), self.clock())
+            self.sets[name] = held
+        return held
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """``CreateConfigurationSet``: a new name (``ConflictException`` for one taken)."""

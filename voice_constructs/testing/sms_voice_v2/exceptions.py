@@ -14,9 +14,13 @@ injected fault of a status is named (``fail_next(status=429)`` is ``ThrottlingEx
 
 from __future__ import annotations
 
+import re
+
 from voice_constructs._contract import phone
 from voice_constructs.testing.exceptions import ServiceError
 
+_DIGITS = re.compile(r"\+?[0-9]{7,20}")
+_NUMBER = re.compile(r"\+[0-9]{7,15}")
 # The service's own error names per HTTP status (JSON protocol).
 SMS_VOICE_V2_ERRORS = {
     400: "ValidationException",
@@ -30,8 +34,14 @@ SMS_VOICE_V2_ERRORS = {
 
 
 def shown_id(resource_id: str) -> str:
-    """A resource id as an error quotes it: a phone number masked, anything long cut short."""
-    return phone.shorten(resource_id, 256)
+    """A resource id as an error quotes it: a phone number in it masked, cut to 256 characters.
+
+    Only a number with its ``+`` (or a value of digits alone) is one: an id's digits
+    (``phone-0123456789abcdef...``) are not.
+    """
+    if _DIGITS.fullmatch(resource_id):
+        return phone.mask(resource_id)
+    return _NUMBER.sub(lambda found: phone.mask(found.group()), resource_id[:256])
 
 
 class ValidationException(ServiceError):  # noqa: N818 (the service\'s own name)

@@ -23,7 +23,7 @@ numbers (:meth:`~.pools.Pools.caller`), recorded as the message's ``origination_
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from voice_constructs.testing._moto import BackendDict
@@ -54,7 +54,7 @@ SERVICE = "pinpoint-sms-voice-v2"
 
 
 class SmsVoiceV2Backend(FakeBackend):
-    """AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``), one account and region."""
+    """End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``), one account and region."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
@@ -180,8 +180,24 @@ class SmsVoiceV2Backend(FakeBackend):
             iso_country_code=iso_country_code,
             message_type=message_type,
         )
+        return self.describe_pool(pool.pool_id)
+
+    def describe_pool(self, identity: str) -> dict[str, Any]:
+        """A held pool's ``PoolInformation`` and its ``OriginationIdentities``."""
+        pool = self.pools.get(identity)
         identities = self.pools.list_identities({"PoolId": pool.pool_id})
         return {**pool.to_json(), "OriginationIdentities": identities["OriginationIdentities"]}
+
+    def adopt_configuration_set(self, name: str) -> dict[str, Any]:
+        """Hold a configuration set made elsewhere; its ``ConfigurationSetInformation``."""
+        return self.configuration_sets.adopt(name).to_json()
+
+    def adopt_protect_configuration(
+        self, identity: str, country_rule_set: Mapping[str, Mapping[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """Hold a protect configuration made elsewhere; its information and rules held."""
+        held = self.protect_configurations.adopt(identity, country_rule_set)
+        return {**held.to_json(), "CountryRuleSets": {c: dict(r) for c, r in held.rules.items()}}
 
 
 sms_voice_v2_backends = BackendDict(SmsVoiceV2Backend, REGIONS_OF)

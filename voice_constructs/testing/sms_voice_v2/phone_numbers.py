@@ -1,5 +1,6 @@
-"""v2's origination phone numbers: ``RequestPhoneNumber``, ``DescribePhoneNumbers``,
-``UpdatePhoneNumber``, ``ReleasePhoneNumber``, and the numbers a test declares.
+"""v2's origination phone numbers, and the numbers a test declares.
+
+``RequestPhoneNumber``, ``DescribePhoneNumbers``, ``UpdatePhoneNumber``, ``ReleasePhoneNumber``.
 
 A requested number is ``ACTIVE`` at once (the service's goes through ``PENDING``), in the
 fictional ``555-01XX`` range of the North American plan: the fake issues numbers of ``US`` and
@@ -236,7 +237,8 @@ class PhoneNumbers:
         phone_number_id, phone_number = self._identity(identity, phone_number)
         if len(iso_country_code) != 2 or not iso_country_code.isupper():
             raise AdoptionError(
-                "iso_country_code", f"must be two capital letters (ISO 3166-1), got {iso_country_code!r}"
+                "iso_country_code",
+                f"must be two capital letters (ISO 3166-1), got {iso_country_code[:10]!r}",
             )
         wanted = list(dict.fromkeys(capabilities))
         for name, value, allowed in (
@@ -247,6 +249,9 @@ class PhoneNumbers:
             unknown = [item for item in value if item not in allowed]
             if unknown or not value:
                 raise AdoptionError(name, f"must be among {list(allowed)}, got {value!r}")
+        held = self.numbers.get(phone_number_id)
+        if phone_number is None and held is not None:
+            phone_number = held.phone_number
         if phone_number is None:
             if iso_country_code not in _AREAS:
                 raise AdoptionError(
@@ -260,7 +265,6 @@ class PhoneNumbers:
             "capabilities": wanted,
             "number_type": number_type,
         }
-        held = self.numbers.get(phone_number_id)
         if held is not None:
             differ = [k for k, v in attributes.items() if getattr(held, k) != v]
             if differ:
@@ -314,4 +318,3 @@ class PhoneNumbers:
         raise ServiceQuotaExceededException(
             "PHONE_NUMBERS_PER_ACCOUNT", f"The emulator has no more numbers of {country} to issue"
         )
-

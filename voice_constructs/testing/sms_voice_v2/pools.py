@@ -1,6 +1,7 @@
-"""v2's pools of origination numbers: ``CreatePool``, ``DescribePools``, ``DeletePool``,
-``AssociateOriginationIdentity``, ``DisassociateOriginationIdentity``,
-``ListPoolOriginationIdentities``, and the pools a test declares.
+"""v2's pools of origination numbers, and the pools a test declares.
+
+``CreatePool``, ``DescribePools``, ``DeletePool``, ``AssociateOriginationIdentity``,
+``DisassociateOriginationIdentity``, ``ListPoolOriginationIdentities``.
 
 A pool holds phone numbers (sender ids are not modelled: one named is not found). A number is
 in one pool at most; a pool keeps at least one (the last cannot be disassociated); a number
@@ -34,11 +35,11 @@ from voice_constructs.testing.sms_voice_v2.exceptions import (
 )
 from voice_constructs.testing.sms_voice_v2.phone_numbers import (
     DEFAULT_OPT_OUT_LIST,
-    ID_PREFIX as PHONE_PREFIX,
-    KIND as PHONE_KIND,
     PhoneNumber,
     PhoneNumbers,
 )
+from voice_constructs.testing.sms_voice_v2.phone_numbers import ID_PREFIX as PHONE_PREFIX
+from voice_constructs.testing.sms_voice_v2.phone_numbers import KIND as PHONE_KIND
 
 KIND = "pool"
 ID_PREFIX = "pool"
@@ -254,11 +255,13 @@ class Pools:
         given = list(dict.fromkeys(phone_numbers))
         if not given and (pool is None or not pool.numbers):
             # A pool made elsewhere holds numbers; one that can call stands for them.
-            given = [self.numbers.adopt(
-                new_id(PHONE_PREFIX),
-                iso_country_code=iso_country_code,
-                message_type=message_type,
-            ).phone_number_id]
+            given = [
+                self.numbers.adopt(
+                    new_id(PHONE_PREFIX),
+                    iso_country_code=iso_country_code,
+                    message_type=message_type,
+                ).phone_number_id
+            ]
         members = [
             self._adopted_member(entry, message_type, iso_country_code, local) for entry in given
         ]

@@ -1,5 +1,6 @@
-"""v2's protect configurations and their country rule sets: ``CreateProtectConfiguration``,
-``DescribeProtectConfigurations``, ``DeleteProtectConfiguration``,
+"""v2's protect configurations and their country rule sets.
+
+``CreateProtectConfiguration``, ``DescribeProtectConfigurations``, ``DeleteProtectConfiguration``,
 ``GetProtectConfigurationCountryRuleSet``, ``UpdateProtectConfigurationCountryRuleSet``.
 
 A new configuration allows every country for every capability, as the service's does. A send
@@ -13,12 +14,14 @@ not modelled.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
+    AdoptionError,
     Where,
     flag,
     matches,
@@ -35,6 +38,10 @@ from voice_constructs.testing.sms_voice_v2.exceptions import (
 KIND = "protect-configuration"
 ID_PREFIX = "protect"
 ALLOW, BLOCK = "ALLOW", "BLOCK"
+CAPABILITIES = ("SMS", "VOICE", "MMS", "RCS")
+STATUSES = (ALLOW, BLOCK, "MONITOR", "FILTER")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 
 @dataclass
@@ -65,7 +72,7 @@ class ProtectConfiguration:
     def rule_set(self, capability: str) -> dict[str, dict[str, str]]:
         """The rule set of ``capability``, as ``CountryRuleSet`` answers it."""
         countries = sorted({*known_countries(), *self.rules.get(capability, {})})
-        return {country: {"ProtectStatus": self.status(capability, country)} for country in countries}
+        return {code: {"ProtectStatus": self.status(capability, code)} for code in countries}
 
     def values_of(self, name: str) -> list[str]:
         """The configuration's values for a ``ProtectConfigurationFilter`` name."""
@@ -99,6 +106,43 @@ class ProtectConfigurations:
     def blocks(self, configuration: ProtectConfiguration, country: str | None) -> bool:
         """Whether a call to ``country`` is refused by the configuration's ``VOICE`` rules."""
         return country is not None and configuration.status("VOICE", country) == BLOCK
+
+    def adopt(
+        self, identity: str, rules: Mapping[str, Mapping[str, str]] | None = None
+    ) -> ProtectConfiguration:
+        """Hold a configuration made elsewhere (see ``VoiceMock.adopt_protect_configuration``).
+
+        ``rules`` maps a capability to its countries' statuses (``{"VOICE": {"US": "ALLOW"}}``);
+        the countries it names replace those held, as an update does.
+        """
+        local = self.where.local_id(identity, KIND)
+        if local is None or not _ID.fullmatch(local):
+            raise AdoptionError(
+                "identity",
+                f"must be a protect configuration id (1-64 letters, digits, _ or -) or its ARN "
+                f"in account {self.where.account_id} and region {self.where.region}",
+            )
+        checked: dict[str, dict[str, str]] = {}
+        for capability, countries in (rules or {}).items():
+            if capability not in CAPABILITIES:
+                raise AdoptionError(
+                    "country_rule_set", f"{capability!r} is not one of {CAPABILITIES}"
+                )
+            for country, status in countries.items():
+                if not _COUNTRY.fullmatch(country) or status not in STATUSES:
+                    raise AdoptionError(
+                        "country_rule_set",
+                        f"maps ISO 3166-1 alpha-2 codes to one of {STATUSES}, got "
+                        f"{country[:10]!r}: {str(status)[:10]!r}",
+                    )
+            checked[capability] = dict(countries)
+        held = self.configurations.get(local)
+        if held is None:
+            held = ProtectConfiguration(local, self.where.arn(KIND, local), self.clock())
+            self.configurations[local] = held
+        for capability, countries in checked.items():
+            held.rules.setdefault(capability, {}).update(countries)
+        return held
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """``CreateProtectConfiguration``: every country allowed for every capability."""

@@ -1,4 +1,6 @@
-"""v2's monthly spend limits: ``DescribeSpendLimits``, ``SetVoiceMessageSpendLimitOverride``,
+"""v2's monthly spend limits.
+
+``DescribeSpendLimits``, ``SetVoiceMessageSpendLimitOverride``,
 ``DeleteVoiceMessageSpendLimitOverride``.
 
 Each limit has the account's quota (``MaxLimit``, US dollars, which AWS sets: a new account's is
