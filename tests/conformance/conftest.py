@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.conformance.awscli import AWS, REGION, Cli
 from tests.docs import page
 from voice_constructs.testing.server import TOKEN_HEADER, Emulator, serve
 
-REGION = "us-east-1"
 TO = "+12065550100"
 FROM = "+12065550199"
 
@@ -117,6 +117,14 @@ def signed_as(service: str) -> dict[str, str]:
 def emulator() -> Iterator[Emulator]:
     with serve(region=REGION) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def aws(emulator: Emulator) -> Cli:
+    """The AWS CLI v1 on the module's emulator."""
+    if not AWS.exists():
+        pytest.fail(f"the AWS CLI is not installed at {AWS}: run `make test-conformance`")
+    return Cli(emulator.endpoint_url)
 
 
 @pytest.fixture
