@@ -25,6 +25,7 @@ V2 = "pinpoint-sms-voice-v2"
 HEX32 = "0123456789abcdef" * 2
 PHONE, POOL = f"phone-{HEX32}", f"pool-{HEX32}"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:voice-events"
+CUBA = "+5378000000"
 NUMBER = (
     "--iso-country-code",
     "US",
@@ -42,12 +43,12 @@ def request_number(aws: Cli, *capabilities: str) -> dict[str, Any]:
     return found
 
 
-def send(*args: str) -> tuple[str, ...]:
+def send(*args: str, to: str = TO) -> tuple[str, ...]:
     return (
         V2,
         "send-voice-message",
         "--destination-phone-number",
-        TO,
+        to,
         "--message-body",
         "x",
         *args,
@@ -316,15 +317,25 @@ def test_every_v2_operation_is_refused_here_but_one_without_input() -> None:
          "ResourceNotFoundException", None),
         (("--origination-identity", FROM, "--dry-run", "--protect-configuration-id", "missing"),
          "ResourceNotFoundException", None),
+        (("--origination-identity", FROM, "--protect-configuration-id", "protect-calls"),
+         "ConflictException", "blocks-cuba"),
     ],
-    ids=["phone-id", "e164", "pool", "sms-only", "set", "protect", "dry-run"],
+    ids=["phone-id", "e164", "pool", "sms-only", "set", "protect", "dry-run", "blocked-country"],
 )  # fmt: skip
 def test_fails_v2_send_from_what_the_account_does_not_hold(
     aws: Cli, control: Control, args: tuple[str, ...], code: str, hold: str | None
 ) -> None:
+    destination = TO
     if hold == "sms-only":
         control.post("adopt-phone-number", {"identity": "+12065550111", "capabilities": ["SMS"]})
-    assert aws.error(*send(*args)) == code
+    if hold == "blocks-cuba":
+        rules = {"VOICE": {"CU": "BLOCK"}}
+        control.post(
+            "adopt-protect-configuration", {"identity": "protect-calls", "country_rule_set": rules}
+        )
+        destination = CUBA
+    got, message = aws.failure(*send(*args, to=destination))
+    assert got == code, message
     assert control.sent("v2") == []
     assert [
         c["status"] for c in control.get("calls?operation=SendVoiceMessage&api=v2")["calls"]

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from tests.docs import blocks
 from tests.test_readme_examples import bare_env
+from voice_constructs._contract import countries
 from voice_constructs.testing import VoiceMock
 from voice_constructs.testing.sms_voice_v2.common import AdoptionError
 
@@ -227,6 +228,109 @@ def test_a_protect_configuration_that_blocks_nothing_lets_the_call_through(
     send(ProtectConfigurationId=protect)  # SMS rules do not apply to a call
 
     assert len(voice_mock.sent_messages(api="v2")) == 1
+
+
+CUBA = "+5378000000"
+UNKNOWN_COUNTRY = "+881612345678"  # global satellite: no country
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["send", "dry-run"])
+def test_fails_a_country_the_protect_configuration_blocks(
+    voice_mock: VoiceMock, dry_run: bool
+) -> None:
+    voice_mock.adopt_phone_number(NUMBER)
+    voice_mock.adopt_protect_configuration(
+        "protect-calls", country_rule_set={"VOICE": {"CU": "BLOCK", "US": "ALLOW"}}
+    )
+
+    response = refusal(
+        DestinationPhoneNumber=CUBA, ProtectConfigurationId="protect-calls", DryRun=dry_run
+    )
+
+    assert response["Error"]["Code"] == "ConflictException"
+    assert response["Reason"] == "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION"
+    assert (response["ResourceType"], response["ResourceId"]) == (
+        "protect-configuration",
+        "protect-calls",
+    )
+    assert "CU" in response["Error"]["Message"]
+    assert "78000000" not in response["Error"]["Message"]
+    assert_nothing_sent(voice_mock)
+
+
+@pytest.mark.parametrize(
+    ("destination", "rules"),
+    [
+        (DESTINATION, {"CU": "BLOCK"}),
+        (CUBA, {"CU": "MONITOR"}),
+        (CUBA, {"CU": "FILTER"}),
+        (CUBA, {"CU": "ALLOW", "US": "BLOCK"}),
+        (UNKNOWN_COUNTRY, {"CU": "BLOCK", "US": "BLOCK"}),
+    ],
+    ids=["another-country", "monitor", "filter", "allowed", "no-country"],
+)
+def test_a_protect_configuration_lets_through_what_it_does_not_block(
+    voice_mock: VoiceMock, destination: str, rules: dict[str, str]
+) -> None:
+    voice_mock.adopt_phone_number(NUMBER)
+    voice_mock.adopt_protect_configuration("protect-calls", country_rule_set={"VOICE": rules})
+
+    send(DestinationPhoneNumber=destination, ProtectConfigurationId="protect-calls")
+
+    assert len(voice_mock.sent_messages(api="v2")) == 1
+
+
+def test_without_a_protect_configuration_no_country_is_blocked(voice_mock: VoiceMock) -> None:
+    voice_mock.adopt_phone_number(NUMBER)
+    voice_mock.adopt_protect_configuration(
+        "protect-calls", country_rule_set={"VOICE": {"CU": "BLOCK"}}
+    )
+
+    send(DestinationPhoneNumber=CUBA)
+
+    assert len(voice_mock.sent_messages(api="v2")) == 1
+
+
+def test_a_rule_set_lists_every_dialable_country_allowed_but_those_updated(
+    voice_mock: VoiceMock,
+) -> None:
+    v2 = sms_voice_v2()
+    protect = v2.create_protect_configuration()["ProtectConfigurationId"]
+    v2.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect,
+        NumberCapability="VOICE",
+        CountryRuleSetUpdates={"CU": {"ProtectStatus": "BLOCK"}},
+    )
+
+    voice = v2.get_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect, NumberCapability="VOICE"
+    )["CountryRuleSet"]
+    sms = v2.get_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect, NumberCapability="SMS"
+    )["CountryRuleSet"]
+
+    assert set(voice) == set(sms) == countries.DIALABLE_COUNTRIES
+    assert {c for c, rule in voice.items() if rule["ProtectStatus"] != "ALLOW"} == {"CU"}
+    assert {rule["ProtectStatus"] for rule in sms.values()} == {"ALLOW"}
+
+
+def test_a_pool_calls_from_a_number_of_the_destinations_country(voice_mock: VoiceMock) -> None:
+    canada = "+16045550100"
+    voice_mock.adopt_pool(POOL_ID, phone_numbers=[NUMBER, canada])
+
+    send(OriginationIdentity=POOL_ID, DestinationPhoneNumber="+14165550142")
+    send(OriginationIdentity=POOL_ID, DestinationPhoneNumber="+14165550143")
+    send(OriginationIdentity=POOL_ID, DestinationPhoneNumber=DESTINATION)
+    send(OriginationIdentity=POOL_ID, DestinationPhoneNumber=CUBA)
+    send(OriginationIdentity=POOL_ID, DestinationPhoneNumber=CUBA)
+
+    called = [m.origination_phone_number for m in voice_mock.sent_messages(api="v2")]
+    # Canada's number for Canada, the US one for the US, and in turn where none is local.
+    assert called[:3] == [canada, canada, NUMBER]
+    assert set(called[3:]) == {NUMBER, canada}
+    held = voice_mock.sms_voice_v2().phone_numbers.find(canada)
+    assert held is not None
+    assert held.iso_country_code == "CA"
 
 
 # --- Declaring resources made elsewhere --------------------------------------------------------

@@ -37,7 +37,7 @@ class Adoption:
         identity: str,
         *,
         phone_number: str | None = None,
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
         capabilities: Sequence[str] = ("SMS", "VOICE"),
         message_type: str = "TRANSACTIONAL",
         account_id: str | None = None,
@@ -49,7 +49,9 @@ class Adoption:
             the number itself in E.164 form (an id is then made up).
         :param phone_number: the number in E.164 form. :default: - the identity's, when it is
             one; else a fictional one of ``iso_country_code`` (US and CA only)
-        :param iso_country_code: its country, ISO 3166-1 alpha-2. :default: ``"US"``
+        :param iso_country_code: its country, ISO 3166-1 alpha-2, which must be the number's
+            where the project's table knows it. :default: - the number's country, or US for a
+            fictional one
         :param capabilities: among SMS, VOICE, MMS, RCS. :default: SMS and VOICE
         :param message_type: TRANSACTIONAL or PROMOTIONAL. :default: ``"TRANSACTIONAL"``
         :param account_id: :default: - the ARN's, or the mock's
@@ -70,7 +72,7 @@ class Adoption:
         identity: str,
         *,
         phone_numbers: Sequence[str] = (),
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
         message_type: str = "TRANSACTIONAL",
         account_id: str | None = None,
         region: str | None = None,
@@ -79,9 +81,10 @@ class Adoption:
 
         :param identity: the pool id (``pool-`` and 32 letters or digits) or its ARN.
         :param phone_numbers: its numbers: ids or ARNs of numbers held already, or numbers in
-            E.164 form (declared as by :meth:`adopt_phone_number`, of ``iso_country_code``).
+            E.164 form (declared as by :meth:`adopt_phone_number`).
             :default: - one fictional number of ``iso_country_code``, SMS and VOICE
-        :param iso_country_code: the country of the numbers it declares. :default: ``"US"``
+        :param iso_country_code: the country of the numbers it declares.
+            :default: - each number's, or US for a fictional one
         :param message_type: TRANSACTIONAL or PROMOTIONAL, its numbers' too.
             :default: ``"TRANSACTIONAL"``
         :param account_id: :default: - the ARN's, or the mock's

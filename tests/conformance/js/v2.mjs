@@ -213,6 +213,10 @@ async function refusedSends(v2) {
     send({ ConfigurationSetName: "missing" }), ResourceNotFoundException, 400, { ResourceType: "configuration-set" });
   await invalid("v2 SendVoiceMessage (a protect configuration the account does not hold)", v2,
     send({ ProtectConfigurationId: "missing" }), ResourceNotFoundException, 400, { ResourceType: "protect-configuration" });
+  await post("adopt-protect-configuration", { identity: "protect-calls", country_rule_set: { VOICE: { CU: "BLOCK" } } });
+  await invalid("v2 SendVoiceMessage (a country the protect configuration blocks)", v2,
+    send({ DestinationPhoneNumber: "+5378000000", ProtectConfigurationId: "protect-calls" }), ConflictException, 400,
+    { Reason: "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION", ResourceType: "protect-configuration" });
   const after = (await get("sent?api=v2")).messages.length;
   record("v2 SendVoiceMessage (refused: nothing sent)", "invalid", after === before, `${after - before} sent`);
 }

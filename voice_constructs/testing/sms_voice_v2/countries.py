@@ -3,43 +3,20 @@
 ``lambda_src/vc_common/countries.py`` (``country_of(e164)``: ISO 3166-1 alpha-2, or None) is the
 table the sender and the constructs use; the fake reads the same one, through
 ``voice_constructs._contract``, so a country the sender allows is one the fake's protect
-configurations see the same way. Where that module is absent, no country is known: a protect
-configuration then blocks nothing and a pool prefers no number by country.
+configurations see the same way. A number the table places in no country (a +1 area code in no
+list, +881 satellite, ...) is blocked by no protect configuration here; the service may know it.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-from collections.abc import Callable
-from types import ModuleType
-
-from voice_constructs import _contract
-
-_MODULE = "voice_constructs._vc_common.countries"
-
-
-@functools.cache
-def _table() -> ModuleType | None:
-    _contract.__name__  # the contract's package is loaded first  # noqa: B018
-    try:
-        return importlib.import_module(_MODULE)
-    except ImportError:
-        return None
+from voice_constructs._contract import countries
 
 
 def country_of(phone_number: str) -> str | None:
-    """The ISO 3166-1 alpha-2 country of an E.164 number, or None when it is not known."""
-    table = _table()
-    lookup: Callable[[str], str | None] | None = getattr(table, "country_of", None)
-    return lookup(phone_number) if lookup is not None else None
+    """The ISO 3166-1 alpha-2 country of an E.164 number, or None when the table knows none."""
+    return countries.country_of(phone_number)
 
 
 def known_countries() -> frozenset[str]:
-    """Every country the table knows (empty without it)."""
-    table = _table()
-    for name in ("COUNTRIES", "KNOWN_COUNTRIES", "ISO_CODES"):
-        codes = getattr(table, name, None)
-        if codes:
-            return frozenset(str(code) for code in codes)
-    return frozenset()
+    """The countries a rule set lists: every country with telephone numbers of its own."""
+    return countries.DIALABLE_COUNTRIES

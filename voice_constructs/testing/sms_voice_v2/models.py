@@ -151,7 +151,7 @@ class SmsVoiceV2Backend(FakeBackend):
         identity: str,
         *,
         phone_number: str | None = None,
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
         capabilities: Iterable[str] = ("SMS", "VOICE"),
         message_type: str = "TRANSACTIONAL",
     ) -> dict[str, Any]:
@@ -170,7 +170,7 @@ class SmsVoiceV2Backend(FakeBackend):
         identity: str,
         *,
         phone_numbers: Iterable[str] = (),
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
         message_type: str = "TRANSACTIONAL",
     ) -> dict[str, Any]:
         """Hold a pool made elsewhere; its ``PoolInformation`` and ``OriginationIdentities``."""

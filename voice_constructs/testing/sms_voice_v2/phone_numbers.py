@@ -27,6 +27,7 @@ from voice_constructs.testing.sms_voice_v2.common import (
     refuse_owner_with_ids,
     tags,
 )
+from voice_constructs.testing.sms_voice_v2.countries import country_of
 from voice_constructs.testing.sms_voice_v2.exceptions import (
     ConflictException,
     ResourceNotFoundException,
@@ -228,18 +229,17 @@ class PhoneNumbers:
         identity: str,
         *,
         phone_number: str | None = None,
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
         capabilities: Iterable[str] = ("SMS", "VOICE"),
         message_type: str = "TRANSACTIONAL",
         number_type: str = "LONG_CODE",
     ) -> PhoneNumber:
         """Hold a number made elsewhere (see ``VoiceMock.adopt_phone_number``)."""
         phone_number_id, phone_number = self._identity(identity, phone_number)
-        if len(iso_country_code) != 2 or not iso_country_code.isupper():
-            raise AdoptionError(
-                "iso_country_code",
-                f"must be two capital letters (ISO 3166-1), got {iso_country_code[:10]!r}",
-            )
+        held = self.numbers.get(phone_number_id)
+        if phone_number is None and held is not None:
+            phone_number = held.phone_number
+        iso_country_code = _country(phone_number, iso_country_code)
         wanted = list(dict.fromkeys(capabilities))
         for name, value, allowed in (
             ("capabilities", wanted, CAPABILITIES),
@@ -249,9 +249,6 @@ class PhoneNumbers:
             unknown = [item for item in value if item not in allowed]
             if unknown or not value:
                 raise AdoptionError(name, f"must be among {list(allowed)}, got {value!r}")
-        held = self.numbers.get(phone_number_id)
-        if phone_number is None and held is not None:
-            phone_number = held.phone_number
         if phone_number is None:
             if iso_country_code not in _AREAS:
                 raise AdoptionError(
@@ -318,3 +315,22 @@ class PhoneNumbers:
         raise ServiceQuotaExceededException(
             "PHONE_NUMBERS_PER_ACCOUNT", f"The emulator has no more numbers of {country} to issue"
         )
+
+
+def _country(phone_number: str | None, given: str | None) -> str:
+    """A declared number's country: the one given (the number's, where the table knows it).
+
+    Without one, the number's; for a number to make up, US.
+    """
+    if given is not None and (len(given) != 2 or not given.isupper() or not given.isascii()):
+        raise AdoptionError(
+            "iso_country_code", f"must be two capital letters (ISO 3166-1), got {given[:10]!r}"
+        )
+    known = country_of(phone_number) if phone_number is not None else None
+    if given is not None and known is not None and given != known:
+        raise AdoptionError("iso_country_code", f"is {given}, but the number is of {known}")
+    if given is None and known is None and phone_number is not None:
+        raise AdoptionError(
+            "iso_country_code", "is required: the country of the number is not known"
+        )
+    return given or known or "US"

@@ -239,7 +239,7 @@ class Pools:
         *,
         phone_numbers: Iterable[str] = (),
         message_type: str = "TRANSACTIONAL",
-        iso_country_code: str = "US",
+        iso_country_code: str | None = None,
     ) -> Pool:
         """Hold a pool made elsewhere (see ``VoiceMock.adopt_pool``)."""
         local = self.where.local_id(identity, KIND)
@@ -273,7 +273,7 @@ class Pools:
         return pool
 
     def _adopted_member(
-        self, entry: str, message_type: str, country: str, pool_id: str
+        self, entry: str, message_type: str, country: str | None, pool_id: str
     ) -> PhoneNumber:
         if entry.startswith("+"):
             number = self.numbers.find(entry) or self.numbers.adopt(
