@@ -5,7 +5,9 @@ the call loop touch: the template's DynamoDB tables, SQS queues, SNS topics and 
 applications, with the template's tags and CloudFormation's stack-name tag; the custom resources
 by running the library's own custom resource handler; the sender as a moto Lambda function
 (tagged, so the tool finds it), whose invokes run the real handler in-process with the
-environment the template gives it (moto cannot run Lambda code without Docker). Call events
+environment the template gives it (moto cannot run Lambda code without Docker); a v2 sender's
+origination identities and configuration set, made outside the stack, are declared to the v2
+fake. Call events
 the fakes emit reach the tracker's handler as SNS or EventBridge would deliver them, when the
 template subscribes it.
 """
@@ -201,6 +203,17 @@ class MotoStack:
         self.created[logical_id] = Resource(name, {"Arn": arn})
         self.functions[name] = environment
         self.handlers[name] = props["Handler"]
+        if environment.get(contract.ENV_API) == contract.API_V2:
+            self._hold_v2_resources(environment)
+
+    def _hold_v2_resources(self, environment: dict[str, str]) -> None:
+        """The v2 account holds what the sender sends from and names, as the app assumes."""
+        identities = environment.get(contract.ENV_ORIGINATION_IDENTITIES, "").split(",")
+        for identity in {*identities, environment.get(contract.ENV_ORIGINATION_NUMBER, "")}:
+            if identity:
+                self.voice.adopt_origination_identity(identity)
+        if environment.get(contract.ENV_CONFIGURATION_SET_NAME):
+            self.voice.adopt_configuration_set(environment[contract.ENV_CONFIGURATION_SET_NAME])
 
     def resolve(self, value: Any) -> Any:
         """``value`` with Ref and Fn::GetAtt to created resources replaced by their values."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
@@ -16,9 +17,10 @@ from typing import Any
 
 import pytest
 
+from tests.conformance.awscli import AWS, REGION, Cli
+from tests.docs import page
 from voice_constructs.testing.server import TOKEN_HEADER, Emulator, serve
 
-REGION = "us-east-1"
 TO = "+12065550100"
 FROM = "+12065550199"
 
@@ -65,6 +67,16 @@ class Control:
         return messages
 
 
+def adopt_as_the_page_says(control: Control) -> dict[str, Any]:
+    """Declare the number docs/emulator.md's examples send from, with the page's own request."""
+    [body] = re.findall(
+        r"4566/_voice_constructs/adopt-phone-number -d '(\{[^']*\})'",
+        page("emulator.md").read_text(),
+    )
+    answer: dict[str, Any] = control.post("adopt-phone-number", json.loads(body))
+    return answer
+
+
 def raw_request(
     emulator: Emulator,
     method: str,
@@ -107,9 +119,22 @@ def emulator() -> Iterator[Emulator]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def aws(emulator: Emulator) -> Cli:
+    """The AWS CLI v1 on the module's emulator."""
+    if not AWS.exists():
+        pytest.fail(f"the AWS CLI is not installed at {AWS}: run `make test-conformance`")
+    return Cli(emulator.endpoint_url)
+
+
 @pytest.fixture
 def control(emulator: Emulator) -> Control:
-    """The control path, every service's state reset first."""
+    """The control path, every service's state reset first, and FROM held as a v2 number.
+
+    The v2 fake refuses a send from a number the account does not hold; the clients under test
+    call from FROM, declared as the page says (``adopt-phone-number``).
+    """
     client = Control.of(emulator)
     client.post("reset", {})
+    client.post("adopt-phone-number", {"identity": FROM})
     return client

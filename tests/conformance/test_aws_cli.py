@@ -2,96 +2,26 @@
 
 Each voice operation the emulator serves, with valid input (the CLI parses the answer into its
 JSON output) and invalid input (the CLI names the service's error), and injected faults, which
-the CLI's botocore retries and then reports as the service's error. No AWS configuration is read:
-the config and credentials files are /dev/null, the credentials and region fixed.
+the CLI's botocore retries and then reports as the service's error (the CLI: awscli.py). v2's
+resources beyond SendVoiceMessage: test_aws_cli_v2.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conformance.conftest import FROM, REGION, TO, Control
+from tests.conformance.awscli import Cli
+from tests.conformance.conftest import FROM, TO, Control, adopt_as_the_page_says
 from tests.docs import page
-from voice_constructs.testing.server import Emulator
 
 pytestmark = pytest.mark.conformance
 
-ROOT = Path(__file__).resolve().parents[2]
-AWS = Path(os.environ.get("VC_AWS_CLI", ROOT / ".venv-awscli" / "bin" / "aws"))
 TOPIC = "arn:aws:sns:us-east-1:123456789012:voice-events"
-# "An error occurred (NotFoundException) when calling the X operation (reached max retries: 0): ..."
-ERROR = re.compile(
-    r"An error occurred \((?P<code>\w+)\) when calling the (?P<operation>\w+) operation"
-)
-
-
-class Cli:
-    """``aws`` with the emulator's endpoint, fake credentials, a fixed region and no config."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-
-    def run(
-        self, *args: str, attempts: int = 1, read_timeout: int = 10
-    ) -> subprocess.CompletedProcess[str]:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "AWS_CONFIG_FILE": os.devnull,
-            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_RETRY_MODE": "standard",
-            "AWS_MAX_ATTEMPTS": str(attempts),
-            "AWS_PAGER": "",
-        }
-        return subprocess.run(  # noqa: S603 (the CLI of this repository's venv)
-            [
-                str(AWS),
-                *args,
-                "--endpoint-url",
-                self.endpoint,
-                "--output",
-                "json",
-                "--cli-read-timeout",
-                str(read_timeout),
-                "--cli-connect-timeout",
-                "5",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-
-    def ok(self, *args: str, **options: Any) -> Any:
-        run = self.run(*args, **options)
-        assert run.returncode == 0, run.stderr
-        return json.loads(run.stdout) if run.stdout.strip() else {}
-
-    def error(self, *args: str, **options: Any) -> str:
-        """The error code the CLI reports (v1 exits 255 for any error)."""
-        run = self.run(*args, **options)
-        assert run.returncode == 255, (run.returncode, run.stdout, run.stderr)
-        match = ERROR.search(run.stderr)
-        assert match, run.stderr
-        return match["code"]
-
-
-@pytest.fixture(scope="module")
-def aws(emulator: Emulator) -> Cli:
-    if not AWS.exists():
-        pytest.fail(f"the AWS CLI is not installed at {AWS}: run `make test-conformance`")
-    return Cli(emulator.endpoint_url)
 
 
 def _json(value: Any) -> str:
@@ -473,6 +403,7 @@ def test_the_readme_cli_example_sends_a_message(aws: Cli, control: Control) -> N
     [command] = re.findall(r"^aws --endpoint-url .*?(?<!\\)\n", readme, re.DOTALL | re.MULTILINE)
     args = shlex.split(command.replace("\\\n", " "))
     assert args[:3] == ["aws", "--endpoint-url", "http://127.0.0.1:4566"]
+    adopt_as_the_page_says(control)
     aws.ok(*args[3:])
     [sent] = control.sent("v2")
     assert sent["request"]["MessageBody"] == "Your order has shipped."

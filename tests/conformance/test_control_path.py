@@ -7,12 +7,14 @@ names it (voice_constructs.testing._control).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.conformance.conftest import Control, raw_request
+from tests.docs import page
 from voice_constructs.testing._control import PARAMETERS, regions
 from voice_constructs.testing._control import Control as Routes
 from voice_constructs.testing._moto import DEFAULT_ACCOUNT_ID
@@ -42,6 +44,14 @@ REFUSED: dict[str, Any] = {
     "events": "RINGING",
     "start_ms": -1,
     "step_ms": "2",
+    "identity": "",
+    "name": "",
+    "phone_number": "12065550100",
+    "phone_numbers": "phone-0123",
+    "iso_country_code": "usa",
+    "capabilities": ["FAX"],
+    "message_type": "transactional",
+    "country_rule_set": {"VOICE": {"usa": "ALLOW"}},
 }
 ROUTES = Routes(VoiceMock(region="us-east-1")).routes().values()
 # Every (route, parameter) pair: the same check wherever the parameter is taken.
@@ -216,3 +226,124 @@ def test_a_count_of_1000_is_queued(control: Control) -> None:
     assert control.post("fail-next", {"operation": "SendVoiceMessage", "count": 1000}) == {
         "queued": 1000
     }
+
+
+# --- Declaring v2 resources made elsewhere ---------------------------------------------------
+
+HEX32 = "0123456789abcdef" * 2
+
+
+def _v2(emulator: Emulator) -> Any:
+    import boto3
+
+    return boto3.client(
+        "pinpoint-sms-voice-v2",
+        endpoint_url=emulator.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_adopted_identities_send_and_unknown_ones_do_not(
+    emulator: Emulator, control: Control
+) -> None:
+    v2 = _v2(emulator)
+    message = {"DestinationPhoneNumber": "+12065550142", "MessageBody": "hello"}
+    with pytest.raises(v2.exceptions.ResourceNotFoundException):
+        v2.send_voice_message(OriginationIdentity=f"phone-{HEX32}", **message)
+
+    number = control.post("adopt-phone-number", {"identity": f"phone-{HEX32}"})["phone_number"]
+    pool = control.post(
+        "adopt-pool", {"identity": f"pool-{HEX32}", "phone_numbers": ["+12065550100"]}
+    )["pool"]
+    control.post("adopt-configuration-set", {"name": "calls"})
+    protect = control.post(
+        "adopt-protect-configuration",
+        {"identity": "pc-1", "country_rule_set": {"VOICE": {"CU": "BLOCK"}}},
+    )["protect_configuration"]
+    for identity in (f"phone-{HEX32}", f"pool-{HEX32}"):
+        v2.send_voice_message(
+            OriginationIdentity=identity,
+            ConfigurationSetName="calls",
+            ProtectConfigurationId="pc-1",
+            **message,
+        )
+
+    assert number["PhoneNumberId"] == f"phone-{HEX32}"
+    assert [i["PhoneNumber"] for i in pool["OriginationIdentities"]] == ["+12065550100"]
+    assert protect["CountryRuleSets"] == {"VOICE": {"CU": "BLOCK"}}
+    sent = control.sent("v2")
+    assert [m["origination_phone_number"] for m in sent] == [
+        number["PhoneNumber"],
+        "+12065550100",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "name"),
+    [
+        ("adopt-phone-number", {"identity": f"pool-{HEX32}"}, "identity"),
+        ("adopt-phone-number", {"identity": "+44123456789", "iso_country_code": "GB"}, None),
+        (
+            "adopt-pool",
+            {"identity": f"pool-{HEX32}", "phone_numbers": ["phone-x"]},
+            "phone_numbers",
+        ),
+        (
+            "adopt-phone-number",
+            {"identity": f"arn:aws:sms-voice:us-east-1:{DEFAULT_ACCOUNT_ID}:pool/pool-{HEX32}"},
+            "identity",
+        ),
+        (
+            "adopt-phone-number",
+            {
+                "identity": f"arn:aws:sms-voice:us-east-1:{DEFAULT_ACCOUNT_ID}:phone-number/"
+                f"phone-{HEX32}",
+                "region": "eu-west-1",
+            },
+            "region",
+        ),
+    ],
+    ids=[
+        "pool-as-number",
+        "a-number-of-gb",
+        "unknown-member",
+        "pool-arn-as-number",
+        "other-region",
+    ],
+)
+def test_an_adoption_the_fake_cannot_hold_names_its_parameter(
+    control: Control, path: str, body: dict[str, Any], name: str | None
+) -> None:
+    answer = control.request("POST", path, body)
+    if name is None:
+        assert answer[0] == 200, answer
+        return
+    _refusal(answer, name)
+
+
+def test_a_refused_phone_number_is_masked(control: Control) -> None:
+    error = _refusal(
+        control.request(
+            "POST", "adopt-phone-number", {"identity": "x", "phone_number": "12065550100"}
+        ),
+        "phone_number",
+    )
+    assert "12065550100" not in error
+    assert error.endswith("got *******0100")
+
+
+def test_the_pages_adopt_requests_are_accepted(control: Control) -> None:
+    # docs/emulator.md's control-path lines, as printed: each declares what it says it does.
+    page_text = page("emulator.md").read_text()
+    requests = re.findall(r"\$E/(adopt-[a-z-]+) -d '(\{[^']*\})'", page_text)
+    assert {path for path, _ in requests} == {
+        "adopt-phone-number",
+        "adopt-pool",
+        "adopt-configuration-set",
+        "adopt-protect-configuration",
+    }
+    for path, body in requests:
+        status, answer = control.request("POST", path, json.loads(body))
+        assert status == 200, (path, answer)

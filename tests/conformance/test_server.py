@@ -18,7 +18,15 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from tests.conformance.conftest import FROM, REGION, TO, Control, raw_request, signed_as
+from tests.conformance.conftest import (
+    FROM,
+    REGION,
+    TO,
+    Control,
+    adopt_as_the_page_says,
+    raw_request,
+    signed_as,
+)
 from tests.docs import page
 from voice_constructs.testing._guard import MAX_BODY, Guard, RefusedError
 from voice_constructs.testing.server import (
@@ -184,6 +192,7 @@ def test_the_readme_python_example_sends_a_message(emulator: Emulator, control: 
         if 'endpoint_url="http://127.0.0.1:4566"' in block
     ]
     code = example.replace("http://127.0.0.1:4566", emulator.endpoint_url)
+    adopt_as_the_page_says(control)
     exec(compile(code, "README.md", "exec"), {"boto3": boto3})  # noqa: S102 (the README's own)
     [sent] = control.sent("v2")
     assert sent["request"]["MessageBody"] == "Your order has shipped."

@@ -636,6 +636,7 @@ def test_eventbridge_lifecycle_ends_completed(table: str, lambda_context: Lambda
 def test_eventbridge_lifecycle_of_a_v2_send_through_the_fakes(
     table: str, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
+    voice_mock.adopt_phone_number(ORIGIN)
     message_id: str = boto3.client("pinpoint-sms-voice-v2").send_voice_message(
         DestinationPhoneNumber=DESTINATION,
         OriginationIdentity=ORIGIN,

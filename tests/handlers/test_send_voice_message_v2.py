@@ -31,6 +31,7 @@ from tests.handlers.conftest import RecordingClock, make_sender
 from voice_constructs.testing import RecordedCall, SentVoiceMessage, VoiceMock
 
 ORIGIN = "+12065550100"
+OTHER_ORIGIN = "+12065550101"
 DEST = "+12065550142"
 DEFAULTS = Defaults(origination_number=ORIGIN, language_code="en-US")
 HEX32 = "0123456789abcdef" * 2
@@ -74,8 +75,19 @@ def sent_text(request: dict[str, Any], api: str) -> str:
     return text
 
 
+def hold_v2_resources(mock: VoiceMock) -> None:
+    """What the v2 tests send from and name, held by the account (the v2 fake refuses the rest)."""
+    for identity in (ORIGIN, OTHER_ORIGIN, f"phone-{HEX32}"):
+        mock.adopt_phone_number(identity)
+    mock.adopt_pool(f"pool-{HEX32}")
+    for protect in ("pc-0123456789abcdef", "pc-0123"):
+        mock.adopt_protect_configuration(protect)
+
+
 def use_api(api: str, mock: VoiceMock, clock: RecordingClock) -> Iterator[Handler]:
     """The handler on a sender of ``api`` (no state table, sleeps recorded) for one test."""
+    if api == "v2":
+        hold_v2_resources(mock)
     sender = make_sender(clock=clock, api=api_named(api), defaults=DEFAULTS)
     with index.use(sender):
         yield Handler(api, mock, sender)
@@ -192,13 +204,14 @@ def test_sends_ssml_with_line_breaks_normalised(
 def test_event_overrides_origination_and_configuration_set(
     sender: Handler, voice_mock: VoiceMock, lambda_context: LambdaContext
 ) -> None:
-    # The v1 fake checks that configuration sets exist; the v2 fake does not.
-    voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "calls"})
-    voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": "other"})
+    # Both fakes check that configuration sets exist.
+    for name in ("calls", "other"):
+        voice_mock.sms_voice().create_configuration_set({"ConfigurationSetName": name})
+        voice_mock.adopt_configuration_set(name)
     defaults = Defaults(
         origination_number=ORIGIN, configuration_set_name="calls", language_code="en-US"
     )
-    other_origin = "+12065550101"
+    other_origin = OTHER_ORIGIN
 
     with sender.use(defaults=defaults):
         index.handler(

@@ -55,6 +55,7 @@ def test_fixture_gives_a_region_and_credentials(voice_mock):
     assert os.environ["AWS_DEFAULT_REGION"] == os.environ["AWS_REGION"] == "us-east-1"
     assert voice_mock.region == "us-east-1"
     assert os.environ["AWS_ACCESS_KEY_ID"]
+    voice_mock.adopt_phone_number("+12065550100")
     v2 = boto3.client("pinpoint-sms-voice-v2")
     v2.send_voice_message(
         DestinationPhoneNumber="+12065550142",

@@ -25,6 +25,14 @@ STEP_MS = 1500
 UUID = re.compile(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 
 
+@pytest.fixture(autouse=True)
+def origin_held(request: pytest.FixtureRequest) -> None:
+    """The account holds the number the v2 sends here call from (the fake refuses others)."""
+    if "voice_mock" in request.fixturenames:
+        voice_mock: VoiceMock = request.getfixturevalue("voice_mock")
+        voice_mock.adopt_phone_number(ORIGIN)
+
+
 def send_v2(**extra: Any) -> str:
     request = {
         "DestinationPhoneNumber": DESTINATION,
@@ -125,6 +133,7 @@ def test_the_rules_pattern_decides_what_its_target_gets(voice_mock: VoiceMock) -
         },
     )
     other_source = rule_to_queue("other", {"source": ["aws.sms-voice-other"]})
+    voice_mock.adopt_configuration_set("voice-events")
     message_id = send_v2(ConfigurationSetName="voice-events")
 
     emitted = voice_mock.emit_call_events(

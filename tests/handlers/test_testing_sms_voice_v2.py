@@ -1,4 +1,4 @@
-"""The v2 fake (pinpoint-sms-voice-v2 SendVoiceMessage) refuses what the service refuses.
+"""The v2 fake's SendVoiceMessage refuses the input the service refuses (its model and words).
 
 Driven through raw boto3 clients. Most clients here skip botocore's own parameter validation
 (``parameter_validation=False``), as another SDK or a raw HTTP request would: botocore checks only
@@ -172,14 +172,27 @@ def test_fails_a_non_e164_v2_destination_through_a_default_client(voice_mock: Vo
             request(MessageBody=ssml(spoken=3000, total=6000), MessageBodyTextType="SSML"),
             id="ssml-6000",
         ),
-        pytest.param(request(OriginationIdentity="p" * 256), id="origination-256"),
         pytest.param(request(MaxPricePerMinute=".5"), id="max-price-2"),
     ],
 )
 def test_v2_send_voice_message_accepts_the_limits(
     voice_mock: VoiceMock, body: dict[str, Any]
 ) -> None:
+    voice_mock.adopt_phone_number(ORIGIN)
     response = sms_voice_v2().send_voice_message(**body)
 
     assert [m.message_id for m in voice_mock.sent_messages(api="v2")] == [response["MessageId"]]
     assert voice_mock.sent_messages(api="v2")[0].request == body
+
+
+def test_v2_takes_an_origination_identity_of_the_models_longest_and_looks_it_up(
+    voice_mock: VoiceMock,
+) -> None:
+    # 256 characters pass the model; no identity is so long, so the account holds none.
+    with pytest.raises(ClientError) as excinfo:
+        sms_voice_v2().send_voice_message(**request(OriginationIdentity="p" * 256))
+
+    response: Any = excinfo.value.response
+    assert response["Error"]["Code"] == "ResourceNotFoundException"
+    assert (response["ResourceType"], response["ResourceId"]) == ("phone-number", "p" * 256)
+    assert_nothing_sent(voice_mock)

@@ -143,9 +143,7 @@ def test_every_faked_operation_is_validated(
         ConfigurationSetName="alerts", EventDestinationName="sns"
     )
     v1.delete_configuration_set(ConfigurationSetName="alerts")
-    client("pinpoint-sms-voice-v2").send_voice_message(
-        OriginationIdentity=ORIGIN, DestinationPhoneNumber=DESTINATION, MessageBody="hello"
-    )
+    exercise_every_v2_operation(client("pinpoint-sms-voice-v2"))
     app = client("pinpoint").create_app(CreateApplicationRequest={"Name": "a"})
     app_id = app["ApplicationResponse"]["Id"]
     pinpoint = client("pinpoint")
@@ -159,6 +157,63 @@ def test_every_faked_operation_is_validated(
         *(("pinpoint", op) for op in VOICE_CHANNEL_OPERATIONS),
     }
     assert set(validated) == expected
+
+
+def exercise_every_v2_operation(v2: BaseClient) -> None:
+    """Each faked v2 operation once, valid, in an order that leaves nothing behind."""
+    requested = {
+        "IsoCountryCode": "US",
+        "MessageType": "TRANSACTIONAL",
+        "NumberCapabilities": ["SMS", "VOICE"],
+        "NumberType": "LONG_CODE",
+    }
+    first = v2.request_phone_number(**requested)["PhoneNumberId"]
+    v2.update_phone_number(PhoneNumberId=first, DeletionProtectionEnabled=False)
+    v2.describe_phone_numbers(PhoneNumberIds=[first])
+    pool = v2.create_pool(OriginationIdentity=first, MessageType="TRANSACTIONAL")["PoolId"]
+    second = v2.request_phone_number(**requested)["PhoneNumberId"]
+    v2.associate_origination_identity(PoolId=pool, OriginationIdentity=second)
+    v2.list_pool_origination_identities(PoolId=pool)
+    v2.describe_pools(PoolIds=[pool])
+    v2.create_configuration_set(ConfigurationSetName="alerts")
+    sns = {"TopicArn": TOPIC_ARN}
+    v2.create_event_destination(
+        ConfigurationSetName="alerts",
+        EventDestinationName="sns",
+        MatchingEventTypes=["VOICE_ALL"],
+        SnsDestination=sns,
+    )
+    v2.update_event_destination(
+        ConfigurationSetName="alerts", EventDestinationName="sns", Enabled=False
+    )
+    v2.describe_configuration_sets(ConfigurationSetNames=["alerts"])
+    protect = v2.create_protect_configuration()["ProtectConfigurationId"]
+    v2.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect,
+        NumberCapability="VOICE",
+        CountryRuleSetUpdates={"CU": {"ProtectStatus": "BLOCK"}},
+    )
+    v2.get_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect, NumberCapability="VOICE"
+    )
+    v2.describe_protect_configurations(ProtectConfigurationIds=[protect])
+    v2.send_voice_message(
+        OriginationIdentity=pool,
+        DestinationPhoneNumber=DESTINATION,
+        MessageBody="hello",
+        ConfigurationSetName="alerts",
+        ProtectConfigurationId=protect,
+    )
+    v2.describe_spend_limits()
+    v2.set_voice_message_spend_limit_override(MonthlyLimit=1)
+    v2.delete_voice_message_spend_limit_override()
+    v2.delete_event_destination(ConfigurationSetName="alerts", EventDestinationName="sns")
+    v2.delete_configuration_set(ConfigurationSetName="alerts")
+    v2.delete_protect_configuration(ProtectConfigurationId=protect)
+    v2.disassociate_origination_identity(PoolId=pool, OriginationIdentity=second)
+    v2.delete_pool(PoolId=pool)
+    for number in (first, second):
+        v2.release_phone_number(PhoneNumberId=number)
 
 
 def test_importing_the_fakes_loads_no_service_model() -> None:
@@ -293,10 +348,12 @@ def test_fails_v2_requests_the_model_refuses(
 
 
 def test_v2_accepts_the_models_limits(voice_mock: VoiceMock) -> None:
+    voice_mock.adopt_phone_number(ORIGIN)
+    voice_mock.adopt_configuration_set("c" * 64)
     body = v2_request(
         TimeToLive=5,
         Context={str(n): "v" * 800 for n in range(5)},
-        ConfigurationSetName="c" * 256,
+        ConfigurationSetName="c" * 64,
         MaxPricePerMinute="12.34567",
         MessageBodyTextType="SSML",
         VoiceId="JOANNA",
@@ -306,6 +363,19 @@ def test_v2_accepts_the_models_limits(voice_mock: VoiceMock) -> None:
     client("pinpoint-sms-voice-v2").send_voice_message(**body)
 
     assert [m.request for m in voice_mock.sent_messages(api="v2")] == [body]
+
+
+def test_v2_takes_a_configuration_set_of_the_models_longest_and_looks_it_up(
+    voice_mock: VoiceMock,
+) -> None:
+    # 256 characters pass the model (a name or an ARN); no set has so long a name or ARN.
+    voice_mock.adopt_phone_number(ORIGIN)
+    v2 = client("pinpoint-sms-voice-v2")
+    with pytest.raises(v2.exceptions.ResourceNotFoundException) as excinfo:
+        v2.send_voice_message(**v2_request(ConfigurationSetName="c" * 256))
+
+    assert excinfo.value.response["ResourceType"] == "configuration-set"
+    assert voice_mock.sent_messages(api="v2") == []
 
 
 def test_fails_a_number_out_of_range_without_quoting_it(voice_mock: VoiceMock) -> None:

@@ -7,13 +7,20 @@ Under moto's ``mock_aws``, boto3 then gets:
   region, and ``NotFoundException`` (404) for an unknown application or channel;
 - the Pinpoint SMS and Voice v1 service (``pinpoint-sms-voice``): ``SendVoiceMessage`` and the
   configuration-set operations;
-- AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``): ``SendVoiceMessage``.
+- AWS End User Messaging SMS and Voice v2 (``pinpoint-sms-voice-v2``), stateful: phone numbers,
+  pools, configuration sets and event destinations, protect configurations and their country
+  rule sets, spend limits, and ``SendVoiceMessage``, which refuses an origination identity,
+  configuration set or protect configuration the account does not hold and a country its
+  protect configuration blocks. Resources made elsewhere are declared with
+  :meth:`VoiceMock.adopt_phone_number`, ``adopt_pool``, ``adopt_configuration_set``,
+  ``adopt_protect_configuration`` and ``adopt_origination_identity``
+  (:mod:`~voice_constructs.testing.adoption`).
 
 Every operation checks its input against botocore's service model of its API (required members,
 types, enums, lengths, patterns, ranges, list and map sizes), derived from the model at run time
 by :mod:`~voice_constructs.testing.validation` rather than written by hand, so the fakes cannot
 drift from the real API; then the rules the model cannot express (phone numbers in E.164 form, one
-content kind, text limits, the per-recipient cap, configuration sets that exist). Both raise the
+content kind, text limits, the per-recipient cap, the resources that exist). Both raise the
 service's own error (v1 and Pinpoint ``BadRequestException``, v2 ``ValidationException``) naming
 the member, so code under test meets the error it would meet in production.
 

@@ -18,10 +18,16 @@ operations too) or ``"v2"``:
 - ``POST /_voice_constructs/emit-call-events`` ``{"message_id", "events", "api", "start_ms",
   "step_ms"}``: a call's lifecycle where the service delivers it (v1: the configuration set's
   destinations; v2: the default EventBridge bus), as ``VoiceMock.emit_call_events``;
+- ``POST /_voice_constructs/adopt-phone-number`` ``{"identity", "phone_number",
+  "iso_country_code", "capabilities", "message_type"}``, ``.../adopt-pool`` ``{"identity",
+  "phone_numbers", "iso_country_code", "message_type"}``, ``.../adopt-configuration-set``
+  ``{"name"}``, ``.../adopt-protect-configuration`` ``{"identity", "country_rule_set"}``: v2
+  resources made elsewhere, held by the account (``VoiceMock.adopt_phone_number``, ...);
 - ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
 
-Every parameter has one check (:data:`PARAMETERS`), the same on every route that takes it: a
-query string's value is text, a JSON body's has its JSON type, and ``null`` is absent. A
+Every parameter has one check (:data:`PARAMETERS`, in
+:mod:`~voice_constructs.testing._parameters`), the same on every route that takes it: a query
+string's value is text, a JSON body's has its JSON type, and ``null`` is absent. A
 parameter the route does not take, one given twice, a required one missing, or a value its check
 refuses gets a 400 that names it: ``{"error": "region: 'mars-1' is not ...", "parameter":
 "region"}``. A fault queues at most :data:`MAX_COUNT` calls a request.
@@ -29,180 +35,25 @@ refuses gets a 400 that names it: ``{"error": "region: 'mars-1' is not ...", "pa
 
 from __future__ import annotations
 
-import functools
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from voice_constructs.testing._moto import BackendDict
+from voice_constructs.testing._parameters import API_OPERATIONS, PARAMETERS, check_value, shown
+from voice_constructs.testing._parameters import MAX_COUNT as MAX_COUNT
+from voice_constructs.testing._parameters import OPERATIONS as OPERATIONS
+from voice_constructs.testing._parameters import ControlError as ControlError
+from voice_constructs.testing._parameters import ParameterError as ParameterError
+from voice_constructs.testing._parameters import check_region as check_region
+from voice_constructs.testing._parameters import regions as regions
 from voice_constructs.testing.core import VoiceMock, error_name
 from voice_constructs.testing.events import EmittedCallEvent
-from voice_constructs.testing.models import REGIONS_OF
-from voice_constructs.testing.pinpoint_voice.responses import VOICE_CHANNEL_OPERATIONS
-from voice_constructs.testing.sms_voice.responses import SMS_VOICE_OPERATIONS
-from voice_constructs.testing.sms_voice_v2.responses import SMS_VOICE_V2_OPERATIONS
+from voice_constructs.testing.sms_voice_v2.common import AdoptionError
 from voice_constructs.testing.validation import did_you_mean
 
 CONTROL_PATH = "/_voice_constructs"
-# The most calls one fault request queues: each is held in memory until a call takes it.
-MAX_COUNT = 1000
-# The service names a client knows the fakes by (botocore's, the AWS CLI's), and their operations.
-OPERATIONS = {
-    "pinpoint": VOICE_CHANNEL_OPERATIONS,
-    "pinpoint-sms-voice": SMS_VOICE_OPERATIONS,
-    "pinpoint-sms-voice-v2": SMS_VOICE_V2_OPERATIONS,
-}
-# What ``api`` names: v1 is SMS and Voice v1 and the voice channel, v2 is SMS and Voice v2.
-API_OPERATIONS = {
-    "v1": VOICE_CHANNEL_OPERATIONS + SMS_VOICE_OPERATIONS,
-    "v2": SMS_VOICE_V2_OPERATIONS,
-}
-_ACCOUNT = re.compile(r"[0-9]{12}")
-# An error name goes into a header (x-amzn-ErrorType): letters, digits and a few separators.
-_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_.:#-]{0,127}")
-
-
-class ControlError(Exception):
-    """A refused control request: the HTTP status, what was wrong, and the parameter at fault."""
-
-    def __init__(self, message: str, status: int = 400, parameter: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.parameter = parameter
-
-
-class ParameterError(ControlError, ValueError):
-    """A parameter's value refused by its check: ``"{name}: {problem}"``."""
-
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(f"{name}: {problem}", 400, name)
-        self.problem = problem
-
-
-class _ProblemError(Exception):
-    """What a check finds wrong with a value (the caller names the parameter)."""
-
-
-@functools.cache
-def regions() -> frozenset[str]:
-    """The regions the fakes serve: botocore's regions of :data:`REGIONS_OF`, every partition.
-
-    The same list moto's ``BackendDict`` builds its backends from, so a region that passes here
-    is one the fakes have state in; a pattern alone would pass ``us-east-9``, which they do not.
-    """
-    import botocore.session
-
-    session = botocore.session.get_session()
-    return frozenset(
-        region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions(REGIONS_OF, partition_name=partition)
-    )
-
-
-def check_region(value: object) -> str:
-    """``value`` if it is a region the fakes serve; else :class:`ParameterError` for ``region``."""
-    region: str = _checked("region", _region, value)
-    return region
-
-
-def _checked(name: str, check: Callable[[object], Any], value: object) -> Any:
-    try:
-        return check(value)
-    except _ProblemError as problem:
-        raise ParameterError(name, str(problem)) from None
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise _ProblemError(f"must be a non-empty string, got {_shown(value)}")
-    return value
-
-
-def _string(value: object) -> str:
-    if not isinstance(value, str):
-        raise _ProblemError(f"must be a string, got {_shown(value)}")
-    return value
-
-
-def _api(value: object) -> str:
-    if value not in API_OPERATIONS:
-        raise _ProblemError(f"must be 'v1' or 'v2', got {_shown(value)}")
-    return str(value)
-
-
-def _region(value: object) -> str:
-    known = regions()
-    if not isinstance(value, str) or value not in known:
-        hint = did_you_mean(value, known) if isinstance(value, str) else ""
-        raise _ProblemError(
-            f"{_shown(value)} is not a region the fakes serve (botocore's regions of "
-            f"{REGIONS_OF}: {', '.join(sorted(known))}){hint}"
-        )
-    return value
-
-
-def _account(value: object) -> str:
-    if not isinstance(value, str) or not _ACCOUNT.fullmatch(value):
-        raise _ProblemError(f"must be an AWS account id (12 digits), got {_shown(value)}")
-    return value
-
-
-def _whole(low: int, high: int | None = None) -> Callable[[object], int]:
-    described = f"from {low} to {high}" if high is not None else f"of at least {low}"
-
-    def check(value: object) -> int:
-        number = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if number is None or number < low or (high is not None and number > high):
-            raise _ProblemError(f"must be a whole number {described}, got {_shown(value)}")
-        return number
-
-    return check
-
-
-def _boolean(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise _ProblemError(f"must be true or false, got {_shown(value)}")
-    return value
-
-
-def _code(value: object) -> str:
-    if not isinstance(value, str) or not _CODE.fullmatch(value):
-        raise _ProblemError(f"must be an error name (letters and digits), got {_shown(value)}")
-    return value
-
-
-def _events(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _ProblemError(f"must be a list of event types (strings), got {_shown(value)}")
-    return tuple(value)
-
-
-def _shown(value: object) -> str:
-    """A value in an error message: its JSON-ish repr, cut short."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-# Every parameter of every route, and its one check.
-PARAMETERS: dict[str, Callable[[object], Any]] = {
-    "api": _api,
-    "region": _region,
-    "account_id": _account,
-    "operation": _text,
-    "application_id": _text,
-    "message_id": _text,
-    "count": _whole(1, MAX_COUNT),
-    "status": _whole(400, 599),
-    "code": _code,
-    "message": _string,
-    "after_accept": _boolean,
-    "events": _events,
-    "start_ms": _whole(0),
-    "step_ms": _whole(0),
-}
 _WHERE = ("account_id", "region")
 
 
@@ -234,7 +85,7 @@ class Route:
                     raise ParameterError(name, f"given {len(value)} times; give it once")
                 value = value[0]
             if value is not None:
-                checked[name] = _checked(name, PARAMETERS[name], value)
+                checked[name] = check_value(name, PARAMETERS[name], value)
         for name in self.required:
             if name not in checked:
                 raise ParameterError(name, f"is required by {self.name}")
@@ -244,7 +95,7 @@ class Route:
                 hint = did_you_mean(checked["operation"], operations)
                 raise ParameterError(
                     "operation",
-                    f"{_shown(checked['operation'])} is not an operation the "
+                    f"{shown(checked['operation'])} is not an operation the "
                     f"{checked.get('api', 'v1')} fakes serve ({', '.join(operations)}){hint}",
                 )
         return checked
@@ -286,6 +137,30 @@ class Control:
                 self.emit_call_events,
                 ("message_id",),
                 ("events", "api", "start_ms", "step_ms", *_WHERE),
+            ),
+            Route(
+                "POST",
+                "adopt-phone-number",
+                self.adopt_phone_number,
+                ("identity",),
+                ("phone_number", "iso_country_code", "capabilities", "message_type", *_WHERE),
+            ),
+            Route(
+                "POST",
+                "adopt-pool",
+                self.adopt_pool,
+                ("identity",),
+                ("phone_numbers", "iso_country_code", "message_type", *_WHERE),
+            ),
+            Route(
+                "POST", "adopt-configuration-set", self.adopt_configuration_set, ("name",), _WHERE
+            ),
+            Route(
+                "POST",
+                "adopt-protect-configuration",
+                self.adopt_protect_configuration,
+                ("identity",),
+                ("country_rule_set", *_WHERE),
             ),
             Route("POST", "reset", self.reset),
         )
@@ -338,12 +213,34 @@ class Control:
             self.emitted.extend(delivered)
         return {"events": [asdict(event) for event in delivered]}
 
+    def adopt_phone_number(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"phone_number": _adopting(self.voice.adopt_phone_number, body)}
+
+    def adopt_pool(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"pool": _adopting(self.voice.adopt_pool, body)}
+
+    def adopt_configuration_set(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"configuration_set": _adopting(self.voice.adopt_configuration_set, body)}
+
+    def adopt_protect_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"protect_configuration": _adopting(self.voice.adopt_protect_configuration, body)}
+
     def reset(self, _: dict[str, Any]) -> dict[str, Any]:
         # Every moto backend, the fakes' included: their faults and call logs live in them.
         BackendDict.reset()
         with self.lock:
             self.emitted.clear()
         return {"reset": True}
+
+
+def _adopting(adopt: Callable[..., dict[str, Any]], body: dict[str, Any]) -> dict[str, Any]:
+    """``adopt(**body)``; what it refuses is the parameter it names, as the checks' errors are."""
+    arguments = dict(body)
+    first = arguments.pop("identity", None) or arguments.pop("name")
+    try:
+        return adopt(first, **arguments)
+    except AdoptionError as refused:
+        raise ParameterError(refused.parameter, refused.problem) from None
 
 
 def _pick(values: dict[str, Any], *names: str) -> dict[str, Any]:

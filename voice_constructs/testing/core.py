@@ -26,6 +26,7 @@ from voice_constructs.testing._moto import (
     pinpoint_url_paths,
     register_backends,
 )
+from voice_constructs.testing.adoption import Adoption
 from voice_constructs.testing.environment import default_region, scoped_environment
 from voice_constructs.testing.events import (
     ANSWERED_CALL,
@@ -115,11 +116,13 @@ def error_name(operation: str, status: int, api: str = "v1") -> str | None:
     return SMS_VOICE_ERRORS.get(status)
 
 
-class VoiceMock:
+class VoiceMock(Adoption):
     """What a test sees of the fakes: sent messages, call logs, fault injection.
 
     Every method takes ``account_id`` and ``region``; they default to moto's default account
-    and the environment's region.
+    and the environment's region. The v2 identities a test sends from are declared with
+    ``adopt_phone_number``, ``adopt_pool`` and ``adopt_origination_identity``
+    (:class:`~voice_constructs.testing.adoption.Adoption`).
     """
 
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, region: str | None = None) -> None:

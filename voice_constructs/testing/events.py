@@ -211,8 +211,10 @@ def v2_event_record(sent: SentVoiceMessage, event_type: str, at_ms: int) -> dict
         "eventVersion": "1.0",
         "eventTimestamp": at_ms,
         "isFinal": event_type in V2_FINAL_EVENT_TYPES,
-        # The fake knows no pool's numbers, so the identity stands as the request named it.
-        "originationPhoneNumber": sent.request["OriginationIdentity"],
+        # The number that placed the call (a pool's, whose turn it was); the identity as the
+        # request named it only where the fake knows no number.
+        "originationPhoneNumber": sent.origination_phone_number
+        or sent.request["OriginationIdentity"],
         "destinationPhoneNumber": sent.request["DestinationPhoneNumber"],
         "messageId": sent.message_id,
         "messageRequestTimestamp": int(sent.at * 1000),

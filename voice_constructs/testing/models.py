@@ -32,13 +32,18 @@ REGIONS_OF = "pinpoint"
 
 @dataclass(frozen=True)
 class SentVoiceMessage:
-    """A voice message the fake accepted: the exact request body and the id it returned."""
+    """A voice message the fake accepted: the exact request body and the id it returned.
+
+    ``origination_phone_number`` is the number that placed the call, where the fake knows it:
+    v2's phone number, or the pool's number whose turn it was (None for v1 and a v2 dry run).
+    """
 
     message_id: str
     request: dict[str, Any]
     account_id: str
     region: str
     at: float
+    origination_phone_number: str | None = None
 
 
 def copy_of(body: dict[str, Any]) -> dict[str, Any]:
