@@ -254,6 +254,7 @@ def test_the_v2_sender_calls_from_the_pool_at_its_numbers_pace(
     voice_mock: VoiceMock, sim: SimClock, dynamodb: Any, lambda_context: LambdaContext
 ) -> None:
     table = create_state_table()
+    voice_mock.adopt_pool(POOL, phone_numbers=[f"+1206555{n:04d}" for n in range(100, 105)])
     sender = Sender(
         client=boto3.client("pinpoint-sms-voice-v2", config=CLIENT_CONFIG),
         api=V2,

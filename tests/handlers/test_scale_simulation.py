@@ -678,6 +678,9 @@ def run_scale(
             return run_scale(
                 mock, calls_per_minute, identities=len(own), messages=count, seed=seed, pool=pool
             )
+    if pool is not None:
+        # The pool was made elsewhere: the emulator holds it with its numbers, as the account does.
+        voice_mock.adopt_pool(POOL_ID, phone_numbers=[f"+1206555{n:04d}" for n in range(pool)])
     run = _ScaleRun(voice_mock, calls_per_minute, sized.identities, sized, count, seed)
     run.run()
     return run.measure()
