@@ -257,6 +257,9 @@ class Control:
     voice: VoiceMock
     emitted: list[EmittedCallEvent] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Called with what each emit-call-events delivered (``emulate --app`` hands EventBridge's
+    #: Lambda targets, which moto does not reach, their events).
+    listeners: list[Callable[[list[EmittedCallEvent]], None]] = field(default_factory=list)
 
     def routes(self) -> dict[tuple[str, str], Route]:
         """Every control operation, by method and path (below :data:`CONTROL_PATH`)."""
@@ -336,6 +339,8 @@ class Control:
         delivered = self.voice.emit_call_events(**body)
         with self.lock:
             self.emitted.extend(delivered)
+        for listener in list(self.listeners):
+            listener(delivered)
         return {"events": [asdict(event) for event in delivered]}
 
     def reset(self, _: dict[str, Any]) -> dict[str, Any]:
