@@ -128,7 +128,11 @@ def describe(summary: dict[str, Any], outcome: str) -> list[str]:
             listed = [r for r in resources if r["status"] == status]
             if listed:
                 lines.append(f"  {status} ({len(listed)}):")
-                lines += [f"    {r['type']} {r['logical_id']}: {r['detail']}" for r in listed]
+                lines += (
+                    _grouped(listed)
+                    if status == "no effect"
+                    else [f"    {r['type']} {r['logical_id']}: {r['detail']}" for r in listed]
+                )
         lines += [f"  note: {note}" for note in stack["notes"]]
         if stack["outputs"]:
             lines.append("  outputs:")
@@ -142,3 +146,15 @@ def describe(summary: dict[str, Any], outcome: str) -> list[str]:
     lines += [f"  note: {note}" for note in summary["notes"]]
     lines.append(f"  not AWS: {DIFFERENCES}")
     return lines
+
+
+def _grouped(resources: list[dict[str, Any]]) -> list[str]:
+    """One line per type: how many, why they have no effect, their logical ids."""
+    kinds: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        kinds.setdefault(resource["type"], []).append(resource)
+    return [
+        f"    {kind} x{len(listed)} ({listed[0]['detail']}): "
+        + ", ".join(r["logical_id"] for r in listed)
+        for kind, listed in kinds.items()
+    ]

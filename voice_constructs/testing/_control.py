@@ -18,7 +18,8 @@ operations too) or ``"v2"``:
 - ``POST /_voice_constructs/emit-call-events`` ``{"message_id", "events", "api", "start_ms",
   "step_ms"}``: a call's lifecycle where the service delivers it (v1: the configuration set's
   destinations; v2: the default EventBridge bus), as ``VoiceMock.emit_call_events``;
-- ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
+- ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared (refused,
+  409, while ``emulate --app`` runs a stack, whose resources it would delete).
 
 Every parameter has one check (:data:`PARAMETERS`), the same on every route that takes it: a
 query string's value is text, a JSON body's has its JSON type, and ``null`` is absent. A
@@ -260,6 +261,8 @@ class Control:
     #: Called with what each emit-call-events delivered (``emulate --app`` hands EventBridge's
     #: Lambda targets, which moto does not reach, their events).
     listeners: list[Callable[[list[EmittedCallEvent]], None]] = field(default_factory=list)
+    #: Why a reset is refused (409), or None: ``emulate --app`` runs a stack a reset would delete.
+    reset_refusal: str | None = None
 
     def routes(self) -> dict[tuple[str, str], Route]:
         """Every control operation, by method and path (below :data:`CONTROL_PATH`)."""
@@ -344,6 +347,8 @@ class Control:
         return {"events": [asdict(event) for event in delivered]}
 
     def reset(self, _: dict[str, Any]) -> dict[str, Any]:
+        if self.reset_refusal is not None:
+            raise ControlError(self.reset_refusal, 409)
         # Every moto backend, the fakes' included: their faults and call logs live in them.
         BackendDict.reset()
         with self.lock:

@@ -74,6 +74,8 @@ class Deployment:
     entries: list[Entry] = field(default_factory=list)
     mappings: list[QueueMapping] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The names of the functions it created.
+    function_names: list[str] = field(default_factory=list)
     #: Layer ARNs the emulator knows, and what stands for each locally.
     layers: dict[str, str] = field(default_factory=dict)
     parameters: Callable[[Deployment, str, dict[str, Any]], Any] | None = None

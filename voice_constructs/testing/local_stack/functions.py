@@ -142,6 +142,8 @@ class Functions:
         self._digests: dict[str, tuple[str, Path]] = {}
         self._lock = threading.Lock()
         self._running: set[threading.Thread] = set()
+        #: What :meth:`add` put on ``sys.path`` (the stack's code assets).
+        self.paths: list[str] = []
 
     def add(self, function: FunctionConfig) -> None:
         """Register ``function``; refuses code that clashes with code of another function."""
@@ -194,6 +196,7 @@ class Functions:
             self._digests.setdefault(name, (digest, entry))
         if str(function.code) not in sys.path:
             sys.path.insert(0, str(function.code))
+            self.paths.append(str(function.code))
 
     def invoke(self, target: str, event: Any, *, request_id: str | None = None) -> Result:
         """Run the function on ``event`` and wait for its answer, at most its timeout.
@@ -260,7 +263,14 @@ class Functions:
         if function.name not in self._handlers:
             module_name, _, attribute = function.handler.rpartition(".")
             try:
-                module = importlib.import_module(module_name)
+                # A module already imported (by an earlier run in this process) is imported
+                # again: each run starts cold, its init in this function's environment.
+                loaded = sys.modules.get(module_name)
+                module = (
+                    importlib.reload(loaded)
+                    if loaded is not None
+                    else importlib.import_module(module_name)
+                )
             except Exception as error:
                 message = f"Unable to import module '{module_name}': {error}"
                 raise _InitError("Runtime.ImportModuleError", message) from error

@@ -106,6 +106,7 @@ def function(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> 
     )
     _create_in_moto(deployment, logical_id, props, config, resolved)
     deployment.functions.add(config)
+    deployment.function_names.append(name)
     if not_run:
         return Created(name, {"Arn": arn}, f"{name}: not run ({not_run})")
     layers = _layers(deployment, resolved.get("Layers") or [])

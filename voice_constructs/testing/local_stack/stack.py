@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -68,11 +69,11 @@ class LocalStack:
 
     def api_of(self, deployment: Deployment) -> str:
         """``v1`` or ``v2``: the API of the stack's senders (``v1, v2`` when it has both)."""
+        senders = (self.functions.find(name) for name in deployment.function_names)
         names = {
             f.environment.get(contract.ENV_API, contract.API_V1)
-            for f in self.functions.all()
-            if f.handler == contract.SENDER_HANDLER
-            and any(f.name == e.detail.split(":", 1)[0] for e in deployment.entries)
+            for f in senders
+            if f is not None and f.handler == contract.SENDER_HANDLER
         }
         return ", ".join(sorted(names)) or "no sender"
 
@@ -165,6 +166,10 @@ def running(
         local = LocalStack(deployments, functions, invocations, pollers, calls)
         senders = [f for f in functions.all() if f.handler == contract.SENDER_HANDLER]
         local.notes.extend(declare_v2_identities(control.voice, senders))
+        control.reset_refusal = (
+            f"the emulator runs stack {', '.join(s.name for s in stacks)}: a reset would delete "
+            "its resources; restart voice-constructs emulate --app instead"
+        )
         invocations.start()
         calls.start()
         for poller in pollers:
@@ -172,6 +177,7 @@ def running(
         try:
             yield local
         finally:
+            control.reset_refusal = None
             _stop(local, note)
 
 
@@ -186,6 +192,9 @@ def _stop(local: LocalStack, note: Callable[[str], None]) -> None:
     still = local.functions.wait(STOP_SECONDS)
     if still:
         note(f"{still} invocation(s) still running after {STOP_SECONDS:g} s were left")
+    for path in local.functions.paths:
+        if path in sys.path:
+            sys.path.remove(path)
 
 
 def _header(headers: Any, name: str) -> str | None:
