@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -146,3 +147,20 @@ def test_stopping_joins_the_stacks_threads(
     assert any(name.startswith("poller") for name in during)
     assert "call events" in during
     assert after == []
+
+
+def test_the_pages_table_of_types_is_the_registry() -> None:
+    from tests.docs import page
+    from voice_constructs.testing.local_stack.deployment import NO_EFFECT_TYPES
+
+    text = page("local-stack.md").read_text()
+    table = text.split("<!-- local-stack-types:start -->")[1].split(
+        "<!-- local-stack-types:end -->"
+    )[0]
+    listed = {
+        kind
+        for row in table.splitlines()[3:]
+        for kind in re.findall(r"`([^`]+)`", row.split("|")[1])
+    }
+
+    assert listed == set(creators()) | set(NO_EFFECT_TYPES)

@@ -8,14 +8,20 @@ loop in ``make test``.
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.docs import block, page
 from tests.local.conftest import REGION, run
 from tests.readme_tables import synthesize_assemblies
+from tests.test_readme_examples import bare_env
 from voice_constructs.cli import main
 from voice_constructs.cli._runtime import Runtime
 from voice_constructs.testing.local_stack import LocalStack, load
@@ -86,3 +92,42 @@ def test_the_cli_calls_and_follows_a_call_to_its_final_status(
     assert queue.splitlines()[1].split() == ["bulk-queue", "0", "0", "0"]
     sent: list[Any] = emulator.voice.sent_messages(api=local.api_of(local.deployments[0]))
     assert [m.message_id for m in sent] == [message_id]
+
+
+def test_the_faults_example_makes_a_retry_an_unknown_outcome_and_dead_letters(
+    assemblies: dict[str, Path], emulator: Emulator, tmp_path: Path
+) -> None:
+    code = block("time-out-next", "bash", page("local-stack.md"))
+    code = code.replace("<the token emulate printed>", emulator.token)
+    code = code.replace("http://127.0.0.1:4566", emulator.endpoint_url)
+    env = bare_env(tmp_path)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env["PATH"]])
+    [stack] = load(assemblies["v1"])
+    with run(emulator, stack) as (_, notes):
+        # Without -e: the second call fails, as the page says.
+        shell = subprocess.run(  # noqa: S603 - bash on the page's own commands
+            ["/bin/bash", "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        sent = _wait_for_calls(emulator, 4)
+
+    assert "the call may have been placed" in shell.stderr, shell.stderr
+    assert "outcome_unknown" in shell.stdout, shell.stdout
+    assert "invalid" in shell.stdout
+    assert "redrove 1 dead letter(s) to the bulk queue" in shell.stdout
+    # Each number called once: the throttled call retried, the unknown one never again.
+    assert sorted(sent) == ["+12065550142", "+12065550143", "+12065550144", "+12065550145"]
+    assert notes == []
+
+
+def _wait_for_calls(emulator: Emulator, count: int) -> list[str]:
+    deadline = time.monotonic() + 30
+    while True:
+        sent = [m.request["DestinationPhoneNumber"] for m in emulator.voice.sent_messages()]
+        if len(sent) >= count or time.monotonic() > deadline:
+            return sent
+        time.sleep(0.2)
