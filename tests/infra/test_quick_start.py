@@ -24,7 +24,7 @@ from tests.docs import README, ROOT, block
 pytestmark = pytest.mark.package
 
 # The quick start's local loop: the emulator in one terminal, the call in another.
-EMULATE = block("voice-constructs emulate --app cdk.out", "sh", README)
+EMULATE = block("whl[testing]", "sh", README)
 CALL = block("--endpoint-url http://127.0.0.1:4566", "sh", README)
 CLONE = "git clone https://github.com/<your-org>/voice-constructs.git"
 # What a clone does not hold: local environments and build output.

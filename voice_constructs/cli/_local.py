@@ -112,12 +112,16 @@ def describe(summary: dict[str, Any], outcome: str) -> list[str]:
     lines: list[str] = []
     for stack in summary["stacks"]:
         resources = stack["resources"]
+        api = (
+            "no voice sender"
+            if stack["api"] == "no sender"
+            else f"SMS and Voice API {stack['api']}"
+        )
         lines.append(
-            f"stack {stack['name']} ({stack['template']}): SMS and Voice API {stack['api']}, "
-            f"region {stack['region']}"
+            f"stack {stack['name']} ({stack['template']}): {api}, region {stack['region']}"
         )
         functions = [r for r in resources if r["type"] == "AWS::Lambda::Function"]
-        lines.append("  functions:")
+        lines.append("  functions:" if functions else "  functions: none")
         lines += [f"    {r['detail']}" for r in functions]
         polled = [r for r in resources if r["detail"].startswith("polled: ")]
         lines += [f"  {r['detail']}" for r in polled]
