@@ -40,12 +40,26 @@ def synthesize() -> dict[str, dict[str, Any]]:
 
 def synthesize_variants(variants: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
     """The sample app's template for each of ``variants`` (its ``-c`` keys), in one synth."""
+    return {name: stack.template for name, (stack, _) in _synthesize(variants).items()}
+
+
+def synthesize_assemblies(variants: dict[str, dict[str, str]], outdir: Path) -> dict[str, Path]:
+    """The sample's cloud assembly directory for each of ``variants``, in one synth to ``outdir``.
+
+    Each is what ``cdk synth`` with those ``-c`` keys writes: a manifest, the template, the assets.
+    """
+    return {name: directory for name, (_, directory) in _synthesize(variants, outdir).items()}
+
+
+def _synthesize(
+    variants: dict[str, dict[str, str]], outdir: Path | None = None
+) -> dict[str, tuple[Any, Path]]:
     import aws_cdk as cdk
 
     import app as sample
 
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = cdk.App(context=context)
+    app = cdk.App(context=context, outdir=None if outdir is None else str(outdir))
     stages = {}
     for name, overrides in variants.items():
         stage = cdk.Stage(app, name.title().replace("-", ""))
@@ -54,11 +68,12 @@ def synthesize_variants(variants: dict[str, dict[str, str]]) -> dict[str, dict[s
         sample.build(stage)  # type: ignore[arg-type]
         stages[name] = stage
     assembly = app.synth()
-    templates = {}
+    synthesized = {}
     for name, stage in stages.items():
-        [stack] = assembly.get_nested_assembly(stage.artifact_id).stacks
-        templates[name] = stack.template
-    return templates
+        nested = assembly.get_nested_assembly(stage.artifact_id)
+        [stack] = nested.stacks
+        synthesized[name] = (stack, Path(nested.directory))
+    return synthesized
 
 
 def name_of(logical_id: str) -> str:

@@ -8,11 +8,16 @@ tests that use the fakes fail for a reason that is hard to read.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import re
+import threading
+import time
+import zipfile
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 from botocore.config import Config
 from werkzeug.serving import WSGIRequestHandler
@@ -190,3 +195,141 @@ def test_seam_sqs_models_clock(voice_mock: VoiceMock, monkeypatch: pytest.Monkey
 
 def test_seam_user_config_has_mock_credentials() -> None:
     assert isinstance(_moto.user_config["core"]["mock_credentials"], bool)
+
+
+def _moto_function(name: str) -> str:
+    """A function in moto's Lambda (moto would run it in Docker; the seams answer instead)."""
+    role = boto3.client("iam").create_role(
+        RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+    )["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("index.py", "")
+    created = boto3.client("lambda").create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+    arn: str = created["FunctionArn"]
+    return arn
+
+
+def test_seam_LambdaFunction_invoke_takes_every_invoke(voice_mock: VoiceMock) -> None:  # noqa: N802
+    arn = _moto_function("seam-invoke")
+    seen: list[tuple[str, Any, str | None]] = []
+
+    def answer(function_arn: str, body: Any, headers: Any, response: dict[str, Any]) -> bytes:
+        seen.append((function_arn, body, headers.get("X-Amz-Invocation-Type")))
+        response["x-amz-function-error"] = "Unhandled"
+        return b'{"errorType": "Boom"}'
+
+    client = boto3.client("lambda", config=NO_RETRIES)
+    with _moto.answer_lambda_invokes(answer):
+        answered = client.invoke(FunctionName="seam-invoke", Payload=b'{"k": 1}')
+        queued = client.invoke(FunctionName=arn, InvocationType="Event", Payload=b"{}")
+
+    assert json.loads(answered["Payload"].read()) == {"errorType": "Boom"}
+    assert answered["FunctionError"] == "Unhandled"
+    assert queued["StatusCode"] == 202
+    assert [(a, json.loads(b), t) for a, b, t in seen] == [
+        (arn, {"k": 1}, None),
+        (arn, {}, "Event"),
+    ]
+    from moto.awslambda.models import LambdaFunction
+
+    assert LambdaFunction.invoke.__name__ == "invoke"  # put back as it was
+
+
+def test_seam_LambdaClientError_answers_with_its_code(voice_mock: VoiceMock) -> None:  # noqa: N802
+    _moto_function("seam-throttled")
+
+    def answer(function_arn: str, body: Any, headers: Any, response: dict[str, Any]) -> bytes:
+        raise _moto.LambdaTooManyRequestsError()
+
+    with (
+        _moto.answer_lambda_invokes(answer),
+        pytest.raises(botocore.exceptions.ClientError) as raised,
+    ):
+        boto3.client("lambda", config=NO_RETRIES).invoke(FunctionName="seam-throttled")
+
+    assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_seam_Subscription_publish_for_lambda_subscriptions(voice_mock: VoiceMock) -> None:  # noqa: N802
+    arn = _moto_function("seam-sns")
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="seam")["TopicArn"]
+    subscription = sns.subscribe(
+        TopicArn=topic,
+        Protocol="lambda",
+        Endpoint=arn,
+        Attributes={"FilterPolicy": json.dumps({"kind": ["call"]})},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    delivered: list[tuple[Any, ...]] = []
+
+    def deliver(*args: Any) -> bool:
+        delivered.append(args)
+        return True
+
+    call = {"kind": {"DataType": "String", "StringValue": "call"}}
+    other = {"kind": {"DataType": "String", "StringValue": "sms"}}
+    with _moto.deliver_sns_to_lambda(deliver):
+        sent = sns.publish(TopicArn=topic, Message="m", Subject="s", MessageAttributes=call)
+        sns.publish(TopicArn=topic, Message="filtered out", MessageAttributes=other)
+
+    [(sub, topic_arn, endpoint, message, message_id, subject, attributes)] = delivered
+    assert (sub, topic_arn, endpoint) == (subscription, topic, arn)
+    assert (message, message_id, subject) == ("m", sent["MessageId"], "s")
+    assert attributes["kind"]["Value"] == "call"
+
+
+def test_seam_DynamoDBBackend_writes_are_serialized(  # noqa: N802
+    voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import moto.dynamodb.models.table as tables
+
+    original = tables.get_filter_expression
+
+    def slow(*args: Any) -> Any:
+        # Between moto's read of the current item and its write: where a rival write slips in.
+        expression = original(*args)
+        time.sleep(0.2)
+        return expression
+
+    monkeypatch.setattr(tables, "get_filter_expression", slow)
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="claims",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    def claims(key: str) -> int:
+        won: list[bool] = []
+
+        def claim() -> None:
+            try:
+                dynamodb.put_item(
+                    TableName="claims",
+                    Item={"id": {"S": key}},
+                    ConditionExpression="attribute_not_exists(id)",
+                )
+                won.append(True)
+            except dynamodb.exceptions.ConditionalCheckFailedException:
+                won.append(False)
+
+        threads = [threading.Thread(target=claim) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return won.count(True)
+
+    assert claims("unguarded") == 2  # moto alone: both conditional writes succeed
+    with _moto.serialized_dynamodb_writes():
+        assert claims("guarded") == 1

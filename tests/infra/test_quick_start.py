@@ -11,17 +11,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.docs import README, ROOT, block, section
+from tests.conformance.test_emulate_command import Emulate
+from tests.docs import README, ROOT, block
 
 pytestmark = pytest.mark.package
 
-LOCAL = section(README, "On your laptop")
+# The quick start's local loop: the emulator in one terminal, the call in another.
+EMULATE = block("whl[testing]", "sh", README)
+CALL = block("--endpoint-url http://127.0.0.1:4566", "sh", README)
 CLONE = "git clone https://github.com/<your-org>/voice-constructs.git"
 # What a clone does not hold: local environments and build output.
 NOT_IN_A_CLONE = shutil.ignore_patterns(
@@ -67,7 +71,7 @@ def alerts(
     script += "cat > cdk.json <<'JSON'\n" + block('"app": "python3 app.py"', "json", README)
     script += "JSON\n" + synth + "\n"
     # The local loop's install of the testing extra, into the same venv.
-    [testing] = [line for line in LOCAL.splitlines() if line.startswith("pip install ")]
+    [testing] = [line for line in EMULATE.splitlines() if line.startswith("pip install ")]
     script += testing + "\nvoice-constructs emulate --help > emulate-help.txt\n"
     run = subprocess.run(  # noqa: S603 - bash on the README's own commands
         ["/bin/bash", "-c", script],
@@ -110,3 +114,51 @@ def test_the_local_loops_install_gives_the_emulator(
 ) -> None:
     app, _ = alerts
     assert "usage: voice-constructs emulate" in (app / "emulate-help.txt").read_text()
+
+
+def test_the_quick_starts_local_loop_places_a_call_in_the_emulator(
+    alerts: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    app, _ = alerts
+    [start] = [line for line in EMULATE.splitlines() if line.startswith("voice-constructs ")]
+    argv = start.split("#", 1)[0].split()
+    env = consumer_env(app.parent)
+    env["PATH"] = os.pathsep.join([str(app / ".venv" / "bin"), env["PATH"]])
+    log = app / "emulate.log"
+    with log.open("w") as stderr:
+        emulator = subprocess.Popen(  # noqa: S603 - the app venv's console script
+            [str(app / ".venv" / "bin" / argv[0]), *argv[1:], "--port", "0"],
+            cwd=app,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    try:
+        assert emulator.stdout is not None
+        lines = Emulate(emulator.stdout, log).lines(4)
+        endpoint = lines[0].split("serving on ")[1].split()[0]
+        call = subprocess.run(  # noqa: S603 - bash on the README's own commands
+            [
+                "/bin/bash",
+                "-euo",
+                "pipefail",
+                "-c",
+                CALL.replace("http://127.0.0.1:4566", endpoint),
+            ],
+            cwd=app,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        emulator.send_signal(signal.SIGINT)
+        status = emulator.wait(timeout=60)
+
+    assert lines[3].startswith("stack Alerts "), lines
+    assert "SMS and Voice API v2" in lines[3]
+    assert call.returncode == 0, f"{call.stdout}\n{call.stderr}\n{log.read_text()[-3000:]}"
+    assert "To         +1******0142: placed" in call.stdout
+    assert status == 0, log.read_text()[-3000:]

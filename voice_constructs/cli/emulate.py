@@ -2,7 +2,8 @@
 
 Needs the ``testing`` extra (moto's server); the parser is registered without it, and the command
 says which extra to install when it is missing. It listens on a loopback address unless told
-``--allow-remote``, and prints the run's token, which the control path needs.
+``--allow-remote``, and prints the run's token, which the control path needs. With ``--app`` it
+also runs a synthesized stack (:mod:`voice_constructs.cli._local`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ import sys
 import warnings
 from typing import Any
 
+from voice_constructs.cli import _local
 from voice_constructs.cli._exit import OK, USAGE, CommandError
 from voice_constructs.cli._extras import missing
+from voice_constructs.cli._runtime import printable
 
 MISSING_EXTRA = missing("emulate", "testing", "moto's server")
 DEFAULT_PORT = 4566
 MAX_PORT = 65535
+# How each placed call ends with --app (the call events' outcomes; none: the control path's).
+CALL_OUTCOMES = ("answered", "busy", "no-answer", "failed", "none")
 
 
 def register(subcommands: Any) -> None:
@@ -36,7 +41,9 @@ def register(subcommands: Any) -> None:
         "EventBridge, DynamoDB, SQS, Pinpoint, ...) on one local endpoint, until interrupted. "
         "Point a client's endpoint URL at it, with fake credentials and any region. Fault "
         "injection and inspection are under /_voice_constructs/ (JSON), with the token it "
-        "prints in the X-Voice-Constructs-Token header.",
+        "prints in the X-Voice-Constructs-Token header. With --app, a synthesized stack runs "
+        "against it: its resources created, its functions run in-process.",
+        epilog="example: cdk synth && voice-constructs emulate --app cdk.out",
     )
     command.add_argument(
         "--port",
@@ -72,6 +79,7 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="log each request to standard error (in colour only on a terminal)",
     )
+    _local.register_options(command, CALL_OUTCOMES)
     command.set_defaults(handler=emulate, command="emulate")
 
 
@@ -101,28 +109,41 @@ def emulate(arguments: argparse.Namespace) -> int:
             )
     except ImportError as error:
         raise CommandError(MISSING_EXTRA, USAGE) from error
+    stacks = _local.load(arguments) if arguments.app else None
+    region = _local.region_of(stacks, arguments.region) if stacks else arguments.region
     _stop_on_signals()
     try:
         with listening(
             arguments.host,
             arguments.port,
-            arguments.region,
+            region,
             allow_remote=arguments.allow_remote,
             verbose=arguments.verbose,
         ) as server:
             app = server.app
             assert isinstance(app, EmulatorApp)
-            # Ctrl-C is how the emulator is meant to stop: a success, even right after the
-            # announcement, which a script may answer at once.
-            with contextlib.suppress(KeyboardInterrupt):
+
+            def announce(
+                stack: dict[str, Any] | None = None, lines: list[str] | None = None
+            ) -> None:
                 _announce(
                     server.server_address,
                     CONTROL_PATH,
                     TOKEN_HEADER,
                     app.token,
                     as_json=arguments.json,
+                    stacks=stack,
+                    lines=lines or [],
                 )
-                server.serve_forever()
+
+            # Ctrl-C is how the emulator is meant to stop: a success, even right after the
+            # announcement, which a script may answer at once.
+            with contextlib.suppress(KeyboardInterrupt):
+                if stacks is None:
+                    announce()
+                    server.serve_forever()
+                else:
+                    _local.serve(server, stacks, arguments, announce)
     except RemoteBindError as error:
         raise CommandError(
             f"--host {shlex.quote(arguments.host)} is reachable from other machines: add "
@@ -179,7 +200,17 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _announce(address: Any, control_path: str, header: str, token: str, *, as_json: bool) -> None:
+def _announce(
+    address: Any,
+    control_path: str,
+    header: str,
+    token: str,
+    *,
+    as_json: bool,
+    stacks: dict[str, Any] | None = None,
+    lines: list[str],
+) -> None:
+    """Where it serves and its token; with ``--app``, what runs (``stacks``, ``lines``)."""
     host, port = address[:2]
     endpoint = f"http://{host}:{port}"
     if as_json:
@@ -188,10 +219,13 @@ def _announce(address: Any, control_path: str, header: str, token: str, *, as_js
             "control_url": endpoint + control_path,
             "token_header": header,
             "token": token,
+            **(stacks or {}),
         }
         print(json.dumps(announced))
     else:
         print(f"voice-constructs emulate: serving on {endpoint} (Ctrl-C stops)")
         print(f"  fault injection and inspection: {endpoint}{control_path}/")
         print(f"  its token, in the header {header}: {token}")
+        for line in lines:
+            print(printable(line))
     sys.stdout.flush()

@@ -23,7 +23,8 @@ operations too) or ``"v2"``:
   "phone_numbers", "iso_country_code", "message_type"}``, ``.../adopt-configuration-set``
   ``{"name"}``, ``.../adopt-protect-configuration`` ``{"identity", "country_rule_set"}``: v2
   resources made elsewhere, held by the account (``VoiceMock.adopt_phone_number``, ...);
-- ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared.
+- ``POST /_voice_constructs/reset``: every service's state, faults and logs cleared (refused,
+  409, while ``emulate --app`` runs a stack, whose resources it would delete).
 
 Every parameter has one check (:data:`PARAMETERS`, in
 :mod:`~voice_constructs.testing._parameters`), the same on every route that takes it: a query
@@ -108,6 +109,11 @@ class Control:
     voice: VoiceMock
     emitted: list[EmittedCallEvent] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Called with what each emit-call-events delivered (``emulate --app`` hands EventBridge's
+    #: Lambda targets, which moto does not reach, their events).
+    listeners: list[Callable[[list[EmittedCallEvent]], None]] = field(default_factory=list)
+    #: Why a reset is refused (409), or None: ``emulate --app`` runs a stack a reset would delete.
+    reset_refusal: str | None = None
 
     def routes(self) -> dict[tuple[str, str], Route]:
         """Every control operation, by method and path (below :data:`CONTROL_PATH`)."""
@@ -211,6 +217,8 @@ class Control:
         delivered = self.voice.emit_call_events(**body)
         with self.lock:
             self.emitted.extend(delivered)
+        for listener in list(self.listeners):
+            listener(delivered)
         return {"events": [asdict(event) for event in delivered]}
 
     def adopt_phone_number(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -226,6 +234,8 @@ class Control:
         return {"protect_configuration": _adopting(self.voice.adopt_protect_configuration, body)}
 
     def reset(self, _: dict[str, Any]) -> dict[str, Any]:
+        if self.reset_refusal is not None:
+            raise ControlError(self.reset_refusal, 409)
         # Every moto backend, the fakes' included: their faults and call logs live in them.
         BackendDict.reset()
         with self.lock:
