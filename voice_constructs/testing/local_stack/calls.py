@@ -133,34 +133,34 @@ class CallEvents:
 
 
 def declare_v2_identities(voice: VoiceMock, senders: list[FunctionConfig]) -> list[str]:
-    """Make the v2 fake know the origination identities the stack's v2 senders call from.
+    """Make the v2 fake hold the origination identities the stack's v2 senders call from.
 
-    The one place the emulator's v2 state is needed: a stateful v2 fake refuses an identity it
-    does not know. Today's v2 fake accepts any; a fake with ``adopt_phone_number`` gets each
-    phone number id or ARN adopted, with a fictional number (555-01xx) in the US.
+    The one place the emulator's v2 state is needed: the v2 fake refuses an identity the
+    account does not hold. Each phone number (id or ARN) is adopted with a fictional number
+    (555-01xx) in the US, each pool with as many such numbers as the sender's
+    ``ORIGINATION_NUMBER_COUNTS`` gives it (one by default). One held already is left as it is.
     Returns what the startup output says about it.
     """
-    identities = sorted(
-        {
-            identity.strip()
-            for sender in senders
-            if sender.environment.get(contract.ENV_API) == contract.API_V2
-            for identity in sender.environment.get(contract.ENV_ORIGINATION_IDENTITIES, "").split(
-                ","
-            )
-            if identity.strip()
-        }
-    )
-    if not identities:
-        return []
-    adopt = getattr(voice, "adopt_phone_number", None)
-    if adopt is None:
-        return [f"v2 identities {', '.join(identities)}: the v2 fake accepts any identity"]
-    notes = []
-    for index, identity in enumerate(identities):
-        if ":pool/" in identity or identity.startswith("pool-"):
-            notes.append(f"v2 identity {identity}: a pool, which the emulator cannot adopt yet")
+    counts: dict[str, int] = {}
+    for sender in senders:
+        environment = sender.environment
+        if environment.get(contract.ENV_API) != contract.API_V2:
             continue
-        adopt(identity, phone_number=f"+1206555{100 + index % 100:04d}", iso_country_code="US")
-        notes.append(f"v2 identity {identity}: adopted")
+        listed = environment.get(contract.ENV_ORIGINATION_IDENTITIES, "").split(",")
+        identities = [identity.strip() for identity in listed if identity.strip()]
+        numbers = contract.parse_number_counts(
+            environment.get(contract.ENV_ORIGINATION_NUMBER_COUNTS), len(identities)
+        )
+        for identity, count in zip(identities, numbers, strict=True):
+            counts[identity] = max(count, counts.get(identity, 1))
+    notes = []
+    fictional = (f"+1206555{n:04d}" for n in itertools.count(100))
+    for identity in sorted(counts):
+        if ":pool/" in identity or identity.startswith("pool-"):
+            held = [next(fictional) for _ in range(counts[identity])]
+            voice.adopt_pool(identity, phone_numbers=held, iso_country_code="US")
+            notes.append(f"v2 pool {identity}: adopted, with {len(held)} fictional numbers")
+        else:
+            voice.adopt_phone_number(identity, phone_number=next(fictional), iso_country_code="US")
+            notes.append(f"v2 phone number {identity}: adopted, with a fictional number")
     return notes
