@@ -17,12 +17,14 @@ from voice_constructs.testing.local_stack.template import Created
 from voice_constructs.testing.server import Emulator
 
 PROTECT = "AWS::SMSVOICE::ProtectConfiguration"
+# A type the emulator has no creator for.
+OPT_OUT_LIST = "AWS::SMSVOICE::OptOutList"
 ENV_READER = "import os\ndef handler(event, context):\n    return os.environ['PROTECT']\n"
 
 
-def _protected(function: dict[str, Any]) -> dict[str, Any]:
+def _protected(function: dict[str, Any], kind: str = PROTECT) -> dict[str, Any]:
     function["Properties"]["Environment"] = {"Variables": {"PROTECT": {"Ref": "Protect"}}}
-    return {"Protect": {"Type": PROTECT, "Properties": {}}, "Sender": function}
+    return {"Protect": {"Type": kind, "Properties": {}}, "Sender": function}
 
 
 def test_resources_get_cloudformations_names_and_tags(
@@ -90,8 +92,8 @@ def test_fails_to_start_when_a_function_needs_what_is_not_emulated(
 ) -> None:
     _, function = python_function(ENV_READER, FunctionName="needs-protect")
     with (
-        pytest.raises(StackError, match=rf"Sender: it needs Protect \({PROTECT}\)"),
-        run(emulator, stack_of(tmp_path, _protected(function))),
+        pytest.raises(StackError, match=rf"Sender: it needs Protect \({OPT_OUT_LIST}\)"),
+        run(emulator, stack_of(tmp_path, _protected(function, OPT_OUT_LIST))),
     ):
         pass
 

@@ -30,7 +30,7 @@ from voice_constructs.testing._moto import (
     deliver_sns_to_lambda,
     serialized_dynamodb_writes,
 )
-from voice_constructs.testing.local_stack import _environ, lambdas
+from voice_constructs.testing.local_stack import _environ, lambdas, sms_voice
 from voice_constructs.testing.local_stack import creators as data
 from voice_constructs.testing.local_stack.assembly import StackTemplate
 from voice_constructs.testing.local_stack.calls import CallEvents, declare_v2_identities
@@ -53,7 +53,7 @@ STOP_SECONDS = 30.0
 
 def creators() -> dict[str, Creator]:
     """The resource types the emulator creates, each with its creator."""
-    return {**data.CREATORS, **lambdas.CREATORS}
+    return {**data.CREATORS, **sms_voice.CREATORS, **lambdas.CREATORS}
 
 
 @dataclass
