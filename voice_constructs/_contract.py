@@ -2,7 +2,8 @@
 
 ``lambda_src/vc_common/contract.py`` defines every environment variable name, pattern, limit,
 event type, voice list and custom resource type that both sides use, and
-``lambda_src/vc_common/phone.py`` the phone number mask every log line and message uses. The
+``lambda_src/vc_common/phone.py`` the phone number mask every log line and message uses, and
+``lambda_src/vc_common/countries.py`` the country of a phone number and the ISO country codes. The
 constructs cannot import the handlers' packages by name (they are not on ``sys.path`` of a CDK
 app), so the ``vc_common`` package is loaded, as ``voice_constructs._vc_common``, from where the
 wheel (or a checkout) keeps the handler code. mypy reads the same modules through ``mypy_path``.
@@ -38,10 +39,11 @@ def _load() -> ModuleType:
 
 
 if TYPE_CHECKING:
-    from vc_common import contract, phone
+    from vc_common import contract, countries, phone
 else:
     _load()
     contract = importlib.import_module(f"{_PACKAGE}.contract")
+    countries = importlib.import_module(f"{_PACKAGE}.countries")
     phone = importlib.import_module(f"{_PACKAGE}.phone")
 
-__all__ = ["contract", "phone"]
+__all__ = ["contract", "countries", "phone"]
