@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Unpack
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -25,6 +23,7 @@ from voice_constructs._lambda import (
 )
 from voice_constructs._powertools import powertools_layer
 from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending
+from voice_constructs._sender_metrics import SenderGrantsAndMetrics
 from voice_constructs._sender_options import MetricOptionsKwargs, SenderOptions
 from voice_constructs._sender_props import (
     check_configuration_set,
@@ -81,7 +80,7 @@ STATE_TABLE_ACTIONS = (
 )
 
 
-class VoiceMessageSender(Construct):
+class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
     """A Lambda function that places a phone call speaking a message.
 
     Invoke it with a SendVoiceMessage request body (``Content`` and ``DestinationPhoneNumber``,
@@ -334,49 +333,6 @@ class VoiceMessageSender(Construct):
             self.errors_alarm = bulk.errors_alarm
             self.oldest_message_alarm = bulk.oldest_message_alarm
             self.alarms = bulk.alarms
-
-    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to queue voice messages (needs ``enable_queue=True``)."""
-        if self.queue is None:
-            raise ValueError("grant_send_messages needs the queue: set enable_queue=True")
-        return self.queue.grant_send_messages(grantee)
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to invoke the sender (and so place calls)."""
-        return self.function.grant_invoke(grantee)
-
-    def metric_errors(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """Invocations that ended in an error (validation, throttling, service failures).
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_errors(**options)
-
-    def metric_throttles(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """Invocations Lambda throttled (reserved concurrency reached).
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_throttles(**options)
-
-    def metric_duration(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """How long each send took, retries included.
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the average over 5 minutes
-        """
-        return self.function.metric_duration(**options)
-
-    def metric_invocations(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """How many sends were attempted.
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_invocations(**options)
-
-    @property
-    def function_arn(self) -> str:
-        """The function's ARN."""
-        return self.function.function_arn
 
 
 def _default_powertools_layer(
