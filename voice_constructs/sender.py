@@ -22,6 +22,7 @@ from voice_constructs._lambda import (
     role_with_logs,
 )
 from voice_constructs._powertools import powertools_layer
+from voice_constructs._sender_countries import check_allowed_countries, guard_destinations
 from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending
 from voice_constructs._sender_metrics import SenderGrantsAndMetrics
 from voice_constructs._sender_options import MetricOptionsKwargs, SenderOptions
@@ -92,8 +93,12 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
     With several ``origination_numbers``, pacing hands each message the one that can call
     soonest (an event may still name its own ``OriginationPhoneNumber``).
 
+    It calls only ``allowed_countries`` (docs/sending.md, "Destination countries"); with v2, a
+    protect configuration (``protect_configuration``) blocks every other country at the service.
+
     IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``; with
-    ``api=SmsVoiceApi.V2``, only on the origination identities' and the configuration set's ARNs.
+    ``api=SmsVoiceApi.V2``, only on the origination identities', the configuration set's and the
+    protect configuration's ARNs.
     Item actions on its own state table (the call ledger, the quota, the recipient cap).
     """
 
@@ -105,6 +110,7 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
         origination_number: str | None = None,
         origination_numbers: Sequence[str] | None = None,
         caller_id: str | None = None,
+        allowed_countries: Sequence[str] | None = None,
         configuration_set_name: str | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
         default_language_code: str = "en-US",
@@ -138,6 +144,12 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             ``identities_needed(max_calls_per_minute)`` of them (25 for 1,000 a minute); a pool
             counts as one. :default: - ``[origination_number]``
         :param caller_id: The number shown to the recipient. :default: - the service's choice
+        :param allowed_countries: The countries the sender may call, ISO 3166-1 alpha-2
+            (``["US", "CA"]``); it refuses any other destination, and one of no known country,
+            before any claim, quota slot or call (toll fraud). ``[ANY_COUNTRY]`` allows every
+            country. :default: - with v1, the origination numbers' countries, the narrowest
+            list that does not surprise; with v2, required: the identities' countries are not
+            known at synth time, and a guess would block every call or allow an unchosen one
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet`` (the function is created after it), or an existing one
             (``VoiceConfigurationSet.from_configuration_set_name`` or ``..._arn``). With v2,
@@ -207,6 +219,9 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             default_language_code,
             default_voice_id,
         )
+        self.allowed_countries = check_allowed_countries(
+            allowed_countries, api, self.origination_identities
+        )
         self.configuration_set = configuration_set
         if configuration_set_name is not None:
             self.configuration_set = deprecated_set(self, configuration_set_name, api)
@@ -266,7 +281,16 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        allow_sending(self.function, api, self.origination_identities, self.configuration_set)
+        self.protect_configuration = guard_destinations(
+            self, self.function, api, self.allowed_countries
+        )
+        allow_sending(
+            self.function,
+            api,
+            self.origination_identities,
+            self.configuration_set,
+            self.protect_configuration,
+        )
         tag_component(self.function, contract.COMPONENT_SENDER, self)
         if failure_queue is None:
             tag_component(self.failure_queue, contract.COMPONENT_FAILURE_QUEUE, self)
