@@ -10,6 +10,7 @@ each accepts; a bad value stops the synth with one line naming the key):
   555-01xx range: set yours before you deploy; at a quota one number cannot reach, as many
   placeholders as the quota needs). ``originationNumber``, its earlier name, still takes them.
 - ``callerId``: the number recipients see (default: the service's choice).
+- ``allowedCountries``: the countries to call, ``US,CA`` or ``*`` (default: v1, the numbers').
 - ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
 - ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
 - ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
@@ -55,6 +56,7 @@ CONTEXT = {
     "number or pool ids or ARNs (v2)",
     "originationNumber": "the earlier name of originationNumbers, which it takes alike",
     "callerId": "the number recipients see, in E.164",
+    "allowedCountries": "ISO 3166-1 alpha-2 codes, comma-separated (US,CA), or * for all",
     "stackName": "a CloudFormation stack name",
     "queue": "true or false",
     "maxCallsPerMinute": f"a whole number of calls a minute from 1 to {MAX_CALLS_PER_MINUTE:,}",
@@ -68,6 +70,7 @@ _PROP_KEYS = {
     "application_id": "applicationId",
     "application_name": "applicationName",
     "caller_id": "callerId",
+    "allowed_countries": "allowedCountries",
     "max_calls_per_minute": "maxCallsPerMinute",
 }
 # The origination props, fed by whichever of these two keys the context gives.
@@ -114,6 +117,7 @@ class Settings:
     application_name: str | None
     origination_numbers: tuple[str, ...]
     caller_id: str | None
+    allowed_countries: tuple[str, ...] | None
     enable_queue: bool
     track_call_status: bool
     max_calls_per_minute: int
@@ -144,6 +148,7 @@ def read_settings(context: dict[str, Any]) -> Settings:
             _origination_numbers(context, api) or _placeholders(api, identities_needed(quota))
         ),
         caller_id=_caller_id(context, api),
+        allowed_countries=_listed(context, "allowedCountries", CONTEXT["allowedCountries"]),
         enable_queue=_flag(context, "queue", default=True),
         track_call_status=_flag(context, "trackCallStatus", default=True),
         max_calls_per_minute=quota,
@@ -165,6 +170,7 @@ def build(app: cdk.App) -> cdk.Stack:
             application_name=settings.application_name,
             origination_numbers=settings.origination_numbers,
             caller_id=settings.caller_id,
+            allowed_countries=settings.allowed_countries,
             api=settings.api,
             tracing=settings.tracing,
             enable_queue=settings.enable_queue,
@@ -270,15 +276,8 @@ def _origination_key(context: dict[str, Any]) -> str:
 def _origination_numbers(context: dict[str, Any], api: SmsVoiceApi) -> tuple[str, ...] | None:
     """The numbers ``-c originationNumbers`` gives, each checked, or None when it gives none."""
     key = _origination_key(context)
-    value = context.get(key)
-    if not value:
+    if not (numbers := _listed(context, key, CONTEXT["originationNumbers"])):
         return None
-    if isinstance(value, str):
-        numbers = tuple(part.strip() for part in value.split(","))
-    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
-        numbers = tuple(part.strip() for part in value)
-    else:
-        raise bad_value(key, value, CONTEXT["originationNumbers"])
     for position, number in enumerate(numbers, 1):
         where = f"-c {key}: number {position} of {len(numbers)}"
         if not number:
@@ -296,6 +295,17 @@ def _origination_numbers(context: dict[str, Any], api: SmsVoiceApi) -> tuple[str
             first = numbers.index(number) + 1
             raise ContextError(key, f"{where}, {shown}, repeats number {first}")
     return numbers
+
+
+def _listed(context: dict[str, Any], key: str, accepted: str) -> tuple[str, ...] | None:
+    # -c key's comma-separated values (a JSON list in cdk.json), each stripped.
+    value = context.get(key)
+    if not value:
+        return None
+    parts = value.split(",") if isinstance(value, str) else value
+    if isinstance(parts, list) and all(isinstance(part, str) for part in parts):
+        return tuple(part.strip() for part in parts)
+    raise bad_value(key, value, accepted)
 
 
 def _caller_id(context: dict[str, Any], api: SmsVoiceApi) -> str | None:

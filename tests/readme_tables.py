@@ -18,7 +18,7 @@ PAGE = ROOT / "docs" / "resources-and-iam.md"
 VARIANTS = {
     "default": {},
     "no-queue-no-tracking": {"queue": "false", "trackCallStatus": "false"},
-    "v2-without-pinpoint": {"api": "v2", "pinpoint": "false"},
+    "v2-without-pinpoint": {"api": "v2", "pinpoint": "false", "allowedCountries": "US"},
 }
 _HASH = re.compile(r"[0-9A-F]{8}$")
 _PSEUDO = {

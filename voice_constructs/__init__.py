@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from voice_constructs._props import PropsError
+    from voice_constructs._sender_countries import ANY_COUNTRY
     from voice_constructs.api import SmsVoiceApi
     from voice_constructs.call_status import CallEventSource, CallStatusTracker
     from voice_constructs.configuration_set import IVoiceConfigurationSet, VoiceConfigurationSet
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from voice_constructs.voice_channel import VoiceChannel
 
 __all__ = [
+    "ANY_COUNTRY",
     "CallEventSource",
     "CallStatusTracker",
     "CloudWatchLogsDestination",
@@ -60,6 +62,7 @@ __all__ = [
 ]
 
 _MODULES = {
+    "ANY_COUNTRY": "voice_constructs._sender_countries",
     "CallEventSource": "voice_constructs.call_status",
     "CallStatusTracker": "voice_constructs.call_status",
     "SmsVoiceApi": "voice_constructs.api",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_smsvoice as smsvoice
 from constructs import IConstruct
 
 from voice_constructs._contract import contract
@@ -21,11 +22,12 @@ def allow_sending(
     api: SmsVoiceApi,
     identities: list[str],
     configuration_set: IVoiceConfigurationSet | None,
+    protect_configuration: smsvoice.CfnProtectConfiguration | None = None,
 ) -> None:
     """Allow ``function`` to ``SendVoiceMessage``, scoped as far as the API allows.
 
     On ``*`` with v1, which has no resource-level permissions; with v2, from the origination
-    identities and with the configuration set only.
+    identities, with the configuration set and with the protect configuration only.
     """
     resources = ["*"]
     if api is SmsVoiceApi.V2:
@@ -33,6 +35,8 @@ def allow_sending(
         resources = [_v2_identity(function, origination) for origination in identities]
         if configuration_set is not None:
             resources.append(_v2_set_arn(function, configuration_set))
+        if protect_configuration is not None:
+            resources.append(protect_configuration.attr_arn)
     function.add_to_role_policy(iam.PolicyStatement(actions=[SEND_ACTION], resources=resources))
     if api is SmsVoiceApi.V1:
         # The v1 grant on '*' would also reach every v2 number and pool: fenced off.

@@ -37,8 +37,9 @@ class SenderOptions:
     """Options of the sender that ``PinpointVoice`` creates, as ``VoiceMessageSender`` takes them.
 
     Every field left at None keeps ``VoiceMessageSender``'s default. ``PinpointVoice`` sets the
-    sender's ``origination_number``, ``caller_id``, ``default_voice_id``, ``enable_queue``,
-    ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing`` itself.
+    sender's ``origination_number``, ``caller_id``, ``allowed_countries``, ``default_voice_id``,
+    ``enable_queue``, ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing``
+    itself.
     ``configuration_set_name`` is deprecated: give ``PinpointVoice(configuration_set=...)``.
     ``origination_numbers``: all the numbers the sender paces over, ``PinpointVoice``'s
     ``origination_number`` among them.

@@ -35,6 +35,7 @@ class PinpointVoice(Construct):
         origination_number: str | None = None,
         origination_numbers: Sequence[OriginationIdentity] | None = None,
         caller_id: str | None = None,
+        allowed_countries: Sequence[str] | None = None,
         default_voice_id: str | None = None,
         enable_queue: bool = False,
         max_calls_per_minute: int | None = None,
@@ -62,6 +63,9 @@ class PinpointVoice(Construct):
             soonest (a quota above 40 calls a minute needs more than one).
             :default: - ``[origination_number]``
         :param caller_id: Number shown to recipients. :default: - the service's choice
+        :param allowed_countries: The countries the sender may call, ISO 3166-1 alpha-2
+            (``["US", "CA"]``): ``VoiceMessageSender``'s. :default: - with v1, the origination
+            numbers' countries; with v2, required
         :param default_voice_id: Amazon Polly voice of the sender. :default: - the service's
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
         :param max_calls_per_minute: The sender's pacing, the account's voice quota.
@@ -127,6 +131,7 @@ class PinpointVoice(Construct):
                 "Sender",
                 origination_number=origination_number,
                 caller_id=caller_id,
+                allowed_countries=allowed_countries,
                 default_voice_id=default_voice_id,
                 enable_queue=enable_queue,
                 configuration_set=self.configuration_set,
@@ -141,15 +146,16 @@ class PinpointVoice(Construct):
             )
         elif (
             caller_id is not None
+            or allowed_countries is not None
             or default_voice_id is not None
             or enable_queue
             or max_calls_per_minute is not None
             or sender_options is not None
         ):
             raise ValueError(
-                "caller_id, default_voice_id, enable_queue, max_calls_per_minute and "
-                "sender_options configure the sender, which needs origination_number or "
-                "origination_numbers; got neither"
+                "caller_id, allowed_countries, default_voice_id, enable_queue, "
+                "max_calls_per_minute and sender_options configure the sender, which needs "
+                "origination_number or origination_numbers; got neither"
             )
 
     def _track_call_status(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Unpack
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
@@ -24,7 +22,9 @@ from voice_constructs._lambda import (
     role_with_logs,
 )
 from voice_constructs._powertools import powertools_layer
+from voice_constructs._sender_countries import check_allowed_countries, guard_destinations
 from voice_constructs._sender_iam import SEND_ACTION, acknowledge_findings, allow_sending
+from voice_constructs._sender_metrics import SenderGrantsAndMetrics
 from voice_constructs._sender_options import MetricOptionsKwargs, SenderOptions
 from voice_constructs._sender_origination import OriginationIdentity, resolve
 from voice_constructs._sender_props import (
@@ -83,7 +83,7 @@ STATE_TABLE_ACTIONS = (
 )
 
 
-class VoiceMessageSender(Construct):
+class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
     """A Lambda function that places a phone call speaking a message.
 
     Invoke it with a SendVoiceMessage request body (``Content`` and ``DestinationPhoneNumber``,
@@ -95,8 +95,12 @@ class VoiceMessageSender(Construct):
     With several ``origination_numbers``, pacing hands each message the one that can call
     soonest (an event may still name its own ``OriginationPhoneNumber``).
 
+    It calls only ``allowed_countries`` (docs/sending.md, "Destination countries"); with v2, a
+    protect configuration (``protect_configuration``) blocks every other country at the service.
+
     IAM: ``sms-voice:SendVoiceMessage``, which the v1 API allows only on ``*``; with
-    ``api=SmsVoiceApi.V2``, only on the origination identities' and the configuration set's ARNs.
+    ``api=SmsVoiceApi.V2``, only on the origination identities', the configuration set's and the
+    protect configuration's ARNs.
     Item actions on its own state table (the call ledger, the quota, the recipient cap).
     """
 
@@ -108,6 +112,7 @@ class VoiceMessageSender(Construct):
         origination_number: OriginationIdentity | None = None,
         origination_numbers: Sequence[OriginationIdentity] | None = None,
         caller_id: str | None = None,
+        allowed_countries: Sequence[str] | None = None,
         configuration_set_name: str | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
         default_language_code: str = "en-US",
@@ -142,6 +147,12 @@ class VoiceMessageSender(Construct):
             1,000 a minute); a ``VoicePool`` counts its numbers, a pool id or ARN string one.
             :default: - ``[origination_number]``
         :param caller_id: The number shown to the recipient. :default: - the service's choice
+        :param allowed_countries: The countries the sender may call, ISO 3166-1 alpha-2
+            (``["US", "CA"]``); it refuses any other destination, and one of no known country,
+            before any claim, quota slot or call (toll fraud). ``[ANY_COUNTRY]`` allows every
+            country. :default: - with v1, the origination numbers' countries, the narrowest
+            list that does not surprise; with v2, required: the identities' countries are not
+            known at synth time, and a guess would block every call or allow an unchosen one
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet`` (the function is created after it), or an existing one
             (``VoiceConfigurationSet.from_configuration_set_name`` or ``..._arn``). With v2,
@@ -211,6 +222,9 @@ class VoiceMessageSender(Construct):
             default_language_code,
             default_voice_id,
         )
+        self.allowed_countries = check_allowed_countries(
+            allowed_countries, api, self.origination_identities
+        )
         self.configuration_set = configuration_set
         if configuration_set_name is not None:
             self.configuration_set = deprecated_set(self, configuration_set_name, api)
@@ -271,7 +285,16 @@ class VoiceMessageSender(Construct):
             on_failure=destinations.SqsDestination(self.failure_queue),
             description=f"voice-constructs: sends a voice message (SMS and Voice API {api.value})",
         )
-        allow_sending(self.function, api, origination.resources, self.configuration_set)
+        self.protect_configuration = guard_destinations(
+            self, self.function, api, self.allowed_countries
+        )
+        allow_sending(
+            self.function,
+            api,
+            origination.resources,
+            self.configuration_set,
+            self.protect_configuration,
+        )
         origination.add_number_counts(self.function)
         tag_component(self.function, contract.COMPONENT_SENDER, self)
         if failure_queue is None:
@@ -339,49 +362,6 @@ class VoiceMessageSender(Construct):
             self.errors_alarm = bulk.errors_alarm
             self.oldest_message_alarm = bulk.oldest_message_alarm
             self.alarms = bulk.alarms
-
-    def grant_send_messages(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to queue voice messages (needs ``enable_queue=True``)."""
-        if self.queue is None:
-            raise ValueError("grant_send_messages needs the queue: set enable_queue=True")
-        return self.queue.grant_send_messages(grantee)
-
-    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to invoke the sender (and so place calls)."""
-        return self.function.grant_invoke(grantee)
-
-    def metric_errors(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """Invocations that ended in an error (validation, throttling, service failures).
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_errors(**options)
-
-    def metric_throttles(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """Invocations Lambda throttled (reserved concurrency reached).
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_throttles(**options)
-
-    def metric_duration(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """How long each send took, retries included.
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the average over 5 minutes
-        """
-        return self.function.metric_duration(**options)
-
-    def metric_invocations(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
-        """How many sends were attempted.
-
-        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
-        """
-        return self.function.metric_invocations(**options)
-
-    @property
-    def function_arn(self) -> str:
-        """The function's ARN."""
-        return self.function.function_arn
 
 
 def _default_powertools_layer(

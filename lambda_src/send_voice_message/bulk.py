@@ -23,7 +23,13 @@ from vc_common.clock import Clock
 from vc_common.contract import ENV_DEAD_LETTER_QUEUE_URL, ENV_STATE_TABLE, LINEAGE_ATTRIBUTE
 from vc_common.phone import shorten
 
-from send_voice_message.errors import BadRequestException, ConflictException, NotSentError
+from send_voice_message.destinations import Destinations
+from send_voice_message.errors import (
+    BadRequestException,
+    ConflictException,
+    DestinationCountryBlockedException,
+    NotSentError,
+)
 from send_voice_message.ledger import QUEUED_OWNER, Ledger, LedgerError, Previous
 from send_voice_message.once import AtMostOnce
 from send_voice_message.request import Api, Message, request_key
@@ -141,6 +147,7 @@ class Bulk:
         once: AtMostOnce | None,
         api: Api,
         defaults: Defaults,
+        destinations: Destinations,
         queues: Queues,
         clock: Clock,
         max_receives: int,
@@ -150,6 +157,7 @@ class Bulk:
         self._once = once
         self._api = api
         self._defaults = defaults
+        self._destinations = destinations
         self._queues = queues
         self._clock = clock
         self._max_receives = max_receives
@@ -226,9 +234,13 @@ class Bulk:
             return None
         try:
             message = Message.from_event(event)
-            request = self._api.shape(message, self._defaults)
+            request = self._destinations.apply(self._api.shape(message, self._defaults))
         except BadRequestException as error:
             self._give_up(delivery, "invalid", str(error))
+            return None
+        except DestinationCountryBlockedException as error:
+            # Before the ledger's claim: a blocked country costs no request to any service.
+            self._give_up(delivery, error.failure_type, str(error))
             return None
         if message.idempotency_key:
             return message.idempotency_key, request, message.names_no_origination, None

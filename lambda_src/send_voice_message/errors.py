@@ -73,6 +73,13 @@ class ServiceQuotaExceededException(NotSentError):  # noqa: N818 - the service's
     failure_type = "quota_exceeded"
 
 
+class DestinationCountryBlockedException(NotSentError):  # noqa: N818 - named like the service's
+    """The destination's country is not one the sender may call (allowed_countries); not sent."""
+
+    failure_type = "country_blocked"
+    field = "DestinationPhoneNumber"
+
+
 class ConflictException(NotSentError):  # noqa: N818 - named like the service's errors
     """Another invocation is sending the same message right now; nothing was sent by this one."""
 

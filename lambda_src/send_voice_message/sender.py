@@ -42,8 +42,10 @@ from vc_common.contract import (
 from vc_common.logs import safe_logger
 
 from send_voice_message.bulk import Bulk, Queues, is_sqs_batch
+from send_voice_message.destinations import Destinations
 from send_voice_message.errors import (
     BadRequestException,
+    DestinationCountryBlockedException,
     InternalServiceErrorException,
     OutcomeUnknownException,
 )
@@ -82,12 +84,15 @@ class Sender:
 
     Without a ``ledger`` (no state table), a direct invoke is sent without a claim and the bulk
     path fails every record back to its queue. ``quota`` paces every call and counts the
-    recipients' daily calls. Build another one (``dataclasses.replace``) to change a part.
+    recipients' daily calls. ``destinations``: the countries it may call (built here without
+    one, any; built from the environment, only those the construct lists). Build another one
+    (``dataclasses.replace``) to change a part.
     """
 
     client: Any
     api: Api = V1
     defaults: Defaults = field(default_factory=Defaults)
+    destinations: Destinations = field(default_factory=Destinations)
     ledger: Ledger | None = None
     quota: Quota | None = None
     queues: Queues = field(default_factory=Queues)
@@ -116,6 +121,7 @@ class Sender:
             once=once,
             api=self.api,
             defaults=self.defaults,
+            destinations=self.destinations,
             queues=self.queues,
             clock=self.clock,
             max_receives=self.max_receives,
@@ -167,6 +173,7 @@ class Sender:
                 language_code=env.get(ENV_DEFAULT_LANGUAGE_CODE) or None,
                 voice_id=env.get(ENV_DEFAULT_VOICE_ID) or None,
             ),
+            destinations=Destinations.from_environment(env, identities),
             ledger=ledger,
             quota=quota,
             queues=Queues(env.get(ENV_QUEUE_URL), env.get(ENV_DEAD_LETTER_QUEUE_URL)),
@@ -192,12 +199,13 @@ class Sender:
         request_id = getattr(context, "aws_request_id", None)
         try:
             message = Message.from_event(event)
-            request = self.api.shape(message, self.defaults)
+            # The destination's country is checked before anything is claimed or called.
+            request = self.destinations.apply(self.api.shape(message, self.defaults))
             if message.idempotency_key is not None and self.ledger is None:
                 raise BadRequestException(
                     "IdempotencyKey", "needs the sender's state table, and this function has none"
                 )
-        except BadRequestException as error:
+        except (BadRequestException, DestinationCountryBlockedException) as error:
             self._log_rejected(request_id, error)
             raise
         outcome = self._send(
@@ -243,8 +251,13 @@ class Sender:
             )
         return outcome
 
-    def _log_rejected(self, request_id: str | None, error: BadRequestException) -> None:
+    def _log_rejected(
+        self,
+        request_id: str | None,
+        error: BadRequestException | DestinationCountryBlockedException,
+    ) -> None:
+        blocked = isinstance(error, DestinationCountryBlockedException)
         self.logger.warning(
-            "rejected invalid request",
+            "refused a destination country" if blocked else "rejected invalid request",
             extra={"request_id": request_id, "field": error.field, "reason": str(error)},
         )

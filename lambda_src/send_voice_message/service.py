@@ -31,6 +31,7 @@ from vc_common.phone import mask, redact, shorten
 from send_voice_message.errors import (
     AccessDeniedException,
     BadRequestException,
+    DestinationCountryBlockedException,
     InternalServiceErrorException,
     LimitExceededException,
     ServiceException,
@@ -71,6 +72,10 @@ _V2_RESOURCE_FIELDS = {
     "sender-id": "OriginationPhoneNumber",
     "protect-configuration": "ProtectConfigurationId",
 }
+# v2's reasons for refusing a destination's country (ConflictException, ValidationException).
+_COUNTRY_BLOCKED_REASONS = frozenset(
+    {"DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION", "DESTINATION_COUNTRY_BLOCKED"}
+)
 DAILY_CAP_HINT = (
     "a 429 is often the per-recipient cap: at most 5 voice messages to the same number in 24 hours"
 )
@@ -319,6 +324,11 @@ def _failure(error: Exception, destination: str) -> Exception:
 def _explain(error: ClientError, destination: str, tries: int) -> Exception:
     # The service's message may quote the request's numbers: they are masked like ours.
     code, message = error_code(error), redact(error_message(error))
+    if _member(error, "Reason") in _COUNTRY_BLOCKED_REASONS:
+        return DestinationCountryBlockedException(
+            f"the service refused the destination {mask(destination)}'s country "
+            f"({_member(error, 'Reason')}): {message}"
+        )
     if code == "BadRequestException":
         return BadRequestException("request", f"was rejected by the service: {message}")
     if code == "ValidationException":

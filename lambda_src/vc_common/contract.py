@@ -34,8 +34,14 @@ ENV_ORIGINATION_IDENTITIES = "ORIGINATION_IDENTITIES"
 # How many phone numbers each of those identities holds (a pool's numbers), in the same order:
 # ``number_counts_value`` writes it, ``parse_number_counts`` reads it. Absent: one number each.
 ENV_ORIGINATION_NUMBER_COUNTS = "ORIGINATION_NUMBER_COUNTS"
+# The destination countries the sender may call (ISO 3166-1 alpha-2, comma-separated; or
+# ANY_COUNTRY, or ORIGINATION_COUNTRIES), and with v2 the protect configuration every send names.
+ENV_ALLOWED_COUNTRIES = "ALLOWED_COUNTRIES"
+ENV_PROTECT_CONFIGURATION_ID = "PROTECT_CONFIGURATION_ID"
 SENDER_ENVIRONMENT = frozenset(
     {
+        ENV_ALLOWED_COUNTRIES,
+        ENV_PROTECT_CONFIGURATION_ID,
         ENV_ORIGINATION_NUMBER,
         ENV_ORIGINATION_IDENTITIES,
         ENV_ORIGINATION_NUMBER_COUNTS,
@@ -114,6 +120,12 @@ V2_IDENTITY_ARN = (
     r"arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:[0-9]{12}:(phone-number/phone|pool/pool)-[0-9A-Za-z]{32}"
 )
 
+# allowed_countries' one value that lets the sender call every country (never its default).
+ANY_COUNTRY = "*"
+# ALLOWED_COUNTRIES' value when the construct could not read the origination numbers' countries
+# at synth time (a token): the handler takes the countries of its ORIGINATION_IDENTITIES.
+ORIGINATION_COUNTRIES = "origination"
+
 # --- Limits of the service that both sides (and the fakes) enforce -----------------------
 
 # At most this many voice messages to one recipient in 24 hours (the service's documented cap).
@@ -141,6 +153,7 @@ DEAD_LETTER_FAILURE_TYPES = (
     "rejected",
     "recipient_cap",
     "quota_exceeded",
+    "country_blocked",
     "retries_exhausted",
     "duplicate",
     "outcome_unknown",

@@ -104,6 +104,13 @@ class MotoStack:
             contract.CONFIGURATION_SET_TYPE, contract.VOICE_CHANNEL_TYPE
         ):
             self._custom_resource(logical_id, self.template["Resources"][logical_id]["Type"], props)
+        for logical_id, _props in self._resources("AWS::SMSVOICE::ProtectConfiguration"):
+            # The v2 fake accepts any protect configuration a send names: an id of its shape.
+            protect_id = f"protect-{uuid.uuid5(uuid.NAMESPACE_URL, logical_id).hex}"
+            arn = f"arn:aws:sms-voice:{self.region}:{ACCOUNT}:protect-configuration/{protect_id}"
+            self.created[logical_id] = Resource(
+                protect_id, {"ProtectConfigurationId": protect_id, "Arn": arn}
+            )
         for logical_id, props in self._resources("AWS::Lambda::Function"):
             if props.get("Handler") in (contract.SENDER_HANDLER, contract.CALL_STATUS_HANDLER):
                 self._function(logical_id, props)

@@ -239,6 +239,7 @@ def test_environment_without_the_queue(plain: Template) -> None:
     assert environment(plain) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "ORIGINATION_IDENTITIES": ORIGINATION,
+        "ALLOWED_COUNTRIES": "US",
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "STATE_TABLE_NAME": {"Ref": table_id(plain)},
@@ -252,6 +253,7 @@ def test_environment_with_the_queue(stacks: Stacks, queued: Template) -> None:
     assert environment(queued) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "ORIGINATION_IDENTITIES": ORIGINATION,
+        "ALLOWED_COUNTRIES": "US",
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "STATE_TABLE_NAME": {"Ref": table_id(queued)},

@@ -59,7 +59,9 @@ class Stacks(Synthesized):
 @pytest.fixture(scope="module")
 def stacks() -> Stacks:
     # Every stack is built before the first synthesis, which locks the app.
-    app = cdk.App(context={**cdk_context(), "api": "v2", "pinpoint": "false"})
+    app = cdk.App(
+        context={**cdk_context(), "api": "v2", "pinpoint": "false", "allowedCountries": "US"}
+    )
     variant = sample.build(app)
 
     tracker_stack = cdk.Stack(app, "EventBridgeTracker")
@@ -67,7 +69,12 @@ def stacks() -> Stacks:
         tracker_stack, "CallStatus", event_source=CallEventSource.EVENTBRIDGE
     )
 
-    v2 = {"application": False, "api": SmsVoiceApi.V2, "tracing": False}
+    v2 = {
+        "application": False,
+        "api": SmsVoiceApi.V2,
+        "tracing": False,
+        "allowed_countries": ["US"],
+    }
     through_set = cdk.Stack(app, "ThroughSet")
     through_set_voice = PinpointVoice(
         through_set,
@@ -294,7 +301,10 @@ def test_v2_sample_sender_sends_only_from_its_identity(stacks: Stacks) -> None:
     [send] = [s for s in statements if s["Action"] == "sms-voice:SendVoiceMessage"]
 
     assert json.dumps(send["Resource"]).count(":phone-number/" + PHONE_ID) == 1
-    assert not isinstance(send["Resource"], list) or len(send["Resource"]) == 1
+    # The identity and the sender's protect configuration (allowed_countries), nothing else.
+    [protect] = template.find_resources("AWS::SMSVOICE::ProtectConfiguration")
+    assert {"Fn::GetAtt": [protect, "Arn"]} in send["Resource"]
+    assert len(send["Resource"]) == 2
 
 
 # PinpointVoice's choice -----------------------------------------------------------------------

@@ -91,6 +91,7 @@ def stacks() -> Stacks:
             "Sender",
             origination_number=PHONE_ID,
             api=SmsVoiceApi.V2,
+            allowed_countries=["US"],
             configuration_set_name="their-set",
         )
     v1_imported = cdk.Stack(app, "V1Imported")
@@ -108,6 +109,7 @@ def stacks() -> Stacks:
         "Sender",
         origination_number=PHONE_ID,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         configuration_set=VoiceConfigurationSet.from_configuration_set_name(
             v2_imported, "Set", "their-set", api=SmsVoiceApi.V2
         ),
@@ -118,6 +120,7 @@ def stacks() -> Stacks:
         "Sender",
         origination_number=PHONE_ID,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         configuration_set=VoiceConfigurationSet.from_configuration_set_arn(
             v2_by_arn, "Set", SET_ARN
         ),
@@ -129,6 +132,7 @@ def stacks() -> Stacks:
         "Sender",
         origination_number=PHONE_ID,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         configuration_set=VoiceConfigurationSet.from_configuration_set_arn(
             token_arn, "Set", parameter.value_as_string
         ),
@@ -305,6 +309,7 @@ def test_v2_configuration_set_name_names_the_api_in_its_advice() -> None:
             "Sender",
             origination_number=PHONE_ID,
             api=SmsVoiceApi.V2,
+            allowed_countries=["US"],
             configuration_set_name="s",
         )
     assert "from_configuration_set_name(scope, id, 's', api=SmsVoiceApi.V2)" in str(

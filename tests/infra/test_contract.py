@@ -63,7 +63,7 @@ def environments() -> dict[str, set[str]]:
     stacks: list[cdk.Stack] = [sample.build(app)]
     for name, context in {
         "Lean": {"queue": "false"},
-        "V2": {"api": "v2", "pinpoint": "false"},
+        "V2": {"api": "v2", "pinpoint": "false", "allowedCountries": "US"},
     }.items():
         stage = cdk.Stage(app, name)
         for key, value in context.items():

@@ -28,6 +28,7 @@ def synthesize(context: dict[str, Any]) -> dict[str, Any]:
         "Voice",
         application=False,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         origination_number="phone-0123456789abcdef0123456789abcdef",
         enable_queue=True,
         track_call_status=True,

@@ -38,6 +38,7 @@ def templates() -> dict[str, Template]:
         "Sender",
         origination_numbers=[*PHONES, POOL],
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         max_calls_per_minute=100,
     )
     PinpointVoice(
@@ -95,7 +96,10 @@ def test_v2_sending_is_scoped_to_every_identity(templates: dict[str, Template]) 
     ]
 
     resources = send["Resource"]
-    assert len(resources) == 4
+    # Every identity, and the sender's protect configuration.
+    assert len(resources) == 5
+    [protect] = template.find_resources("AWS::SMSVOICE::ProtectConfiguration")
+    assert {"Fn::GetAtt": [protect, "Arn"]} in resources
     rendered = [str(resource) for resource in resources]
     for identity in [*PHONES, POOL]:
         assert sum(identity in text for text in rendered) == 1, identity

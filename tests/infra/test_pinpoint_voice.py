@@ -272,6 +272,7 @@ def test_fails_for_a_call_event_source_without_tracking(source: CallEventSource)
             "Voice",
             application=False,
             api=SmsVoiceApi.V2,
+            allowed_countries=["US"],
             origination_number="phone-0123456789abcdef0123456789abcdef",
             call_event_source=source,
         )

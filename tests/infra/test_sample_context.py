@@ -44,6 +44,11 @@ BAD_CONTEXT = {
     "tracing=yes": ({"tracing": "yes"}, "-c tracing=yes: must be true or false"),
     "stackName": ({"stackName": "1 bad name"}, "-c stackName=1 bad name: must be a letter"),
     "pinpoint=maybe": ({"pinpoint": "maybe"}, "-c pinpoint=maybe: must be true or false"),
+    "allowedCountries not a list of strings": (
+        {"allowedCountries": ["US", 5]},
+        "-c allowedCountries=['US', 5]: must be ISO 3166-1 alpha-2 codes, comma-separated (US,CA), "
+        "or * for all",
+    ),
 }
 # Numbers the context gives badly: each refusal names the key and the number's position, and
 # shows the number masked.
@@ -120,10 +125,56 @@ def test_origination_numbers_take_a_comma_separated_list_under_either_key(key: s
     assert settings.origination_numbers == ("+12065550100", "+12065550101")
 
 
+@pytest.mark.parametrize(
+    ("value", "countries"),
+    [("US,CA", ("US", "CA")), (" JM , US", ("JM", "US")), (["GB"], ("GB",)), ("*", ("*",))],
+)
+def test_allowed_countries_take_a_comma_separated_list(
+    value: object, countries: tuple[str]
+) -> None:
+    assert sample.read_settings({"allowedCountries": value}).allowed_countries == countries
+
+
+def test_without_allowed_countries_v1_leaves_the_origination_numbers_countries() -> None:
+    assert sample.read_settings({}).allowed_countries is None
+
+
+# The construct checks each country; its refusal names the -c key and the position.
+COUNTRY_REFUSALS = {
+    "v2 without": (
+        {"api": "v2"},
+        "-c allowedCountries is required with api=SmsVoiceApi.V2: the origination identities are "
+        "ids whose country is not known at synth time",
+    ),
+    "lower case": (
+        {"allowedCountries": "US,us"},
+        "-c allowedCountries[1] must be an ISO 3166-1 alpha-2 country code in upper case ('US'), "
+        "got 'us'",
+    ),
+    "repeated": (
+        {"allowedCountries": ["US", "CA", "US"]},
+        "-c allowedCountries[2] repeats allowed_countries[0], got 'US'",
+    ),
+    "any and more": ({"allowedCountries": "*,US"}, "-c allowedCountries holds ANY_COUNTRY ('*')"),
+}
+
+
+@pytest.mark.parametrize(
+    ("context", "message"), COUNTRY_REFUSALS.values(), ids=COUNTRY_REFUSALS.keys()
+)
+def test_fails_bad_countries_naming_the_context_key(context: dict[str, Any], message: str) -> None:
+    app = cdk.App(context={**cdk_context(), **context})
+    with pytest.raises(sample.ContextError) as failure:
+        sample.build(app)
+
+    assert failure.value.key == "allowedCountries"
+    assert str(failure.value).startswith(message)
+
+
 def test_without_numbers_the_placeholders_are_as_many_as_the_quota_needs() -> None:
     assert sample.read_settings({}).origination_numbers == (sample.DEFAULT_ORIGINATION_NUMBER,)
     assert len(sample.read_settings({"maxCallsPerMinute": "1000"}).origination_numbers) == 25
-    v2 = sample.read_settings({"api": "v2"}).origination_numbers
+    v2 = sample.read_settings({"api": "v2", "allowedCountries": "US"}).origination_numbers
     assert v2 == (sample.DEFAULT_V2_ORIGINATION,)
 
 
@@ -190,7 +241,7 @@ def test_defaults_without_context() -> None:
     )
     assert settings.max_calls_per_minute == 20
     assert settings.tracing is True
-    assert sample.read_settings({"api": "v2"}).tracing is False
+    assert sample.read_settings({"api": "v2", "allowedCountries": "US"}).tracing is False
 
 
 def test_every_context_key_is_in_the_sample_apps_page() -> None:

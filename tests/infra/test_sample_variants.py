@@ -15,8 +15,8 @@ from tests.readme_tables import synthesize_variants
 NUMBERS = [f"+1212555{n:04d}" for n in range(100, 125)]
 VARIANTS = {
     "v1-pinpoint": {},
-    "v2-pinpoint": {"api": "v2"},
-    "v2-without-pinpoint": {"api": "v2", "pinpoint": "false"},
+    "v2-pinpoint": {"api": "v2", "allowedCountries": "US"},
+    "v2-without-pinpoint": {"api": "v2", "pinpoint": "false", "allowedCountries": "US"},
     "no-queue-no-tracking": {"queue": "false", "trackCallStatus": "false"},
     "numbers": {"originationNumbers": ",".join(NUMBERS), "maxCallsPerMinute": "1000"},
 }

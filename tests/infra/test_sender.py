@@ -213,6 +213,7 @@ def test_environment_defaults(defaults: Template) -> None:
     assert environment_without_table(defaults) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "ORIGINATION_IDENTITIES": ORIGINATION,
+        "ALLOWED_COUNTRIES": "US",
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
         "MAX_CALLS_PER_MINUTE": "20",
@@ -224,6 +225,7 @@ def test_environment_with_every_option(all_options: Template) -> None:
     assert environment_without_table(all_options) == {
         "ORIGINATION_NUMBER": ORIGINATION,
         "ORIGINATION_IDENTITIES": ORIGINATION,
+        "ALLOWED_COUNTRIES": "US",
         "DEFAULT_LANGUAGE_CODE": "es-US",
         "SEND_MAX_ATTEMPTS": str(max_attempts_for(60)),
         "CALLER_ID": CALLER_ID,
@@ -260,6 +262,8 @@ def test_tokens_are_accepted(stacks: Stacks) -> None:
     assert environment_without_table(template) == {
         "ORIGINATION_NUMBER": {"Ref": "Origination"},
         "ORIGINATION_IDENTITIES": {"Ref": "Origination"},
+        # Its country is read by the handler, from the number, when it starts.
+        "ALLOWED_COUNTRIES": "origination",
         "CALLER_ID": {"Ref": "CallerId"},
         "DEFAULT_LANGUAGE_CODE": "en-US",
         "SEND_MAX_ATTEMPTS": "3",
@@ -546,17 +550,18 @@ def test_pinpoint_voice_without_origination_number_has_no_sender() -> None:
         {"enable_queue": True},
         {"max_calls_per_minute": 5},
         {"sender_options": SenderOptions(memory_size=512)},
+        {"allowed_countries": ["US"]},
     ],
-    ids=["caller", "voice", "queue", "pace", "options"],
+    ids=["caller", "voice", "queue", "pace", "options", "countries"],
 )
 def test_pinpoint_voice_fails_for_sender_options_without_origination_number(
     props: dict[str, Any],
 ) -> None:
     stack = cdk.Stack(cdk.App(), "NoOrigination")
     message = (
-        "caller_id, default_voice_id, enable_queue, max_calls_per_minute and sender_options "
-        "configure the sender, which needs origination_number or origination_numbers; got "
-        "neither"
+        "caller_id, allowed_countries, default_voice_id, enable_queue, max_calls_per_minute and "
+        "sender_options configure the sender, which needs origination_number or "
+        "origination_numbers; got neither"
     )
     with pytest.raises(ValueError, match=exactly(message)):
         PinpointVoice(stack, "Voice", **props)

@@ -44,7 +44,9 @@ class Stacks(Synthesized):
 @pytest.fixture(scope="module")
 def stacks() -> Stacks:
     # Every stack is built before the first synthesis, which locks the app.
-    app = cdk.App(context={**cdk_context(), "api": "v2", "pinpoint": "false"})
+    app = cdk.App(
+        context={**cdk_context(), "api": "v2", "pinpoint": "false", "allowedCountries": "US"}
+    )
     variant = sample.build(app)
     pool = cdk.Stack(app, "Pool")
     config = VoiceConfigurationSet(pool, "Set", api=SmsVoiceApi.V2)
@@ -53,6 +55,7 @@ def stacks() -> Stacks:
         "Sender",
         origination_number=POOL_ARN,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         configuration_set=config,
         tracing=False,
     )
@@ -63,6 +66,7 @@ def stacks() -> Stacks:
         "Voice",
         application=False,
         api=SmsVoiceApi.V2,
+        allowed_countries=["US"],
         origination_number=PHONE_ID,
         track_call_status=True,
         call_event_source=CallEventSource.CONFIGURATION_SET,
@@ -106,7 +110,9 @@ def test_sender_sends_only_from_its_identity_with_its_configuration_set(
     assert f":phone-number/{PHONE_ID}" in resources
     config = configured.find_resources("AWS::SMSVOICE::ConfigurationSet")
     assert {"Fn::GetAtt": [next(iter(config)), "Arn"]} in send[0]["Resource"]
-    assert len(send[0]["Resource"]) == 2
+    protect = configured.find_resources("AWS::SMSVOICE::ProtectConfiguration")
+    assert {"Fn::GetAtt": [next(iter(protect)), "Arn"]} in send[0]["Resource"]
+    assert len(send[0]["Resource"]) == 3
 
 
 def test_sender_speaks_v2_and_uses_the_configuration_set(configured: Template) -> None:
@@ -146,7 +152,7 @@ def test_review_gates_have_no_open_findings(stacks: Stacks, which: str) -> None:
 
 def _sender(**props: Any) -> None:
     stack = cdk.Stack(cdk.App(), "Bad")
-    VoiceMessageSender(stack, "Sender", api=SmsVoiceApi.V2, **props)
+    VoiceMessageSender(stack, "Sender", api=SmsVoiceApi.V2, allowed_countries=["US"], **props)
 
 
 def test_fails_for_an_e164_origination_with_v2() -> None:
@@ -177,6 +183,7 @@ def test_fails_for_a_configuration_set_of_the_other_api() -> None:
             "Sender",
             origination_number=PHONE_ID,
             api=SmsVoiceApi.V2,
+            allowed_countries=["US"],
             configuration_set=config,
         )
 

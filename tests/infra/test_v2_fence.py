@@ -70,7 +70,13 @@ class Stacks(Synthesized):
             self.v1, "Sender", origination_number="+12065550100", configuration_set=events
         )
         self.v2 = cdk.Stack(app, "V2", env=env)
-        VoiceMessageSender(self.v2, "Sender", origination_number=PHONE_ID, api=SmsVoiceApi.V2)
+        VoiceMessageSender(
+            self.v2,
+            "Sender",
+            origination_number=PHONE_ID,
+            api=SmsVoiceApi.V2,
+            allowed_countries=["US"],
+        )
 
 
 @pytest.fixture(scope="module")
