@@ -7,9 +7,10 @@ only the countries it is given, and the default is the narrowest list that is no
 - **v1**: the countries of the origination numbers (E.164, so known at synth time): a sender
   calling from ``+12065550100`` calls the US only, not Jamaica (+1 876) or Canada (+1 416). When
   a number is a token (a parameter), the handler reads their countries at its start instead.
-- **v2**: the origination identities are phone number and pool ids whose country is not known at
-  synth time, so ``allowed_countries`` is required: guessing would either block every call or
-  allow what nobody chose.
+- **v2**: the countries of the ``VoicePhoneNumber`` constructs the sender calls from (a
+  ``VoicePool``'s numbers included). An id, an ARN or an imported number or pool has no country
+  known at synth time, so then ``allowed_countries`` is required: guessing would either block
+  every call or allow what nobody chose.
 - ``[ANY_COUNTRY]`` lets the sender call every country, unknown and non-geographic numbers too.
   It is never a default: the name is there so that a review sees the choice.
 
@@ -39,11 +40,18 @@ _ISO_SPELLING = {"UK": "GB", "EL": "GR"}
 
 
 def check_allowed_countries(
-    given: Sequence[str] | None, api: SmsVoiceApi, identities: list[str]
+    given: Sequence[str] | None,
+    api: SmsVoiceApi,
+    identities: list[str],
+    known: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
-    """The checked ``allowed_countries``, or its default (the origination numbers' countries)."""
+    """The checked ``allowed_countries``, or its default (the origination numbers' countries).
+
+    ``known``: the countries of the v2 phone number and pool constructs, when every identity is
+    one.
+    """
     if given is None:
-        return _default(api, identities)
+        return _default(api, identities, known)
     if isinstance(given, str) or not isinstance(given, Sequence):
         raise PropsError(
             "{allowed_countries} must be a list of ISO 3166-1 alpha-2 codes such as "
@@ -93,17 +101,22 @@ def _check_code(position: int, code: object, codes: list[str]) -> None:
         )
 
 
-def _default(api: SmsVoiceApi, identities: list[str]) -> tuple[str, ...]:
-    """The origination numbers' countries (v1); v2 has no default.
+def _default(
+    api: SmsVoiceApi, identities: list[str], known: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """The origination numbers' countries: v1's from their numbers, v2's from their constructs.
 
-    A number that is a token is read by the handler, from its own environment, at its start
-    (``ORIGINATION_COUNTRIES``).
+    A v1 number that is a token is read by the handler, from its own environment, at its start
+    (``ORIGINATION_COUNTRIES``). ``known``: the v2 constructs' countries, None when not known.
     """
     if api is SmsVoiceApi.V2:
+        if known is not None:
+            return known
         raise PropsError(
-            "{allowed_countries} is required with api=SmsVoiceApi.V2: the origination "
-            "identities are ids whose country is not known at synth time; give the countries "
-            "the sender may call, such as {example} (or [ANY_COUNTRY] to allow every country)",
+            "{allowed_countries} is required with api=SmsVoiceApi.V2 unless every origination "
+            "identity is a VoicePhoneNumber or VoicePool of the app: an id, an ARN or an import "
+            "has no country known at synth time; give the countries the sender may call, such "
+            "as {example} (or [ANY_COUNTRY] to allow every country)",
             example=_EXAMPLE,
         )
     if any(Token.is_unresolved(identity) for identity in identities):

@@ -30,6 +30,9 @@ class Origination:
     names: list[str]
     resources: list[str]
     numbers: list[int]
+    #: The identities' countries, when every one is a phone number or pool made in the app
+    #: (ISO 3166-1 alpha-2, sorted); None when one is a string or an import (not known at synth).
+    countries: tuple[str, ...] | None = None
 
     @property
     def phone_numbers(self) -> int:
@@ -78,7 +81,20 @@ def resolve(
         resources.append(identity.origination_identity_arn)
         numbers.append(identity.phone_number_count)
     _refuse_twice(identities, props, names)
-    return Origination(names, resources, numbers)
+    return Origination(names, resources, numbers, _countries(identities))
+
+
+def _countries(identities: Sequence[OriginationIdentity]) -> tuple[str, ...] | None:
+    """The countries of the numbers the app makes (a ``VoicePool``'s numbers' too), or None."""
+    found: set[str] = set()
+    for identity in identities:
+        members = getattr(identity, "phone_numbers", None)
+        for number in [identity] if members is None else members:
+            country = getattr(number, "iso_country_code", None)
+            if not isinstance(country, str) or Token.is_unresolved(country):
+                return None
+            found.add(country)
+    return tuple(sorted(found)) or None
 
 
 def _refuse_twice(

@@ -150,9 +150,10 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
         :param allowed_countries: The countries the sender may call, ISO 3166-1 alpha-2
             (``["US", "CA"]``); it refuses any other destination, and one of no known country,
             before any claim, quota slot or call (toll fraud). ``[ANY_COUNTRY]`` allows every
-            country. :default: - with v1, the origination numbers' countries, the narrowest
-            list that does not surprise; with v2, required: the identities' countries are not
-            known at synth time, and a guess would block every call or allow an unchosen one
+            country. :default: - the origination numbers' countries, the narrowest list that
+            does not surprise (with v2, those of its ``VoicePhoneNumber``/``VoicePool``
+            constructs); required with v2 ids, ARNs or imports, whose countries are not known at
+            synth time: a guess would block every call or allow an unchosen one
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet`` (the function is created after it), or an existing one
             (``VoiceConfigurationSet.from_configuration_set_name`` or ``..._arn``). With v2,
@@ -223,7 +224,7 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             default_voice_id,
         )
         self.allowed_countries = check_allowed_countries(
-            allowed_countries, api, self.origination_identities
+            allowed_countries, api, self.origination_identities, origination.countries
         )
         self.configuration_set = configuration_set
         if configuration_set_name is not None:

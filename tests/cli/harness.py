@@ -104,10 +104,15 @@ class MotoStack:
             contract.CONFIGURATION_SET_TYPE, contract.VOICE_CHANNEL_TYPE
         ):
             self._custom_resource(logical_id, self.template["Resources"][logical_id]["Type"], props)
-        for logical_id, _props in self._resources("AWS::SMSVOICE::ProtectConfiguration"):
-            # The v2 fake accepts any protect configuration a send names: an id of its shape.
+        for logical_id, props in self._resources("AWS::SMSVOICE::ProtectConfiguration"):
+            # The v2 fake holds it, with its country rules, as CloudFormation would have made it.
             protect_id = f"protect-{uuid.uuid5(uuid.NAMESPACE_URL, logical_id).hex}"
             arn = f"arn:aws:sms-voice:{self.region}:{ACCOUNT}:protect-configuration/{protect_id}"
+            rules = {
+                capability: {rule["CountryCode"]: rule["ProtectStatus"] for rule in listed}
+                for capability, listed in props.get("CountryRuleSet", {}).items()
+            }
+            self.voice.adopt_protect_configuration(protect_id, country_rule_set=rules)
             self.created[logical_id] = Resource(
                 protect_id, {"ProtectConfigurationId": protect_id, "Arn": arn}
             )

@@ -16,7 +16,16 @@ from aws_cdk.assertions import Template
 from vc_common.countries import DIALABLE_COUNTRIES
 
 from tests.infra.templates import PHONE_ID, exactly, role_statements, sender_function
-from voice_constructs import ANY_COUNTRY, PinpointVoice, PropsError, SmsVoiceApi, VoiceMessageSender
+from voice_constructs import (
+    ANY_COUNTRY,
+    PhoneNumberType,
+    PinpointVoice,
+    PropsError,
+    SmsVoiceApi,
+    VoiceMessageSender,
+    VoicePhoneNumber,
+    VoicePool,
+)
 from voice_constructs.review import cdk_nag, cfn_lint
 
 US_NUMBER = "+12065550100"
@@ -179,11 +188,42 @@ def test_fails_v2_without_allowed_countries() -> None:
         _sender(SmsVoiceApi.V2)
 
     assert str(failure.value) == (
-        "allowed_countries is required with api=SmsVoiceApi.V2: the origination identities are "
-        "ids whose country is not known at synth time; give the countries the sender may call, "
-        'such as ["US", "CA"] (or [ANY_COUNTRY] to allow every country)'
+        "allowed_countries is required with api=SmsVoiceApi.V2 unless every origination "
+        "identity is a VoicePhoneNumber or VoicePool of the app: an id, an ARN or an import has "
+        "no country known at synth time; give the countries the sender may call, such as "
+        '["US", "CA"] (or [ANY_COUNTRY] to allow every country)'
     )
     assert failure.value.props == ("allowed_countries",)
+
+
+def test_v2_defaults_to_the_countries_of_the_numbers_the_app_makes() -> None:
+    stack = cdk.Stack(cdk.App(), "Made")
+    us, ca = (
+        VoicePhoneNumber(stack, code, iso_country_code=code, number_type=PhoneNumberType.LONG_CODE)
+        for code in ("US", "CA")
+    )
+    sender = VoiceMessageSender(
+        stack,
+        "Sender",
+        api=SmsVoiceApi.V2,
+        origination_numbers=[VoicePool(stack, "Pool", phone_numbers=[us, ca])],
+        tracing=False,
+    )
+    [protect] = Template.from_stack(stack).find_resources(PROTECT).values()
+    voice = protect["Properties"]["CountryRuleSet"]["VOICE"]
+
+    assert sender.allowed_countries == ("CA", "US")
+    assert sorted(r["CountryCode"] for r in voice if r["ProtectStatus"] == "ALLOW") == ["CA", "US"]
+    # One import among them, and the countries are no longer known: required again.
+    with pytest.raises(
+        PropsError, match=r"^allowed_countries is required with api=SmsVoiceApi\.V2"
+    ):
+        VoiceMessageSender(
+            stack,
+            "Mixed",
+            api=SmsVoiceApi.V2,
+            origination_numbers=[us, VoicePhoneNumber.from_phone_number_id(stack, "Old", PHONE_ID)],
+        )
 
 
 def test_fails_v1_default_for_a_number_of_no_known_country() -> None:

@@ -105,6 +105,7 @@ def stacks() -> Stacks:
         "Sender",
         api=SmsVoiceApi.V2,
         origination_numbers=[number, pool, imported_pool, shared_pool, PHONE],
+        allowed_countries=["US"],
         # 1 + 5 + 3 + 2 + 1 = 12 numbers; 8 reach 300 a minute.
         max_calls_per_minute=300,
         enable_queue=True,
@@ -118,6 +119,7 @@ def stacks() -> Stacks:
         api=SmsVoiceApi.V2,
         tracing=False,
         max_calls_per_minute=201,
+        allowed_countries=["US"],
         origination_numbers=[VoicePool.from_pool_id(pinpoint, "Pool", POOL, phone_number_count=5)],
     )
     templates = {s.stack_name: Template.from_stack(s) for s in (stack, pinpoint)}
@@ -263,6 +265,8 @@ def test_sending_is_scoped_to_the_exact_arns_tokens_included(stacks: Stacks) -> 
         f"arn:aws:sms-voice:us-east-1:123456789012:pool/{POOL}",
         {"Fn::ImportValue": "SharedPoolArn"},
         f"arn:aws:sms-voice:us-east-1:123456789012:phone-number/{PHONE}",
+        # The sender's own protect configuration (its allowed_countries), which every send names.
+        {"Fn::GetAtt": [stack.get_logical_id(stacks.sender.protect_configuration), "Arn"]},
     ]
     # IAM's order is the CDK's (minimized policies sort their resources).
     assert sorted(map(json.dumps, send["Resource"])) == sorted(map(json.dumps, expected))
@@ -315,6 +319,7 @@ def test_a_sender_of_single_numbers_gets_no_counts() -> None:
             ),
             VoicePool.from_pool_id(stack, "Pool", POOL),
         ],
+        allowed_countries=["US"],
     )
 
     _, function = sender_function(Template.from_stack(stack))
@@ -399,7 +404,12 @@ def test_fails_a_quota_a_pool_of_5_cannot_reach_counting_its_numbers() -> None:
     )
     with pytest.raises(PropsError, match=r"needs at least 5 origination numbers .*got 1:"):
         VoiceMessageSender(
-            stack, "AsString", api=SmsVoiceApi.V2, origination_number=POOL, max_calls_per_minute=201
+            stack,
+            "AsString",
+            api=SmsVoiceApi.V2,
+            origination_number=POOL,
+            max_calls_per_minute=201,
+            allowed_countries=["US"],
         )
 
 
