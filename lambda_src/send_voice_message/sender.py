@@ -40,6 +40,7 @@ from vc_common.contract import (
 from vc_common.logs import safe_logger
 
 from send_voice_message.bulk import Bulk, Queues, is_sqs_batch
+from send_voice_message.daycap import cap_from_environment
 from send_voice_message.errors import (
     BadRequestException,
     InternalServiceErrorException,
@@ -80,7 +81,8 @@ class Sender:
 
     Without a ``ledger`` (no state table), a direct invoke is sent without a claim and the bulk
     path fails every record back to its queue. ``quota`` paces every call and counts the
-    recipients' daily calls. Build another one (``dataclasses.replace``) to change a part.
+    recipients' daily calls (and the sender's, with a daily cap). Build another one
+    (``dataclasses.replace``) to change a part.
     """
 
     client: Any
@@ -150,6 +152,7 @@ class Sender:
                 calls_per_minute=calls_per_minute,
                 identities=identities,
                 clock=clock,
+                calls_per_day=cap_from_environment(env),
             )
             ledger = Ledger(dynamodb, table, window_seconds=window, clock=clock)
         return cls(

@@ -29,6 +29,8 @@ ENV_MAX_RECEIVES = "MAX_RECEIVE_COUNT"
 ENV_API = "SMS_VOICE_API"
 # The sender's own origination identities, comma-separated; pacing hands each message one of them.
 ENV_ORIGINATION_IDENTITIES = "ORIGINATION_IDENTITIES"
+# The sender's cap on calls per UTC day (send_voice_message.daycap); absent: no cap.
+ENV_CALLS_PER_DAY = "MAX_CALLS_PER_DAY"
 SENDER_ENVIRONMENT = frozenset(
     {
         ENV_ORIGINATION_NUMBER,
@@ -40,6 +42,7 @@ SENDER_ENVIRONMENT = frozenset(
         ENV_MAX_ATTEMPTS,
         ENV_STATE_TABLE,
         ENV_CALLS_PER_MINUTE,
+        ENV_CALLS_PER_DAY,
         ENV_IDEMPOTENCY_WINDOW,
         ENV_QUEUE_URL,
         ENV_DEAD_LETTER_QUEUE_URL,
@@ -134,6 +137,7 @@ DEAD_LETTER_FAILURE_TYPES = (
     "access_denied",
     "rejected",
     "recipient_cap",
+    "daily_cap",
     "quota_exceeded",
     "retries_exhausted",
     "duplicate",
@@ -191,6 +195,14 @@ def identities_needed(calls_per_minute: int) -> int:
     """
     return -(-number_spacing_us() // slot_interval_us(calls_per_minute))
 
+
+# --- Metrics (embedded metric format lines in the handlers' logs: vc_common.metrics) -------
+
+METRICS_NAMESPACE = "VoiceConstructs"
+# Every metric has one dimension: the name of the function that wrote it.
+METRICS_DIMENSION = "FunctionName"
+# A call the service accepted (it answered with a MessageId; a dry run is none).
+METRIC_CALLS_PLACED = "CallsPlaced"
 
 # --- Call events ----------------------------------------------------------------------------
 
@@ -316,3 +328,5 @@ COMPONENT_BULK_QUEUE = "bulk-queue"
 COMPONENT_DEAD_LETTER_QUEUE = "dead-letter-queue"
 COMPONENT_FAILURE_QUEUE = "failure-queue"
 COMPONENT_CALL_STATUS_TABLE = "call-status-table"
+# The API a sender uses (``v1``, ``v2``), on its function: the tool reads v2's spend limits.
+TAG_API = "voice-constructs:api"

@@ -12,10 +12,14 @@ import json
 import os
 import sys
 
-NAMESPACE = "VoiceConstructs"
+from vc_common import contract
+
+NAMESPACE = contract.METRICS_NAMESPACE
 # A queued copy of a message refused as a duplicate (no call): the first message's delivery owns
 # the outcome, and the log line beside the metric names it.
 DUPLICATES_REFUSED = "DuplicatesRefused"
+# A call the service accepted: what the sender's calls-per-hour alarm counts.
+CALLS_PLACED = contract.METRIC_CALLS_PLACED
 
 
 def emit(name: str, *, now: float, value: float = 1.0) -> None:
@@ -27,12 +31,12 @@ def emit(name: str, *, now: float, value: float = 1.0) -> None:
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
-                    "Dimensions": [["FunctionName"]],
+                    "Dimensions": [[contract.METRICS_DIMENSION]],
                     "Metrics": [{"Name": name, "Unit": "Count"}],
                 }
             ],
         },
-        "FunctionName": function,
+        contract.METRICS_DIMENSION: function,
         name: value,
     }
     sys.stdout.write(json.dumps(line) + "\n")
