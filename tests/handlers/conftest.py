@@ -68,6 +68,13 @@ def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
 
 
 @pytest.fixture
+def in_lambda(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The function's name, as Lambda sets it: the handler writes its metrics only in Lambda."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "voice-sender")
+    return "voice-sender"
+
+
+@pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry back-off delays instead of sleeping.
 

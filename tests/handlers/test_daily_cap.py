@@ -323,7 +323,7 @@ def test_queued_messages_past_the_cap_are_dead_lettered_and_go_out_the_next_day(
 
 
 def test_each_placed_call_is_one_calls_placed_metric(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, capsys: pytest.CaptureFixture[str], in_lambda: str
 ) -> None:
     world.send(plain(dest(0)))
     world.voice.fail_next("SendVoiceMessage", status=400)
@@ -338,6 +338,17 @@ def test_each_placed_call_is_one_calls_placed_metric(
     assert directive["Dimensions"] == [[contract.METRICS_DIMENSION]]
     [sent] = world.voice.sent_messages()
     assert placed[0]["_aws"]["Timestamp"] == int(sent.at * 1000)
+    assert placed[0][contract.METRICS_DIMENSION] == in_lambda
+
+
+def test_outside_lambda_no_metric_is_written(
+    world: World, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    world.send(plain(dest(0)))
+
+    assert world.placed() == 1
+    assert capsys.readouterr().out == ""
 
 
 # --- The counter itself -----------------------------------------------------------------------
