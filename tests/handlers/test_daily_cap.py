@@ -33,6 +33,7 @@ from send_voice_message.errors import (
     OutcomeUnknownException,
     TooManyRequestsException,
 )
+from send_voice_message.request import V2
 from send_voice_message.sender import LOGGER_NAME, Sender
 from send_voice_message.slots import number_key
 from send_voice_message.validation import Defaults
@@ -339,6 +340,25 @@ def test_each_placed_call_is_one_calls_placed_metric(
     [sent] = world.voice.sent_messages()
     assert placed[0]["_aws"]["Timestamp"] == int(sent.at * 1000)
     assert placed[0][contract.METRICS_DIMENSION] == in_lambda
+
+
+def test_a_v2_dry_run_takes_no_slot_of_the_day_and_is_no_call_placed(
+    voice_mock: VoiceMock, clock: SimClock, capsys: pytest.CaptureFixture[str], in_lambda: str
+) -> None:
+    sender = make_sender(
+        clock=clock, api=V2, defaults=DEFAULTS, table=create_state_table("dry"), calls_per_day=1
+    )
+    assert sender.quota is not None
+    assert sender.quota.daily is not None
+    with index.use(sender):
+        dry = index.handler(plain(dest(0), DryRun=True), Context(clock, "dry-1"))
+        assert sender.quota.daily.used() == 0
+        index.handler(plain(dest(1)), Context(clock, "real-1"))  # the day's one slot is free
+
+    assert dry["DryRun"] is True
+    assert len(voice_mock.sent_messages(api="v2")) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line[contract.METRIC_CALLS_PLACED] for line in lines] == [1.0]
 
 
 def test_outside_lambda_no_metric_is_written(
