@@ -19,7 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from constructs import Construct, Node
 
-from voice_constructs._contract import contract
+from voice_constructs._contract import contract, phone
 from voice_constructs._props import PropsError
 from voice_constructs._sender_options import MetricOptionsKwargs
 from voice_constructs.api import SmsVoiceApi
@@ -41,7 +41,7 @@ def check_spend_props(max_calls_per_day: int | None, calls_per_hour: int | None)
                 "{" + prop + "} must be a whole number of calls of at least 1 (None: "
                 "{meaning}), got {value}",
                 meaning="no daily cap" if prop == "max_calls_per_day" else "no alarm",
-                value=repr(value)[:40],
+                value=phone.shorten(repr(value), 40),
             )
 
 

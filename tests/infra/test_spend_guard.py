@@ -119,12 +119,17 @@ def test_a_daily_cap_from_a_parameter_reaches_the_handler_unresolved(stacks: Sta
         ({"max_calls_per_day": True}, "max_calls_per_day must be a whole number"),
         ({"max_calls_per_day": "100"}, "max_calls_per_day must be a whole number"),
         (
+            {"max_calls_per_day": "+12065550100"},
+            "max_calls_per_day must be a whole number of calls of at least 1 (None: no daily "
+            "cap), got '+1******0100'",
+        ),
+        (
             {"calls_per_hour_alarm_threshold": 0},
             "calls_per_hour_alarm_threshold must be a whole number of calls of at least 1 "
             "(None: no alarm), got 0",
         ),
     ],
-    ids=["zero", "negative", "fraction", "bool", "text", "alarm zero"],
+    ids=["zero", "negative", "fraction", "bool", "text", "a phone number", "alarm zero"],
 )
 def test_fails_a_cap_or_threshold_that_is_not_a_count(props: dict[str, Any], message: str) -> None:
     stack = cdk.Stack(cdk.App(), "Bad")
