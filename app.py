@@ -1,27 +1,11 @@
 #!/usr/bin/env python3
 """Sample app: a Pinpoint application with its voice channel enabled, and a sender.
 
-Context (``-c key=value``), each checked before anything is built (``CONTEXT`` below says what
-each accepts; a bad value stops the synth with one line naming the key):
-- ``applicationId``: adopt this existing Pinpoint application instead of creating one.
-- ``applicationName``: name of the application to create (default: derived from the stack).
-- ``originationNumbers``: the numbers to call from, comma-separated (``+12065550100,+12065550101``;
-  a JSON list in ``cdk.json``), E.164 (default: ``+12065550100``, a placeholder from the reserved
-  555-01xx range: set yours before you deploy; at a quota one number cannot reach, as many
-  placeholders as the quota needs). ``originationNumber``, its earlier name, still takes them.
-- ``callerId``: the number recipients see (default: the service's choice).
-- ``allowedCountries``: the countries to call, ``US,CA`` or ``*`` (default: v1, the numbers').
-- ``stackName``: name of the stack (default: ``VoiceConstructsSample``).
-- ``queue``: ``false`` leaves out the bulk queue (default: ``true``).
-- ``maxCallsPerMinute``: the account's voice quota (default: 20, production; the sandbox has 5).
-- ``trackCallStatus``: ``false`` leaves out call status tracking (default: ``true``): with v1,
-  the tracker and the configuration set whose SNS destination feeds it; with v2, the tracker
-  and the EventBridge rule that feeds it, and no configuration set.
-- ``api``: ``v2`` sends through AWS End User Messaging SMS and Voice v2 (default: ``v1``); then
-  ``originationNumbers`` are phone number or pool ids or ARNs (default: a fictional
-  ``phone-0123...``), and tracing is off unless ``-c tracing=true`` (X-Ray needs ``*``).
-- ``pinpoint``: ``false`` leaves out the Pinpoint application and its voice channel.
-- ``tracing``: X-Ray tracing of the functions (default: ``true`` with v1, ``false`` with v2).
+Context (``-c key=value``): ``CONTEXT`` below lists every key and what it accepts, and
+docs/sample-app.md each one's default (a test keeps the two in step). Each value is checked
+before anything is built; a bad one stops the synth with one line naming its key. By default the
+sample synthesizes with no arguments: fictional origination numbers (set yours before you
+deploy), a bulk queue, call status tracking, the v1 API and the production quota.
 
 The stack's description says what the variant deploys. A construct's refusal of a value the
 context gave names the ``-c`` keys, not the construct's props; a phone number in an error is
@@ -38,7 +22,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from voice_constructs import CallEventSource, PinpointVoice, PropsError, SmsVoiceApi
+from voice_constructs import CallEventSource, PinpointVoice, PropsError, SenderOptions, SmsVoiceApi
 
 # The sample lives beside the constructs and checks numbers with their own pattern and mask.
 from voice_constructs._contract import contract, phone
@@ -60,6 +44,8 @@ CONTEXT = {
     "stackName": "a CloudFormation stack name",
     "queue": "true or false",
     "maxCallsPerMinute": f"a whole number of calls a minute from 1 to {MAX_CALLS_PER_MINUTE:,}",
+    "maxCallsPerDay": "a whole number of calls a UTC day, at least 1",
+    "callsPerHourAlarm": "a whole number of calls in an hour, at least 1",
     "trackCallStatus": "true or false",
     "api": "v1 or v2",
     "pinpoint": "true or false",
@@ -122,6 +108,7 @@ class Settings:
     track_call_status: bool
     max_calls_per_minute: int
     tracing: bool
+    spend_guard: dict[str, Any]  # the spend guard's props (PinpointVoice's keywords)
 
 
 def read_settings(context: dict[str, Any]) -> Settings:
@@ -153,6 +140,7 @@ def read_settings(context: dict[str, Any]) -> Settings:
         track_call_status=_flag(context, "trackCallStatus", default=True),
         max_calls_per_minute=quota,
         tracing=_flag(context, "tracing", default=api is SmsVoiceApi.V1),
+        spend_guard=_spend_guard(context),
     )
 
 
@@ -176,6 +164,7 @@ def build(app: cdk.App) -> cdk.Stack:
             enable_queue=settings.enable_queue,
             track_call_status=settings.track_call_status,
             max_calls_per_minute=settings.max_calls_per_minute,
+            **settings.spend_guard,
         )
     except PropsError as error:
         names = _context_keys(context)
@@ -239,6 +228,15 @@ def _quota(context: dict[str, Any]) -> int:
     if isinstance(quota, bool) or not text.isdigit() or not 1 <= int(text) <= MAX_CALLS_PER_MINUTE:
         raise bad_value("maxCallsPerMinute", quota, CONTEXT["maxCallsPerMinute"])
     return int(text)
+
+
+def _spend_guard(context: dict[str, Any]) -> dict[str, Any]:
+    cap, alarm = (_text(context, key) for key in ("maxCallsPerDay", "callsPerHourAlarm"))
+    for key, text in (("maxCallsPerDay", cap), ("callsPerHourAlarm", alarm)):
+        if text is not None and not (text.strip().isdigit() and int(text) > 0):
+            raise bad_value(key, text, CONTEXT[key])
+    options = SenderOptions(calls_per_hour_alarm_threshold=int(alarm) if alarm else None)
+    return {"max_calls_per_day": int(cap) if cap else None, "sender_options": options}
 
 
 def _application(context: dict[str, Any], *, application: bool) -> tuple[str | None, str | None]:

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 
 from voice_constructs._sender_options import MetricOptionsKwargs
+from voice_constructs._spend_guard import calls_placed
 
 
 class SenderGrantsAndMetrics:
@@ -60,3 +61,10 @@ class SenderGrantsAndMetrics:
     def function_arn(self) -> str:
         """The function's ARN."""
         return self.function.function_arn
+
+    def metric_calls_placed(self, **options: Unpack[MetricOptionsKwargs]) -> cloudwatch.Metric:
+        """Calls the service accepted (dry runs are none).
+
+        :param options: ``cloudwatch.MetricOptions``' fields. :default: - the sum over 5 minutes
+        """
+        return calls_placed(self.function, **options)

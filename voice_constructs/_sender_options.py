@@ -10,6 +10,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 
 from voice_constructs._sender_origination import OriginationIdentity
@@ -38,8 +39,8 @@ class SenderOptions:
 
     Every field left at None keeps ``VoiceMessageSender``'s default. ``PinpointVoice`` sets the
     sender's ``origination_number``, ``caller_id``, ``allowed_countries``, ``default_voice_id``,
-    ``enable_queue``, ``max_calls_per_minute``, ``configuration_set``, ``api`` and ``tracing``
-    itself.
+    ``enable_queue``, ``max_calls_per_minute``, ``max_calls_per_day``, ``configuration_set``,
+    ``api`` and ``tracing`` itself.
     ``configuration_set_name`` is deprecated: give ``PinpointVoice(configuration_set=...)``.
     ``origination_numbers``: all the numbers the sender paces over, ``PinpointVoice``'s
     ``origination_number`` among them.
@@ -60,6 +61,8 @@ class SenderOptions:
     queue_max_concurrency: int | None = None
     max_receive_count: int | None = None
     oldest_message_alarm_age: Duration | None = None
+    calls_per_hour_alarm_threshold: int | None = None
+    alarm_topic: sns.ITopic | None = None
     powertools_layer: lambda_.ILayerVersion | None = None
     removal_policy: RemovalPolicy | None = None
 

@@ -39,6 +39,7 @@ class PinpointVoice(Construct):
         default_voice_id: str | None = None,
         enable_queue: bool = False,
         max_calls_per_minute: int | None = None,
+        max_calls_per_day: int | None = None,
         configuration_set: IVoiceConfigurationSet | None = None,
         track_call_status: bool = False,
         call_event_source: CallEventSource | None = None,
@@ -70,6 +71,8 @@ class PinpointVoice(Construct):
         :param enable_queue: Give the sender its bulk queue (``sender.queue``). :default: False
         :param max_calls_per_minute: The sender's pacing, the account's voice quota.
             :default: 20
+        :param max_calls_per_day: The sender's cap on calls per UTC day, across all its
+            invocations (its spend guard; ``sender_options`` holds its alarm). :default: - no cap
         :param configuration_set: The configuration set the sender uses by default: a
             ``VoiceConfigurationSet``, or an existing one (``VoiceConfigurationSet
             .from_configuration_set_name``), which ``track_call_status`` cannot add to through
@@ -142,6 +145,7 @@ class PinpointVoice(Construct):
                     if max_calls_per_minute is None
                     else max_calls_per_minute
                 ),
+                max_calls_per_day=max_calls_per_day,
                 **options,
             )
         elif (
@@ -150,11 +154,13 @@ class PinpointVoice(Construct):
             or default_voice_id is not None
             or enable_queue
             or max_calls_per_minute is not None
+            or max_calls_per_day is not None
             or sender_options is not None
         ):
             raise ValueError(
                 "caller_id, allowed_countries, default_voice_id, enable_queue, "
-                "max_calls_per_minute and sender_options configure the sender, which needs "
+                "max_calls_per_minute, max_calls_per_day and sender_options configure the "
+                "sender, which needs "
                 "origination_number or origination_numbers; got neither"
             )
 

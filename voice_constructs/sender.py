@@ -9,6 +9,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -49,6 +50,7 @@ from voice_constructs._sizing import (
     seconds_per_queued_message,
     size_sender,
 )
+from voice_constructs._spend_guard import guard_spend
 from voice_constructs._tags import tag_component
 from voice_constructs.api import SmsVoiceApi
 
@@ -125,6 +127,9 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
         async_retry_attempts: int = 2,
         failure_queue: sqs.IQueue | None = None,
         max_calls_per_minute: int = DEFAULT_CALLS_PER_MINUTE,
+        max_calls_per_day: int | None = None,
+        calls_per_hour_alarm_threshold: int | None = None,
+        alarm_topic: sns.ITopic | None = None,
         idempotency_window: Duration | None = None,
         enable_queue: bool = False,
         queue_batch_size: int | None = None,
@@ -179,6 +184,9 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             invocations as the service sees the calls; calls from one origination number are
             also kept 1 second apart. Refused when the origination numbers cannot reach it.
             :default: 20 (the production quota; the sandbox allows 5)
+        :param max_calls_per_day: Calls allowed per UTC day, all invocations. :default: - no cap
+        :param calls_per_hour_alarm_threshold: Alarm past this many calls an hour. :default: - none
+        :param alarm_topic: The SNS topic every alarm of the sender notifies. :default: - none
         :param idempotency_window: How long a repeated message (same ``IdempotencyKey``, or for
             a queued message without one, the same request) returns the first ``MessageId``
             instead of placing a call. :default: Duration.hours(24)
@@ -314,6 +322,9 @@ class VoiceMessageSender(SenderGrantsAndMetrics, Construct):
             )
             if enable_queue
             else None
+        )
+        self.calls_per_hour_alarm = guard_spend(
+            self, api, max_calls_per_day, calls_per_hour_alarm_threshold, alarm_topic
         )
         kept = [self.log_group, self.queue, self.dead_letter_queue]
         for resource in [*kept, None if failure_queue else self.failure_queue]:

@@ -6,8 +6,9 @@ the SMS and Voice API's errors (README, "Send a voice message") and never change
 - :class:`NotSentError` and its subclasses: no call was placed for the message (by this
   invocation). ``failure_type`` is the dead-letter queue's ``FailureType`` when the bulk path
   gives the message up at once, or None when the failure may pass and the message is retried.
-  The recipient cap (:class:`LimitExceededException`) and the account's quota
-  (:class:`ServiceQuotaExceededException`) are siblings: neither is a kind of the other.
+  The recipient cap (:class:`LimitExceededException`), the sender's daily cap
+  (:class:`DailyLimitExceededException`) and the account's quota
+  (:class:`ServiceQuotaExceededException`) are siblings: none is a kind of another.
 - :class:`OutcomeUnknownException`: the request may have reached the service and no answer proved
   that the call was not placed, so nothing sends the message again.
 """
@@ -65,6 +66,12 @@ class LimitExceededException(NotSentError):  # noqa: N818 - the service's error 
     """The destination already had its 5 calls in 24 hours; nothing was sent."""
 
     failure_type = "recipient_cap"
+
+
+class DailyLimitExceededException(NotSentError):  # noqa: N818 - named like the service's errors
+    """The sender's ``max_calls_per_day`` calls of this UTC day are used up; nothing was sent."""
+
+    failure_type = "daily_cap"
 
 
 class ServiceQuotaExceededException(NotSentError):  # noqa: N818 - the service's error name

@@ -9,6 +9,8 @@ Two limits, both shared by every invocation of one sender through its state tabl
 - **Recipients.** At most ``calls_per_recipient`` calls to one destination in 24 hours. Each
   call holds one of that many slots per recipient until it expires; a sixth call finds none free
   and is refused before the service is asked.
+- **The day** (only with ``calls_per_day``, :mod:`send_voice_message.daycap`). At most that many
+  calls of the sender in one UTC day: one counter, taken after the recipient's slot.
 
 Items are keyed by a hash of the phone number, never the number itself, and expire through the
 table's TTL attribute (the same ``expiration`` attribute the call ledger uses).
@@ -27,6 +29,7 @@ from vc_common import contract
 from vc_common.aws import error_code
 from vc_common.clock import Clock, SystemClock
 
+from send_voice_message.daycap import DailyCap, DailyCapError, DaySlot
 from send_voice_message.grid import Grid
 from send_voice_message.pacing import Pacer, PacingTimeoutError
 from send_voice_message.slots import DAY_SECONDS, EXPIRY_ATTRIBUTE, KEY_ATTRIBUTE, number_key
@@ -38,6 +41,8 @@ __all__ = [
     "DAY_SECONDS",
     "EXPIRY_ATTRIBUTE",
     "KEY_ATTRIBUTE",
+    "DailyCapError",
+    "DaySlot",
     "PacingTimeoutError",
     "Quota",
     "RecipientCapError",
@@ -83,12 +88,14 @@ class Quota:
         on_conflict: Callable[[], None] | None = None,
         rng: random.Random | None = None,
         shards: int | None = None,
+        calls_per_day: int | None = None,
     ) -> None:
         """Configure the limits; ``on_conflict`` lets a test act before a pacing write.
 
         ``identities`` are the sender's own origination identities (the construct's
         ``origination_numbers``), which pacing hands out, and ``numbers`` how many phone numbers
         each holds (a pool's; default one each); ``rng`` draws the conflicts' jitter.
+        ``calls_per_day``: the sender's daily cap (None: none).
         """
         self._client = client
         self._table = table_name
@@ -97,6 +104,11 @@ class Quota:
         self.grid = Grid.of(calls_per_minute, tuple(identities), shards=shards, numbers=numbers)
         self.pacer = Pacer(
             client, table_name, self.grid, clock=self.clock, rng=rng, before_write=on_conflict
+        )
+        self.daily = (
+            None
+            if calls_per_day is None
+            else DailyCap(client, table_name, cap=calls_per_day, clock=self.clock)
         )
 
     @property
@@ -155,6 +167,15 @@ class Quota:
         except ClientError as error:
             if error_code(error) != "ConditionalCheckFailedException":
                 raise
+
+    def claim_day(self) -> DaySlot | None:
+        """Hold one of the day's slots (None without a daily cap), or raise DailyCapError."""
+        return None if self.daily is None else self.daily.take()
+
+    def release_day(self, slot: DaySlot) -> None:
+        """Give a day's slot back when the call was certainly not placed."""
+        if self.daily is not None:
+            self.daily.give_back(slot)
 
     def _first_free(self, base: str) -> float:
         expiries = []

@@ -42,6 +42,7 @@ from vc_common.contract import (
 from vc_common.logs import safe_logger
 
 from send_voice_message.bulk import Bulk, Queues, is_sqs_batch
+from send_voice_message.daycap import cap_from_environment
 from send_voice_message.destinations import Destinations
 from send_voice_message.errors import (
     BadRequestException,
@@ -84,9 +85,9 @@ class Sender:
 
     Without a ``ledger`` (no state table), a direct invoke is sent without a claim and the bulk
     path fails every record back to its queue. ``quota`` paces every call and counts the
-    recipients' daily calls. ``destinations``: the countries it may call (built here without
-    one, any; built from the environment, only those the construct lists). Build another one
-    (``dataclasses.replace``) to change a part.
+    recipients' daily calls (and the sender's, with a daily cap). ``destinations``: the
+    countries it may call (built here without one, any; built from the environment, only those
+    the construct lists). Build another one (``dataclasses.replace``) to change a part.
     """
 
     client: Any
@@ -161,6 +162,7 @@ class Sender:
                     env.get(ENV_ORIGINATION_NUMBER_COUNTS), len(identities)
                 ),
                 clock=clock,
+                calls_per_day=cap_from_environment(env),
             )
             ledger = Ledger(dynamodb, table, window_seconds=window, clock=clock)
         return cls(

@@ -1,7 +1,8 @@
 """The call itself: one request to the SMS and Voice API, within the quota, retried only when safe.
 
-:meth:`Service.send` takes one of the recipient's daily slots and, for every attempt, a start
-instant of the sending quota (:mod:`send_voice_message.quota`), then calls. It retries only what
+:meth:`Service.send` takes one of the recipient's daily slots, then one of the sender's day (with a
+daily cap) and, for every attempt, a start instant of the sending quota
+(:mod:`send_voice_message.quota`), then calls. It retries only what
 proves that no call was placed (a throttle, a connection that never opened), and it raises only
 then, with the exception a caller sees (:mod:`send_voice_message.errors`). A request that left
 without such an answer (a read timeout, a 5xx, a crash of the client) is returned as an outcome
@@ -11,7 +12,9 @@ dials the message again.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +26,7 @@ from botocore.exceptions import (
     HTTPClientError,
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
+from vc_common import metrics
 from vc_common.aws import client_config, error_code, error_message
 from vc_common.clock import Clock
 from vc_common.contract import CONNECT_TIMEOUT_SECONDS, MAX_BACKOFF_SECONDS, READ_TIMEOUT_SECONDS
@@ -31,6 +35,7 @@ from vc_common.phone import mask, redact, shorten
 from send_voice_message.errors import (
     AccessDeniedException,
     BadRequestException,
+    DailyLimitExceededException,
     DestinationCountryBlockedException,
     InternalServiceErrorException,
     LimitExceededException,
@@ -38,7 +43,14 @@ from send_voice_message.errors import (
     ServiceQuotaExceededException,
     TooManyRequestsException,
 )
-from send_voice_message.quota import PacingTimeoutError, Quota, RecipientCapError, RecipientSlot
+from send_voice_message.quota import (
+    DailyCapError,
+    DaySlot,
+    PacingTimeoutError,
+    Quota,
+    RecipientCapError,
+    RecipientSlot,
+)
 
 if TYPE_CHECKING:
     from send_voice_message.ledger import Previous
@@ -170,11 +182,14 @@ class Service:
             **_content_summary(request),
             "configuration_set": request.get("ConfigurationSetName"),
         }
-        slot = None
+        slot = day = None
         try:
             # A dry run places no call, so it takes none of the recipient's daily calls.
             if self._quota is not None and not request.get("DryRun"):
                 slot = self._quota.claim_recipient(destination)
+                # Then the sender's day: a refusal by the recipient's cap never writes the
+                # shared counter, and a refusal by the day's gives the recipient's slot back.
+                day = self._quota.claim_day()
             response = self._call(
                 request, deadline=deadline, attempts=attempts, pooled=pooled, log=log
             )
@@ -188,8 +203,8 @@ class Service:
             return Outcome(reason=reason)
         except Exception as error:
             failure = _failure(error, destination)
-            if slot is not None and self._quota is not None:
-                self._give_back(self._quota, slot, log)
+            if self._quota is not None:
+                self._give_back(self._quota, slot, day, log)
             self._logger.error(
                 "voice message not sent",
                 extra={**log, "error_type": type(failure).__name__, "reason": str(failure)},
@@ -199,17 +214,28 @@ class Service:
             raise failure from None
         message_id = response["MessageId"]
         self._logger.info("voice message sent", extra={**log, "message_id": message_id})
+        if not request.get("DryRun"):
+            metrics.emit(metrics.CALLS_PLACED, now=self._clock.now())
         return Outcome(message_id=message_id)
 
-    def _give_back(self, quota: Quota, slot: RecipientSlot, log: dict[str, Any]) -> None:
-        try:
-            quota.release_recipient(slot)
-        except (BotoCoreError, ClientError) as error:
-            # The slot expires with its day; the failure that got here is what the caller sees.
-            self._logger.warning(
-                "could not give the recipient's daily slot back",
-                extra={**log, "reason": str(error)},
-            )
+    def _give_back(
+        self, quota: Quota, slot: RecipientSlot | None, day: DaySlot | None, log: dict[str, Any]
+    ) -> None:
+        """Give back, each on its own, the slots of a call that was certainly not placed."""
+        releases: list[Callable[[], None]] = []
+        if slot is not None:
+            releases.append(functools.partial(quota.release_recipient, slot))
+        if day is not None:
+            releases.append(functools.partial(quota.release_day, day))
+        for release in releases:
+            try:
+                release()
+            except (BotoCoreError, ClientError) as error:
+                # A slot kept expires with its day and costs a call, never adds one; the
+                # failure that got here is what the caller sees.
+                self._logger.warning(
+                    "could not give a slot of the call back", extra={**log, "reason": str(error)}
+                )
 
     def _call(
         self,
@@ -301,12 +327,14 @@ def _failure(error: Exception, destination: str) -> Exception:
     """What the caller sees of ``error``, which placed no call."""
     if isinstance(error, RecipientCapError):
         return LimitExceededException(f"{mask(destination)}: {error}")
+    if isinstance(error, DailyCapError):
+        return DailyLimitExceededException(str(error))
     if isinstance(error, PacingTimeoutError):
         return TooManyRequestsException(str(error))
     if isinstance(error, BotoCoreError):
         return InternalServiceErrorException(f"could not reach the SMS and Voice API: {error}")
     if isinstance(error, ClientError):
-        # Only the state table answers before the request leaves (recipient slot, pacing).
+        # Only the state table answers before the request leaves (recipient slot, day, pacing).
         return InternalServiceErrorException(
             f"the sender's state table failed ({error_code(error)}); no call was placed, so "
             "it is safe to try again"

@@ -38,6 +38,8 @@ ENV_ORIGINATION_NUMBER_COUNTS = "ORIGINATION_NUMBER_COUNTS"
 # ANY_COUNTRY, or ORIGINATION_COUNTRIES), and with v2 the protect configuration every send names.
 ENV_ALLOWED_COUNTRIES = "ALLOWED_COUNTRIES"
 ENV_PROTECT_CONFIGURATION_ID = "PROTECT_CONFIGURATION_ID"
+# The sender's cap on calls per UTC day (send_voice_message.daycap); absent: no cap.
+ENV_CALLS_PER_DAY = "MAX_CALLS_PER_DAY"
 SENDER_ENVIRONMENT = frozenset(
     {
         ENV_ALLOWED_COUNTRIES,
@@ -52,6 +54,7 @@ SENDER_ENVIRONMENT = frozenset(
         ENV_MAX_ATTEMPTS,
         ENV_STATE_TABLE,
         ENV_CALLS_PER_MINUTE,
+        ENV_CALLS_PER_DAY,
         ENV_IDEMPOTENCY_WINDOW,
         ENV_QUEUE_URL,
         ENV_DEAD_LETTER_QUEUE_URL,
@@ -152,6 +155,7 @@ DEAD_LETTER_FAILURE_TYPES = (
     "access_denied",
     "rejected",
     "recipient_cap",
+    "daily_cap",
     "quota_exceeded",
     "country_blocked",
     "retries_exhausted",
@@ -237,6 +241,14 @@ def parse_number_counts(value: str | None, identities: int) -> tuple[int, ...]:
         )
     return tuple(int(part) for part in parts)
 
+
+# --- Metrics (embedded metric format lines in the handlers' logs: vc_common.metrics) -------
+
+METRICS_NAMESPACE = "VoiceConstructs"
+# Every metric has one dimension: the name of the function that wrote it.
+METRICS_DIMENSION = "FunctionName"
+# A call the service accepted (it answered with a MessageId; a dry run is none).
+METRIC_CALLS_PLACED = "CallsPlaced"
 
 # --- Call events ----------------------------------------------------------------------------
 
@@ -362,3 +374,5 @@ COMPONENT_BULK_QUEUE = "bulk-queue"
 COMPONENT_DEAD_LETTER_QUEUE = "dead-letter-queue"
 COMPONENT_FAILURE_QUEUE = "failure-queue"
 COMPONENT_CALL_STATUS_TABLE = "call-status-table"
+# The API a sender uses (``v1``, ``v2``), on its function: the tool reads v2's spend limits.
+TAG_API = "voice-constructs:api"

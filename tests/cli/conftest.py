@@ -18,7 +18,7 @@ from voice_constructs.testing import mock_voice
 
 STACK = "VoiceConstructsSample"
 # IAM's names where they differ from the client's service and operation names.
-IAM_PREFIX = {"resourcegroupstaggingapi": "tag"}
+IAM_PREFIX = {"resourcegroupstaggingapi": "tag", "pinpoint-sms-voice-v2": "sms-voice"}
 IAM_ACTION = {"ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
 
 

@@ -68,6 +68,13 @@ def clock(voice_mock: VoiceMock, monkeypatch: pytest.MonkeyPatch) -> SimClock:
 
 
 @pytest.fixture
+def in_lambda(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The function's name, as Lambda sets it: the handler writes its metrics only in Lambda."""
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "voice-sender")
+    return "voice-sender"
+
+
+@pytest.fixture
 def retry_sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record retry back-off delays instead of sleeping.
 
@@ -120,16 +127,24 @@ def make_sender(
     dynamodb: Any = None,
     calls_per_minute: int = 20,
     idempotency_window_seconds: int = 24 * 60 * 60,
+    calls_per_day: int | None = None,
 ) -> Sender:
     """A sender on moto (or on the given fakes), as the construct would configure it.
 
     ``client`` defaults to a client of ``api``; with ``table``, the sender has the call ledger
-    and the quota in it (on ``dynamodb``, a moto client unless given), all on ``clock``.
+    and the quota in it (on ``dynamodb``, a moto client unless given), all on ``clock``;
+    ``calls_per_day`` is the construct's ``max_calls_per_day``.
     """
     ledger = quota = None
     if table is not None:
         dynamodb = boto3.client("dynamodb") if dynamodb is None else dynamodb
-        quota = Quota(dynamodb, table, calls_per_minute=calls_per_minute, clock=clock)
+        quota = Quota(
+            dynamodb,
+            table,
+            calls_per_minute=calls_per_minute,
+            clock=clock,
+            calls_per_day=calls_per_day,
+        )
         ledger = Ledger(dynamodb, table, window_seconds=idempotency_window_seconds, clock=clock)
     return Sender(
         client=boto3.client(api.service_name, config=CLIENT_CONFIG) if client is None else client,

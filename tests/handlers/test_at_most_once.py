@@ -815,6 +815,7 @@ def test_refused_duplicate_is_logged_with_the_first_message_and_counted(
     voice_mock: VoiceMock,
     logs: Logs,
     capsys: pytest.CaptureFixture[str],
+    in_lambda: str,
 ) -> None:
     body = json.dumps(plain(IdempotencyKey="order-1"))
     index.handler(batch(record(body, "first")), Context(clock, "i-1"))
@@ -832,6 +833,7 @@ def test_refused_duplicate_is_logged_with_the_first_message_and_counted(
     assert metric["DuplicatesRefused"] == 1
     assert metric["_aws"]["Timestamp"] == int(clock.now() * 1000)
     assert metric["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "VoiceConstructs"
+    assert metric["FunctionName"] == in_lambda
 
 
 def test_record_of_0_1_keyed_by_content_still_answers_its_own_redelivery(

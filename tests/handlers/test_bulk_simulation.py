@@ -24,12 +24,15 @@ import tests.conftest  # noqa: F401
 
 # isort: split
 
+import contextlib
 import functools
 import hashlib
 import heapq
+import io
 import itertools
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -47,6 +50,7 @@ from send_voice_message.bulk import Queues
 from send_voice_message.sender import LOGGER_NAME
 from send_voice_message.service import CLIENT_CONFIG
 from send_voice_message.validation import Defaults
+from vc_common import contract
 
 from tests.depth import scale
 from tests.handlers.conftest import create_state_table, make_sender
@@ -275,7 +279,9 @@ class SimQueue:
         ``received`` starts its receive count (a message that failed that often before);
         ``delivered_twice`` makes its next receive a concurrent duplicate delivery.
         """
-        when = at if at is not None else self.clock.t
+        # On the clock's own grid (it keeps microseconds): an arrival between two of its
+        # instants would never be due, and the pollers would poll for it for ever.
+        when = round(at, 6) if at is not None else self.clock.t
         heapq.heappush(self._arrivals, (when, 0, body, received, delivered_twice))
 
     def _arrive(self) -> None:
@@ -582,9 +588,11 @@ FAULTS = (  # (name, chance per invocation); about 2 messages an invocation
 )
 
 
-def _inject_fault(voice_mock: VoiceMock, rng: random.Random) -> str | None:
+def _inject_fault(
+    voice_mock: VoiceMock, rng: random.Random, faults: tuple[tuple[str, float], ...] = FAULTS
+) -> str | None:
     draw, threshold = rng.random(), 0.0
-    for name, chance in FAULTS:
+    for name, chance in faults:
         threshold += chance
         if draw < threshold:
             if name == "429":
@@ -640,6 +648,13 @@ class SimulationResult:
     direct_failed: int = 0
     direct_lost: list[str] = field(default_factory=list)
     direct_errors: Counter[str] = field(default_factory=Counter)
+    # The sender's daily cap, when it has one: the slots its day counter holds at the end, and
+    # the messages whose outcome is unknown though the fake placed no call (each holds a slot).
+    max_calls_per_day: int | None = None
+    day_slots_taken: int = 0
+    unknown_without_call: int = 0
+    # The CallsPlaced metric lines the handler wrote (embedded metric format on stdout).
+    calls_placed_metric: int = 0
 
     def format_table(self) -> str:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(self.dead_letter_kinds.items()))
@@ -653,6 +668,15 @@ class SimulationResult:
             ("deliveries", f"{self.deliveries}"),
             ("attempts (requests at the service)", f"{self.attempts}"),
             ("accepted calls", f"{self.accepted}"),
+            ("  CallsPlaced metric", f"{self.calls_placed_metric}"),
+            *(
+                [
+                    ("daily cap / day slots taken", f"{cap} / {self.day_slots_taken}"),
+                    ("  held by unknown outcomes, no call", f"{self.unknown_without_call}"),
+                ]
+                if (cap := self.max_calls_per_day) is not None
+                else []
+            ),
             ("sent exactly once", f"{self.sent_once}"),
             ("  of which outcome unknown", f"{self.outcome_unknown}"),
             ("DLQ by kind", kinds or "-"),
@@ -706,8 +730,9 @@ class _PacingSideTable:
     moto's TransactWriteItems deep-copies every table it touches (its rollback copy), so each
     pacing reservation would cost time in proportion to the thousands of idempotency records and
     recipient slots in the state table, and the run would grow quadratically. Moving only the
-    items keyed ``pace#...`` to a table of the same schema keeps that cost constant; the handler's
-    requests are otherwise passed on unchanged.
+    items keyed ``pace#...`` (and the daily cap's ``day#...``, whose give-back is a transaction)
+    to a table of the same schema keeps that cost constant; the handler's requests are otherwise
+    passed on unchanged.
     """
 
     def __init__(self, client: Any, table: str, side_table: str) -> None:
@@ -720,12 +745,15 @@ class _PacingSideTable:
 
     def _route(self, request: dict[str, Any]) -> dict[str, Any]:
         key = request.get("Key", {}).get("id", {}).get("S", "")
-        if request.get("TableName") == self._table and key.startswith("pace#"):
+        if request.get("TableName") == self._table and key.startswith(("pace#", "day#")):
             return {**request, "TableName": self._side_table}
         return request
 
     def get_item(self, **request: Any) -> Any:
         return self._client.get_item(**self._route(request))
+
+    def update_item(self, **request: Any) -> Any:
+        return self._client.update_item(**self._route(request))
 
     def transact_write_items(self, **request: Any) -> Any:
         items = [
@@ -753,6 +781,7 @@ class Harsh:
 # Lambda's asynchronous retries: two more tries, 1 and 2 minutes after a failed one.
 ASYNC_RETRY_DELAYS = (60.0, 120.0)
 OUTCOME_WRITE = "outcome write"
+DAY_COUNTER_WRITE = "day counter write"
 
 
 class _HarshTable:
@@ -774,6 +803,8 @@ class _HarshTable:
             self._clock.sleep(self._harsh.dynamodb_latency)
             operation = name
             key = request.get("Key", {}).get("id", {}).get("S", "")
+            if name == "update_item" and key.startswith("day#"):
+                operation = DAY_COUNTER_WRITE
             if name == "update_item" and key.startswith("send#"):
                 operation = OUTCOME_WRITE
                 if key not in self._outages and self._rng.random() < self._harsh.outcome_outage:
@@ -827,6 +858,7 @@ def _handler_configured(
     queues: SimQueues,
     tally: _LogTally,
     wrap: Callable[[Any, Any], tuple[Any, Any]] = lambda voice, table: (voice, table),
+    calls_per_day: int | None = None,
 ) -> Iterator[None]:
     """Point the handler and the fake at the simulation; put everything back afterwards."""
     backend = voice_mock.sms_voice()
@@ -853,6 +885,7 @@ def _handler_configured(
             queues=queues,
             dynamodb=dynamodb,
             calls_per_minute=CALLS_PER_MINUTE,
+            calls_per_day=calls_per_day,
         )
         backend.clock = clock.now
         with index.use(sender):
@@ -861,6 +894,20 @@ def _handler_configured(
         backend.clock = saved_fake_clock
         logger.removeHandler(tally)
         logger.level, logger.propagate = saved_logger
+
+
+@contextmanager
+def _in_lambda() -> Iterator[None]:
+    """The function's name in the environment, as Lambda sets it (the handler's metrics need it)."""
+    saved = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "voice-sender"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        else:
+            os.environ["AWS_LAMBDA_FUNCTION_NAME"] = saved
 
 
 @dataclass
@@ -904,6 +951,8 @@ def run_simulation(
     batch_size: int = BATCH_SIZE,
     max_concurrency: int = MAX_CONCURRENCY,
     harsh: Harsh | None = None,
+    max_calls_per_day: int | None = None,
+    faults: tuple[tuple[str, float], ...] = FAULTS,
 ) -> SimulationResult:
     """Simulate ``messages`` logical messages through the bulk path and measure the outcome.
 
@@ -911,7 +960,8 @@ def run_simulation(
     mock of its own. The run is the same for the same arguments. With ``harsh``, invocations
     also crash after the service accepted, are killed mid-batch and at their timeout, the state
     table throttles, SQS delivers messages twice at once, and direct asynchronous invokes are
-    retried the way Lambda retries them.
+    retried the way Lambda retries them. ``max_calls_per_day`` gives the sender its daily cap;
+    ``faults`` are the service's faults, each a chance per invocation.
     """
     if voice_mock is None:
         with mock_voice(REGION) as mock:
@@ -922,8 +972,19 @@ def run_simulation(
                 batch_size=batch_size,
                 max_concurrency=max_concurrency,
                 harsh=harsh,
+                max_calls_per_day=max_calls_per_day,
+                faults=faults,
             )
-    run = _Run(voice_mock, messages, seed, batch_size, max_concurrency, harsh)
+    run = _Run(
+        voice_mock,
+        messages,
+        seed,
+        batch_size,
+        max_concurrency,
+        harsh,
+        max_calls_per_day=max_calls_per_day,
+        faults=faults,
+    )
     run.run()
     return run.measure()
 
@@ -939,6 +1000,9 @@ class _Run:
         batch_size: int,
         max_concurrency: int,
         harsh: Harsh | None,
+        *,
+        max_calls_per_day: int | None = None,
+        faults: tuple[tuple[str, float], ...] = FAULTS,
     ) -> None:
         self.real_start = time.perf_counter()
         self.voice_mock, self.harsh = voice_mock, harsh
@@ -969,6 +1033,10 @@ class _Run:
         self.running_direct: dict[str, tuple[DirectInvoke, float]] = {}
         self.wrappers: dict[str, Any] = {}
         self.tally = _LogTally()
+        self.max_calls_per_day, self.service_faults = max_calls_per_day, faults
+        self.day_slots_taken = 0
+        # What the handler writes on stdout: its embedded metric format lines.
+        self.stdout = io.StringIO()
 
     def _key_twins(self, count: int) -> list[LogicalMessage]:
         """``count`` normal messages that the harsh run sends again, given a shared key first.
@@ -1022,14 +1090,25 @@ class _Run:
     def run(self) -> None:
         """Run until the queue drains and every invocation has ended."""
         scheduler = self.clock.scheduler
-        with _handler_configured(
-            self.voice_mock, self.clock, SimQueues(self.queue), self.tally, self.wrap
+        with (
+            _handler_configured(
+                self.voice_mock,
+                self.clock,
+                SimQueues(self.queue),
+                self.tally,
+                self.wrap,
+                self.max_calls_per_day,
+            ),
+            contextlib.redirect_stdout(self.stdout),
+            _in_lambda(),
         ):
             try:
                 while (event := self._next_event()) is not None:
                     self._handle(*event)
             finally:
                 scheduler.abort()
+            daily = index.current().quota.daily  # type: ignore[union-attr]
+            self.day_slots_taken = daily.used(START) if daily is not None else 0
 
     def _next_event(self) -> tuple[float, int, int] | None:
         # Every candidate event: a sleeping invocation waking, a free poller polling, or a
@@ -1069,7 +1148,7 @@ class _Run:
             self._finish_batch(int(task.name.split("-")[1]))
 
     def _inject(self) -> None:
-        fault = _inject_fault(self.voice_mock, self.rng)
+        fault = _inject_fault(self.voice_mock, self.rng, self.service_faults)
         if fault is not None:
             self.faults[fault] += 1
 
@@ -1159,6 +1238,13 @@ class _Run:
             tally=self.tally,
             real_seconds=time.perf_counter() - self.real_start,
             direct=self.direct,
+            max_calls_per_day=self.max_calls_per_day,
+            day_slots_taken=self.day_slots_taken,
+            calls_placed_metric=sum(
+                1
+                for line in self.stdout.getvalue().splitlines()
+                if contract.METRIC_CALLS_PLACED in json.loads(line)
+            ),
         )
 
 
@@ -1178,7 +1264,7 @@ class _Accounting:
         self.lost: list[str] = []
         self.contradictions: list[str] = []
         self.called: list[str] = []
-        self.sent_once = self.outcome_unknown = 0
+        self.sent_once = self.outcome_unknown = self.unknown_without_call = 0
         self.capped: dict[str, list[int]] = {r: [n, 0, 0] for r, n in capped_recipients.items()}
 
     def invalid(
@@ -1203,6 +1289,8 @@ class _Accounting:
                 self.contradictions.append(
                     f"message {message.number}: sent, and dead-lettered {kinds}"
                 )
+        elif times_sent == 0 and "outcome_unknown" in kinds:
+            self.unknown_without_call += 1
         elif times_sent == 0 and not any(letter.reason for letter in letters):
             self.lost.append(
                 f"message {message.number} ({message.kind}): not sent, not dead-lettered"
@@ -1222,6 +1310,9 @@ def _measure(
     tally: _LogTally,
     real_seconds: float,
     direct: list[DirectInvoke],
+    max_calls_per_day: int | None = None,
+    day_slots_taken: int = 0,
+    calls_placed_metric: int = 0,
 ) -> SimulationResult:
     calls = voice_mock.calls("SendVoiceMessage")
     sent = voice_mock.sent_messages()
@@ -1319,6 +1410,10 @@ def _measure(
             if not sent_texts[invoke.text] and not invoke.in_failure_destination
         ],
         direct_errors=Counter(error for invoke in direct for error in invoke.failures),
+        max_calls_per_day=max_calls_per_day,
+        day_slots_taken=day_slots_taken,
+        unknown_without_call=accounting.unknown_without_call,
+        calls_placed_metric=calls_placed_metric,
     )
 
 
@@ -1392,6 +1487,8 @@ def test_bulk_simulation_loses_nothing_duplicates_nothing_and_keeps_the_quota(
     assert timeouts > 0
     assert result.outcome_unknown == timeouts
     assert result.accepted == result.sent_once
+    # The CallsPlaced metric counts every call the service answered (a timeout got no answer).
+    assert result.calls_placed_metric == result.accepted - timeouts
     # Every second copy (duplicate delivery, repeated IdempotencyKey) was answered from the
     # call ledger, or acknowledged as a duplicate of its twin, never with a second call.
     assert result.replayed + result.acknowledged == result.enqueued - result.messages
@@ -1444,3 +1541,138 @@ def test_harsh_simulation_never_calls_twice_and_loses_nothing(
         assert sent <= 5, recipient
     assert result.direct_sent + result.direct_failed >= result.direct_invokes
     assert all(letter.reason for letter in result.dead_letters)
+
+
+# The daily cap's runs: a third of the messages fit in the day, from twice the construct's
+# concurrency, so that invocations race for the counter's last slots and pacing times some out
+# after their day's slot was taken (each gives it back).
+DAILY_CAP = MESSAGES // 3
+CAP_CONCURRENCY = 2 * MAX_CONCURRENCY
+# The service's faults but the 500: an unknown outcome without a call holds a slot of the day,
+# which the harsh run shows; without it, the day's calls are exactly the cap.
+FAULTS_THAT_PLACE_OR_FREE = tuple(fault for fault in FAULTS if fault[0] != "500")
+
+
+@pytest.mark.deep
+def test_daily_cap_holds_under_concurrency_in_the_bulk_simulation(
+    voice_mock: VoiceMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_simulation(
+        voice_mock,
+        messages=MESSAGES,
+        seed=SEED,
+        max_concurrency=CAP_CONCURRENCY,
+        max_calls_per_day=DAILY_CAP,
+        faults=FAULTS_THAT_PLACE_OR_FREE,
+    )
+    with capsys.disabled():
+        print("\nbulk simulation with a daily cap")
+        print(result.format_table())
+
+    assert result.invocation_errors == []
+    # Exactly the cap's calls in the day, every slot a call; each second copy refused.
+    assert result.accepted == DAILY_CAP == result.day_slots_taken
+    assert result.duplicates == []
+    assert result.contradictions == []
+    assert result.lost == []
+    assert result.invalid_called == []
+    assert result.redriven_without_reason == 0
+    # Every valid message not sent is in the dead-letter queue with the cap as its reason, or
+    # the recipient's cap, or a second copy of a message (refused without a call).
+    valid = result.messages - result.invalid_messages
+    refused = result.dead_letter_kinds["daily_cap"] + result.dead_letter_kinds["recipient_cap"]
+    assert result.sent_once + refused == valid
+    assert result.dead_letter_kinds["daily_cap"] >= valid - DAILY_CAP - 10
+    # A call placed whose answer was lost (a timeout after accept) is reported as unknown.
+    assert result.dead_letter_kinds["outcome_unknown"] == result.outcome_unknown
+    kinds = {"daily_cap", "recipient_cap", "invalid", "duplicate", "outcome_unknown"}
+    assert set(result.dead_letter_kinds) <= kinds
+    daily = [letter for letter in result.dead_letters if letter.kind == "daily_cap"]
+    assert all("max_calls_per_day" in str(letter.reason) for letter in daily)
+    # Every second copy was answered from the ledger or refused as a duplicate, never called.
+    assert result.replayed + result.acknowledged == result.enqueued - result.messages
+    # Pacing timed some out after their slot of the day was taken: given back, sent later.
+    assert result.requeued["TooManyRequestsException"] > 0
+    # No refused message reached the service: each request it saw was a call or an injected 429
+    # (a connect timeout never reaches it).
+    assert result.attempts - result.accepted == (
+        result.faults_injected["429"] - result.faults_left_over["429"]
+    )
+    assert result.max_calls_in_window <= CALLS_PER_MINUTE
+    assert result.calls_placed_metric == result.accepted - (
+        result.faults_injected["timeout_after_accept"]
+        - result.faults_left_over["timeout_after_accept"]
+    )
+
+
+@pytest.mark.deep
+def test_harsh_simulation_with_a_daily_cap_never_calls_past_it(
+    voice_mock: VoiceMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harsh = Harsh(direct=scale(30, 100), last_receive_twins=scale(6, 20))
+    result = run_simulation(
+        voice_mock,
+        messages=MESSAGES,
+        seed=SEED,
+        harsh=harsh,
+        max_concurrency=CAP_CONCURRENCY,
+        max_calls_per_day=DAILY_CAP,
+    )
+    with capsys.disabled():
+        print("\nharsh simulation with a daily cap")
+        print(result.format_table())
+
+    for fault in (
+        "throttled day counter write",
+        "500",
+        "crash after accept",
+        "kill mid-invocation",
+    ):
+        assert result.faults_injected[fault] >= 1, fault
+    assert result.invocation_errors == []
+    # Never past the cap: a slot lost to a crash, a kill or a throttled give-back costs a call.
+    assert result.accepted <= DAILY_CAP
+    assert result.day_slots_taken == DAILY_CAP
+    assert result.accepted + result.unknown_without_call <= DAILY_CAP
+    assert result.duplicates == []
+    assert result.lost == []
+    assert result.direct_lost == []
+    assert result.contradictions == []
+    assert result.redriven_without_reason == 0
+    assert result.dead_letter_kinds["daily_cap"] > 0
+    assert all(letter.reason for letter in result.dead_letters)
+    assert result.direct_errors["DailyLimitExceededException"] > 0
+    assert result.direct_sent + result.direct_failed >= result.direct_invokes
+
+
+def test_daily_cap_holds_when_every_invocation_races_for_the_last_slots(
+    voice_mock: VoiceMock,
+) -> None:
+    # Ten invocations start at once, and every state-table operation yields to the others (its
+    # latency): each step of one invocation's claim interleaves with the others'. Only a cap
+    # taken in one conditional write holds; a read, then a write, would let all ten through.
+    cap, racers = 5, 10
+    quiet = Harsh(
+        crash_after_accept=0.0,
+        kill=0.0,
+        throttle=0.0,
+        outcome_outage=0.0,
+        duplicate_delivery=0.0,
+        last_receive_twins=0,
+        direct=0,
+    )
+    result = run_simulation(
+        voice_mock,
+        messages=60,
+        seed=SEED,
+        harsh=quiet,
+        max_concurrency=racers,
+        max_calls_per_day=cap,
+        faults=(),
+    )
+
+    assert result.invocation_errors == []
+    assert result.accepted == cap == result.day_slots_taken
+    assert result.duplicates == []
+    assert result.lost == []
+    assert result.dead_letter_kinds["daily_cap"] >= 60 - cap - 10

@@ -78,6 +78,7 @@ def environments() -> dict[str, set[str]]:
         default_voice_id="Joanna",
         enable_queue=True,
         track_call_status=True,
+        max_calls_per_day=1000,
         sender_options=SenderOptions(
             default_language_code="en-GB", failure_queue=sqs.Queue(full, "Failures")
         ),

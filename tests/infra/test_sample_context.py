@@ -49,6 +49,16 @@ BAD_CONTEXT = {
         "-c allowedCountries=['US', 5]: must be ISO 3166-1 alpha-2 codes, comma-separated (US,CA), "
         "or * for all",
     ),
+    "maxCallsPerDay=0": (
+        {"maxCallsPerDay": "0"},
+        "-c maxCallsPerDay=0: must be a whole number of calls a UTC day, at least 1",
+    ),
+    "maxCallsPerDay=lots": ({"maxCallsPerDay": "lots"}, "-c maxCallsPerDay=lots: must be"),
+    "maxCallsPerDay=1.5": ({"maxCallsPerDay": 1.5}, "-c maxCallsPerDay=1.5: must be"),
+    "callsPerHourAlarm=-1": (
+        {"callsPerHourAlarm": "-1"},
+        "-c callsPerHourAlarm=-1: must be a whole number of calls in an hour, at least 1",
+    ),
 }
 # Numbers the context gives badly: each refusal names the key and the number's position, and
 # shows the number masked.
@@ -240,6 +250,7 @@ def test_defaults_without_context() -> None:
         True,
     )
     assert settings.max_calls_per_minute == 20
+    assert settings.spend_guard == {"max_calls_per_day": None, "sender_options": SenderOptions()}
     assert settings.tracing is True
     assert sample.read_settings({"api": "v2", "allowedCountries": "US"}).tracing is False
 
@@ -300,6 +311,10 @@ def quotas() -> dict[str, Template]:
         stage = cdk.Stage(app, f"Quota{quota}")
         stage.node.set_context("maxCallsPerMinute", str(quota))
         sample.build(stage)  # type: ignore[arg-type]
+    guarded = cdk.Stage(app, "Guarded")
+    guarded.node.set_context("maxCallsPerDay", "700")
+    guarded.node.set_context("callsPerHourAlarm", 90)
+    sample.build(guarded)  # type: ignore[arg-type]
     options = cdk.Stack(app, "Options")
     PinpointVoice(
         options,
@@ -314,6 +329,8 @@ def quotas() -> dict[str, Template]:
         stage_assembly = assembly.get_nested_assembly(f"assembly-Quota{quota}")
         [stack] = stage_assembly.stacks
         templates[str(quota)] = Template.from_json(stack.template)
+    [stack] = assembly.get_nested_assembly("assembly-Guarded").stacks
+    templates["guarded"] = Template.from_json(stack.template)
     return templates
 
 
@@ -327,6 +344,16 @@ def test_sample_synthesizes_at_every_quota_with_a_timeout_that_holds_a_message(
     assert function["Timeout"] == queue_timeout_seconds(quota, 2)
     assert function["Timeout"] >= per_message + 1
     assert function["Environment"]["Variables"]["MAX_CALLS_PER_MINUTE"] == str(quota)
+
+
+def test_the_spend_guards_keys_reach_the_sender(quotas: dict[str, Template]) -> None:
+    _, function = sender_function(quotas["guarded"])
+    assert function["Environment"]["Variables"]["MAX_CALLS_PER_DAY"] == "700"
+    quotas["guarded"].has_resource_properties(
+        "AWS::CloudWatch::Alarm", {"MetricName": "CallsPlaced", "Threshold": 90, "Period": 3600}
+    )
+    _, default = sender_function(quotas["20"])
+    assert "MAX_CALLS_PER_DAY" not in default["Environment"]["Variables"]
 
 
 def test_sandbox_quota_gets_a_timeout_of_32_seconds() -> None:

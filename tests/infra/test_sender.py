@@ -549,18 +549,20 @@ def test_pinpoint_voice_without_origination_number_has_no_sender() -> None:
         {"default_voice_id": "Joanna"},
         {"enable_queue": True},
         {"max_calls_per_minute": 5},
+        {"max_calls_per_day": 100},
         {"sender_options": SenderOptions(memory_size=512)},
         {"allowed_countries": ["US"]},
     ],
-    ids=["caller", "voice", "queue", "pace", "options", "countries"],
+    ids=["caller", "voice", "queue", "pace", "daily cap", "options", "countries"],
 )
 def test_pinpoint_voice_fails_for_sender_options_without_origination_number(
     props: dict[str, Any],
 ) -> None:
     stack = cdk.Stack(cdk.App(), "NoOrigination")
     message = (
-        "caller_id, allowed_countries, default_voice_id, enable_queue, max_calls_per_minute and "
-        "sender_options configure the sender, which needs origination_number or "
+        "caller_id, allowed_countries, default_voice_id, enable_queue, max_calls_per_minute, "
+        "max_calls_per_day and sender_options configure the sender, which needs "
+        "origination_number or "
         "origination_numbers; got neither"
     )
     with pytest.raises(ValueError, match=exactly(message)):

@@ -31,6 +31,8 @@ class Part:
     component: str
     construct: str
     arn: str
+    #: A sender's API (``v1``, ``v2``); empty for other parts and for older untagged senders.
+    api: str = ""
 
     @property
     def name(self) -> str:
@@ -114,6 +116,7 @@ def _part(entry: dict[str, Any]) -> Part:
         component=tags.get(contract.TAG_COMPONENT, ""),
         construct=tags.get(contract.TAG_CONSTRUCT, ""),
         arn=entry["ResourceARN"],
+        api=tags.get(contract.TAG_API, ""),
     )
 
 

@@ -1,4 +1,8 @@
-"""``voice-constructs status MESSAGE_ID``: a call's latest status and history, or wait for it."""
+"""``voice-constructs status [MESSAGE_ID]``: a call's latest status and history, or wait for it.
+
+With a v2 sender, it also reports the account's voice spend limit (``DescribeSpendLimits``);
+without a MESSAGE_ID, only that.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from typing import Any
 
 from voice_constructs._contract import contract
 from voice_constructs.cli._aws import BotoCoreError, ClientError
-from voice_constructs.cli._exit import NOT_FOUND, OK, TIMED_OUT, USAGE, CommandError
+from voice_constructs.cli._exit import NOT_FOUND, OK, REFUSED, TIMED_OUT, USAGE, CommandError
 from voice_constructs.cli._options import require_stack, stack_options
 from voice_constructs.cli._runtime import Runtime, identifier
+from voice_constructs.cli._spend import SpendLimit, is_v2, voice_spend_limit
 from voice_constructs.cli._stack import Stack, aws_error
 from voice_constructs.status import CallStatus, get_call_status
 
@@ -26,13 +31,20 @@ def register(subcommands: Any) -> None:
     command = subcommands.add_parser(
         "status",
         parents=[stack_options()],
-        help="a call's latest status and its history",
+        help="a call's latest status and its history (v2: and the voice spend limit)",
         description="Read a call's status from the stack's call status tracker: the furthest "
-        "state it reached and when each event came. --follow waits for a final status.",
+        "state it reached and when each event came. --follow waits for a final status. With a "
+        "v2 sender, the account's voice spend limit too (DescribeSpendLimits); without "
+        "MESSAGE_ID, only that.",
         epilog="exit status 3 when no event is recorded yet; with --follow, 4 when the "
         "timeout passes first",
     )
-    command.add_argument("message_id", metavar="MESSAGE_ID", help="the MessageId `call` printed")
+    command.add_argument(
+        "message_id",
+        metavar="MESSAGE_ID",
+        nargs="?",
+        help="the MessageId `call` printed (a v2 stack can leave it out)",
+    )
     command.add_argument(
         "--follow", action="store_true", help="wait until the call reaches a final status"
     )
@@ -64,8 +76,11 @@ def run(arguments: argparse.Namespace) -> int:
                 f"{value:g}",
                 USAGE,
             )
+    stack = Stack(runtime, arguments)
+    if arguments.message_id is None:
+        return _spend_only(runtime, arguments, stack)
     shown = identifier(arguments.message_id, _ECHO_LIMIT)
-    table = Stack(runtime, arguments).part(
+    table = stack.part(
         contract.COMPONENT_CALL_STATUS_TABLE, needed_for="status (track call status)"
     )
     if arguments.follow:
@@ -80,11 +95,32 @@ def run(arguments: argparse.Namespace) -> int:
             "after it is placed; --follow waits)",
             NOT_FOUND,
         )
-    _show(runtime, arguments, status)
+    spend = voice_spend_limit(runtime, arguments) if is_v2(stack, arguments) else None
+    _show(runtime, arguments, status, spend)
     if arguments.follow and not status.is_final:
         raise CommandError(
             f"{shown} is still {status.status} after {arguments.timeout:g} s", TIMED_OUT
         )
+    return OK
+
+
+def _spend_only(runtime: Runtime, arguments: argparse.Namespace, stack: Stack) -> int:
+    """``status`` without a MESSAGE_ID: the voice spend limit of a v2 stack."""
+    if arguments.follow:
+        raise CommandError("--follow waits for a call: give its MESSAGE_ID", USAGE)
+    if not is_v2(stack, arguments):
+        raise CommandError(
+            f"status needs a MESSAGE_ID: stack {stack.name} has no v2 sender, and only v2 has a "
+            "spend limit to show (DescribeSpendLimits)",
+            USAGE,
+        )
+    spend = voice_spend_limit(runtime, arguments)
+    if spend.error is not None:
+        raise CommandError(f"reading the voice spend limit: {spend.error}", REFUSED)
+    if arguments.json:
+        runtime.print_json({"VoiceSpendLimit": spend.as_json()})
+    else:
+        runtime.print(f"Voice spend limit  {spend.line()}")
     return OK
 
 
@@ -118,18 +154,24 @@ def _follow(runtime: Runtime, arguments: argparse.Namespace, table: str) -> Call
     return status
 
 
-def _show(runtime: Runtime, arguments: argparse.Namespace, status: CallStatus) -> None:
+def _show(
+    runtime: Runtime,
+    arguments: argparse.Namespace,
+    status: CallStatus,
+    spend: SpendLimit | None = None,
+) -> None:
     if arguments.json:
-        runtime.print_json(
-            {
-                "MessageId": status.message_id,
-                "Status": status.status,
-                "StatusAt": status.status_at,
-                "IsFinal": status.is_final,
-                # A list: the order a call went through its events is the point.
-                "History": [{"Event": e, "At": at} for e, at in status.history.items()],
-            }
-        )
+        result: dict[str, Any] = {
+            "MessageId": status.message_id,
+            "Status": status.status,
+            "StatusAt": status.status_at,
+            "IsFinal": status.is_final,
+            # A list: the order a call went through its events is the point.
+            "History": [{"Event": e, "At": at} for e, at in status.history.items()],
+        }
+        if spend is not None:
+            result["VoiceSpendLimit"] = spend.as_json()
+        runtime.print_json(result)
         return
     final = "final" if status.is_final else "not final yet"
     runtime.print(f"MessageId  {status.message_id}")
@@ -138,3 +180,5 @@ def _show(runtime: Runtime, arguments: argparse.Namespace, status: CallStatus) -
     runtime.print("History")
     for event, at in status.history.items():
         runtime.print(f"  {event.ljust(width)}  {at}")
+    if spend is not None:
+        runtime.print(f"Voice spend limit  {spend.line()}")
