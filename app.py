@@ -125,17 +125,18 @@ def read_settings(context: dict[str, Any]) -> Settings:
     quota = _quota(context)
     application = _flag(context, "pinpoint", default=True)
     application_id, application_name = _application(context, application=application)
+    numbers = _origination_numbers(context, api)
     return Settings(
         stack_name=stack_name,
         api=api,
         application=application,
         application_id=application_id,
         application_name=application_name,
-        origination_numbers=(
-            _origination_numbers(context, api) or _placeholders(api, identities_needed(quota))
-        ),
+        origination_numbers=numbers or _placeholders(api, identities_needed(quota)),
         caller_id=_caller_id(context, api),
-        allowed_countries=_listed(context, "allowedCountries", CONTEXT["allowedCountries"]),
+        # v2's placeholders have no country known: the sample's fictional numbers are the US's.
+        allowed_countries=_listed(context, "allowedCountries", CONTEXT["allowedCountries"])
+        or (None if numbers or api is SmsVoiceApi.V1 else ("US",)),
         enable_queue=_flag(context, "queue", default=True),
         track_call_status=_flag(context, "trackCallStatus", default=True),
         max_calls_per_minute=quota,

@@ -345,6 +345,8 @@ def test_each_placed_call_is_one_calls_placed_metric(
 def test_a_v2_dry_run_takes_no_slot_of_the_day_and_is_no_call_placed(
     voice_mock: VoiceMock, clock: SimClock, capsys: pytest.CaptureFixture[str], in_lambda: str
 ) -> None:
+    # The account holds the number the sender calls from.
+    voice_mock.adopt_phone_number(ORIGIN, iso_country_code="US")
     sender = make_sender(
         clock=clock, api=V2, defaults=DEFAULTS, table=create_state_table("dry"), calls_per_day=1
     )

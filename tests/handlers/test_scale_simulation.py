@@ -137,6 +137,7 @@ def synthesized(
         max_calls_per_minute=calls_per_minute,
         enable_queue=True,
         api=SmsVoiceApi.V1 if pool is None else SmsVoiceApi.V2,
+        allowed_countries=["US"],
     )
     template = Template.from_stack(stack)
     [mapping] = template.find_resources("AWS::Lambda::EventSourceMapping").values()

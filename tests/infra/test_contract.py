@@ -98,6 +98,7 @@ def environments() -> dict[str, set[str]]:
         origination_numbers=[
             VoicePool.from_pool_id(full, "Pool", "pool-" + "0" * 32, phone_number_count=2)
         ],
+        allowed_countries=["US"],
     )
     stacks.append(full)
     found: dict[str, set[str]] = {handler: set() for handler in PACKAGES}

@@ -151,10 +151,10 @@ def test_without_allowed_countries_v1_leaves_the_origination_numbers_countries()
 
 # The construct checks each country; its refusal names the -c key and the position.
 COUNTRY_REFUSALS = {
-    "v2 without": (
-        {"api": "v2"},
-        "-c allowedCountries is required with api=SmsVoiceApi.V2: the origination identities are "
-        "ids whose country is not known at synth time",
+    "v2 without, with own numbers": (
+        {"api": "v2", "originationNumbers": "phone-0123456789abcdef0123456789abcdef"},
+        "-c allowedCountries is required with api=SmsVoiceApi.V2 unless every origination "
+        "identity is a VoicePhoneNumber or VoicePool of the app",
     ),
     "lower case": (
         {"allowedCountries": "US,us"},
@@ -179,6 +179,15 @@ def test_fails_bad_countries_naming_the_context_key(context: dict[str, Any], mes
 
     assert failure.value.key == "allowedCountries"
     assert str(failure.value).startswith(message)
+
+
+def test_v2_with_its_fictional_placeholders_calls_the_us_and_v1_its_numbers_countries() -> None:
+    assert sample.read_settings({"api": "v2"}).allowed_countries == ("US",)
+    assert sample.read_settings({"api": "v2", "allowedCountries": "CA"}).allowed_countries == (
+        "CA",
+    )
+    # v1: the construct's default, from the numbers.
+    assert sample.read_settings({}).allowed_countries is None
 
 
 def test_without_numbers_the_placeholders_are_as_many_as_the_quota_needs() -> None:

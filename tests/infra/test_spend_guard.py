@@ -67,6 +67,7 @@ def stacks() -> Stacks:
         application=False,
         api=SmsVoiceApi.V2,
         origination_number=V2_ORIGINATION,
+        allowed_countries=["US"],
         tracing=False,
         max_calls_per_day=2000,
         sender_options=SenderOptions(calls_per_hour_alarm_threshold=300),
