@@ -1,7 +1,8 @@
 """`voice-constructs status` reports the voice spend limit of a v2 stack (DescribeSpendLimits).
 
-The emulator does not answer DescribeSpendLimits: the tool's v2 client is botocore's Stubber
-here, with the answers (and refusals) the service's model allows. A v1 stack's output is as it was.
+Most tests stub the tool's v2 client with botocore's Stubber, for answers (and refusals) the
+emulator does not give; the last reads the stateful v2 fake's own. A v1 stack's output is as it
+was.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TEXT = {
 }
 LINE = (
     "Voice spend limit  250 USD a month enforced, at most 1000 USD (MaxLimit); overridden: yes "
-    "(SetVoiceSpendLimitOverride)"
+    "(SetVoiceMessageSpendLimitOverride)"
 )
 
 
@@ -230,3 +231,15 @@ def test_fails_status_without_a_message_id_on_a_v1_stack(world: World) -> None:
         "v2 has a spend limit to show (DescribeSpendLimits)"
     )
     assert world.actions == {"tag:GetResources"}
+
+
+def test_status_reads_the_emulators_spend_limit_without_a_stub(world_v2: World) -> None:
+    # The stateful v2 fake answers DescribeSpendLimits as a new account ($1 a month each), and
+    # remembers an override (SetVoiceMessageSpendLimitOverride) the way the service does.
+    world_v2.client(V2_SERVICE).set_voice_message_spend_limit_override(MonthlyLimit=1)
+
+    assert world_v2.run("status", "--stack", STACK) == _exit.OK, world_v2.err.getvalue()
+
+    line = world_v2.out.getvalue().splitlines()[-1]
+    assert line.startswith("Voice spend limit  1 USD a month enforced, at most 1 USD (MaxLimit)")
+    assert line.endswith("overridden: yes (SetVoiceMessageSpendLimitOverride)")

@@ -2,10 +2,10 @@
 
 ``DescribeSpendLimits`` gives, per kind of message, the monthly limit in US dollars the service
 enforces, the most it can be raised to without a support case, and whether the account set its
-own (``SetVoiceSpendLimitOverride``). Only a v2 sender is subject to it: the tool reads it for a
-stack whose sender is tagged ``voice-constructs:api=v2`` (v1 has no such API, and its output stays
-as it was). A refusal (no ``sms-voice:DescribeSpendLimits``) or any other error is reported in one
-line, never a traceback.
+own (``SetVoiceMessageSpendLimitOverride``). Only a v2 sender is subject to it: the tool reads
+it for a stack whose sender is tagged ``voice-constructs:api=v2`` (v1 has no such API, and its
+output stays as it was). A refusal (no ``sms-voice:DescribeSpendLimits``) or any other error is
+reported in one line, never a traceback.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class SpendLimit:
         """One line for people."""
         if self.error is not None:
             return f"not read: {self.error}"
-        overridden = "yes (SetVoiceSpendLimitOverride)" if self.overridden else "no"
+        overridden = "yes (SetVoiceMessageSpendLimitOverride)" if self.overridden else "no"
         return (
             f"{self.enforced} USD a month enforced, at most {self.max} USD "
             f"(MaxLimit); overridden: {overridden}"
