@@ -170,9 +170,11 @@ def exercise_every_v2_operation(v2: BaseClient) -> None:
     first = v2.request_phone_number(**requested)["PhoneNumberId"]
     v2.update_phone_number(PhoneNumberId=first, DeletionProtectionEnabled=False)
     v2.describe_phone_numbers(PhoneNumberIds=[first])
-    pool = v2.create_pool(OriginationIdentity=first, MessageType="TRANSACTIONAL")["PoolId"]
+    pool = v2.create_pool(
+        OriginationIdentity=first, IsoCountryCode="US", MessageType="TRANSACTIONAL"
+    )["PoolId"]
     second = v2.request_phone_number(**requested)["PhoneNumberId"]
-    v2.associate_origination_identity(PoolId=pool, OriginationIdentity=second)
+    v2.associate_origination_identity(PoolId=pool, OriginationIdentity=second, IsoCountryCode="US")
     v2.list_pool_origination_identities(PoolId=pool)
     v2.describe_pools(PoolIds=[pool])
     v2.create_configuration_set(ConfigurationSetName="alerts")
@@ -210,7 +212,9 @@ def exercise_every_v2_operation(v2: BaseClient) -> None:
     v2.delete_event_destination(ConfigurationSetName="alerts", EventDestinationName="sns")
     v2.delete_configuration_set(ConfigurationSetName="alerts")
     v2.delete_protect_configuration(ProtectConfigurationId=protect)
-    v2.disassociate_origination_identity(PoolId=pool, OriginationIdentity=second)
+    v2.disassociate_origination_identity(
+        PoolId=pool, OriginationIdentity=second, IsoCountryCode="US"
+    )
     v2.delete_pool(PoolId=pool)
     for number in (first, second):
         v2.release_phone_number(PhoneNumberId=number)
