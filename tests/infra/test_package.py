@@ -51,9 +51,10 @@ DEV_NODE = DEV_BIN / "node"
 STACK = "Consumer"
 # Every function's entry point, and the packages its asset must hold (and nothing else).
 HANDLERS = dict(contract.PACKAGES_BY_HANDLER)
-# A function's handlers are a few Python files; a zip this large means something else got
-# bundled.
-MAX_HANDLER_ZIP_BYTES = 64 * 1024
+# A function's asset is its packages' Python files and nothing else: zipped, at most what those
+# files of lambda_src/ zip to, and a few bytes a file for the zip's own headers. Anything bundled
+# besides (a dependency, caches, tests) breaks it, however little the code itself grows.
+ZIP_SLACK_BYTES_PER_FILE = 64
 
 CONSUMER_APP = '''\
 """A consumer's app: one stack with PinpointVoice, synthesized into sys.argv[1]."""
@@ -315,7 +316,17 @@ def test_handler_asset_zip_is_small(installed: Synth, tmp_path: Path, handler: s
         for path in sorted(p for p in asset.directory.rglob("*") if p.is_file()):
             zipped.write(path, path.relative_to(asset.directory).as_posix())
     size = archive.stat().st_size
-    assert size <= MAX_HANDLER_ZIP_BYTES, f"{handler}'s asset zips to {size} bytes"
+    sources = [
+        path
+        for package in HANDLERS[handler]
+        for path in sorted((ROOT / "lambda_src" / package).rglob("*.py"))
+    ]
+    expected = tmp_path / "sources.zip"
+    with zipfile.ZipFile(expected, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for path in sources:
+            zipped.write(path, path.relative_to(ROOT / "lambda_src").as_posix())
+    bound = expected.stat().st_size + ZIP_SLACK_BYTES_PER_FILE * len(sources)
+    assert size <= bound, f"{handler}'s asset zips to {size} bytes, its own sources to {bound}"
 
 
 def test_the_console_script_runs_help_without_boto3_and_names_the_extra_a_command_needs(
