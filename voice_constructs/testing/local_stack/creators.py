@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from voice_constructs.testing.local_stack.deployment import Creator, Deployment
-from voice_constructs.testing.local_stack.template import Created
+from voice_constructs.testing.local_stack.template import Created, is_true
 
 # A queue's properties that are its attributes (CloudFormation's names are SQS's).
 _QUEUE_ATTRIBUTES = (
@@ -49,7 +49,7 @@ def _text(value: Any) -> str:
 def queue(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Created:
     """``AWS::SQS::Queue``: its attributes, its redrive policy; Ref is its URL."""
     resolved = deployment.resolve(props)
-    fifo = str(resolved.get("FifoQueue", "")).lower() == "true"
+    fifo = is_true(resolved.get("FifoQueue", ""))
     name = resolved.get("QueueName") or deployment.physical_name(
         logical_id, 80, suffix=".fifo" if fifo else ""
     )
@@ -74,7 +74,7 @@ def table(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Cre
     if "SSESpecification" in resolved:
         sse = resolved["SSESpecification"]
         request["SSESpecification"] = {
-            "Enabled": str(sse.get("SSEEnabled", False)).lower() == "true",
+            "Enabled": is_true(sse.get("SSEEnabled", False)),
             **({"SSEType": sse["SSEType"]} if "SSEType" in sse else {}),
         }
     tags = deployment.tags(logical_id, props)
@@ -88,11 +88,11 @@ def table(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Cre
             TableName=name,
             TimeToLiveSpecification={
                 "AttributeName": ttl["AttributeName"],
-                "Enabled": str(ttl.get("Enabled", True)).lower() == "true",
+                "Enabled": is_true(ttl.get("Enabled", True)),
             },
         )
     recovery = resolved.get("PointInTimeRecoverySpecification") or {}
-    if str(recovery.get("PointInTimeRecoveryEnabled", False)).lower() == "true":
+    if is_true(recovery.get("PointInTimeRecoveryEnabled", False)):
         dynamodb.update_continuous_backups(
             TableName=name,
             PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
@@ -107,15 +107,14 @@ def table(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Cre
 def topic(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Created:
     """``AWS::SNS::Topic``; Ref is its ARN."""
     resolved = deployment.resolve(props)
-    fifo = str(resolved.get("FifoTopic", "")).lower() == "true"
+    fifo = is_true(resolved.get("FifoTopic", ""))
     name = resolved.get("TopicName") or deployment.physical_name(
         logical_id, 256, suffix=".fifo" if fifo else ""
     )
     keys = ("DisplayName", "KmsMasterKeyId", "FifoTopic", "ContentBasedDeduplication")
     attributes = {k: _text(resolved[k]) for k in keys if k in resolved}
-    tags = deployment.tags(logical_id, props)
     arn = deployment.client("sns").create_topic(
-        Name=name, Attributes=attributes, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        Name=name, Attributes=attributes, Tags=deployment.tag_list(logical_id, props)
     )["TopicArn"]
     return Created(arn, {"TopicArn": arn, "TopicName": name})
 
@@ -178,7 +177,7 @@ def role(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Crea
         "RoleName": name,
         "AssumeRolePolicyDocument": trust if isinstance(trust, str) else json.dumps(trust),
         "Path": resolved.get("Path", "/"),
-        "Tags": [{"Key": k, "Value": v} for k, v in deployment.tags(logical_id, props).items()],
+        "Tags": deployment.tag_list(logical_id, props),
     }
     if "Description" in resolved:
         request["Description"] = resolved["Description"]
@@ -211,7 +210,7 @@ def rule(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Crea
         request["ScheduleExpression"] = resolved["ScheduleExpression"]
         deployment.notes.append(f"{logical_id}: its schedule is not run locally")
     events = deployment.client("events")
-    tags = [{"Key": k, "Value": v} for k, v in deployment.tags(logical_id, props).items()]
+    tags = deployment.tag_list(logical_id, props)
     arn = events.put_rule(**{k: v for k, v in request.items() if v is not None}, Tags=tags)[
         "RuleArn"
     ]

@@ -150,6 +150,10 @@ class Deployment:
         )
         return tags
 
+    def tag_list(self, logical_id: str, props: dict[str, Any]) -> list[dict[str, str]]:
+        """:meth:`tags` in the ``[{"Key": ..., "Value": ...}]`` form most AWS APIs take."""
+        return [{"Key": k, "Value": v} for k, v in self.tags(logical_id, props).items()]
+
     def arn(self, service: str, resource: str) -> str:
         """An ARN of this stack's region and account."""
         return f"arn:{self.partition}:{service}:{self.region}:{self.account}:{resource}"

@@ -15,15 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from voice_constructs.testing.local_stack.deployment import Creator, Deployment
-from voice_constructs.testing.local_stack.template import Created
+from voice_constructs.testing.local_stack.template import Created, is_true
 
 SERVICE = "pinpoint-sms-voice-v2"
 # CloudFormation's resources have no message type; the fake needs one, and voice is transactional.
 MESSAGE_TYPE = "TRANSACTIONAL"
-
-
-def _tags(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in deployment.tags(logical_id, props).items()]
 
 
 def phone_number(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Created:
@@ -34,10 +30,8 @@ def phone_number(deployment: Deployment, logical_id: str, props: dict[str, Any])
         "MessageType": MESSAGE_TYPE,
         "NumberCapabilities": list(resolved["NumberCapabilities"]),
         "NumberType": resolved["NumberType"],
-        "Tags": _tags(deployment, logical_id, props),
+        **_common(deployment, logical_id, props, resolved),
     }
-    if "DeletionProtectionEnabled" in resolved:
-        request["DeletionProtectionEnabled"] = _flag(resolved["DeletionProtectionEnabled"])
     number = deployment.client(SERVICE).request_phone_number(**request)
     attributes = {
         "Arn": number["PhoneNumberArn"],
@@ -58,10 +52,8 @@ def pool(deployment: Deployment, logical_id: str, props: dict[str, Any]) -> Crea
         "OriginationIdentity": first,
         "IsoCountryCode": country,
         "MessageType": MESSAGE_TYPE,
-        "Tags": _tags(deployment, logical_id, props),
+        **_common(deployment, logical_id, props, resolved),
     }
-    if "DeletionProtectionEnabled" in resolved:
-        request["DeletionProtectionEnabled"] = _flag(resolved["DeletionProtectionEnabled"])
     created = client.create_pool(**request)
     for identity in others:
         client.associate_origination_identity(
@@ -75,7 +67,7 @@ def configuration_set(deployment: Deployment, logical_id: str, props: dict[str, 
     resolved = deployment.resolve(props)
     name = resolved.get("ConfigurationSetName") or deployment.physical_name(logical_id, 64)
     created = deployment.client(SERVICE).create_configuration_set(
-        ConfigurationSetName=name, Tags=_tags(deployment, logical_id, props)
+        ConfigurationSetName=name, Tags=deployment.tag_list(logical_id, props)
     )
     if resolved.get("EventDestinations"):
         deployment.notes.append(
@@ -91,10 +83,9 @@ def protect_configuration(
     """``AWS::SMSVOICE::ProtectConfiguration`` and its country rule sets; Ref is its id."""
     resolved = deployment.resolve(props)
     client = deployment.client(SERVICE)
-    request: dict[str, Any] = {"Tags": _tags(deployment, logical_id, props)}
-    if "DeletionProtectionEnabled" in resolved:
-        request["DeletionProtectionEnabled"] = _flag(resolved["DeletionProtectionEnabled"])
-    created = client.create_protect_configuration(**request)
+    created = client.create_protect_configuration(
+        **_common(deployment, logical_id, props, resolved)
+    )
     identity = created["ProtectConfigurationId"]
     for capability, rules in (resolved.get("CountryRuleSet") or {}).items():
         client.update_protect_configuration_country_rule_set(
@@ -108,8 +99,14 @@ def protect_configuration(
     return Created(identity, attributes)
 
 
-def _flag(value: Any) -> bool:
-    return str(value).lower() == "true"
+def _common(
+    deployment: Deployment, logical_id: str, props: dict[str, Any], resolved: dict[str, Any]
+) -> dict[str, Any]:
+    """The request members every one of these takes alike: its tags and deletion protection."""
+    common: dict[str, Any] = {"Tags": deployment.tag_list(logical_id, props)}
+    if "DeletionProtectionEnabled" in resolved:
+        common["DeletionProtectionEnabled"] = is_true(resolved["DeletionProtectionEnabled"])
+    return common
 
 
 CREATORS: dict[str, Creator] = {

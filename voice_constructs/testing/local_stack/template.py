@@ -207,6 +207,11 @@ class Resolver:
             raise UnresolvedError(f"Fn::FindInMap {where} is not in Mappings") from None
 
 
+def is_true(value: Any) -> bool:
+    """A CloudFormation Boolean: ``true`` or ``"true"`` (any case), as templates give them."""
+    return str(value).lower() == "true"
+
+
 def references(value: Any) -> set[str]:
     """The names ``value`` refers to (resources and parameters), without resolving anything."""
     found: set[str] = set()
