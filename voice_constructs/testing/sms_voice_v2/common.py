@@ -16,9 +16,9 @@ import base64
 import binascii
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from voice_constructs.testing.sms_voice_v2.exceptions import (
     RequestValidationException,
@@ -142,6 +142,49 @@ def matches(
         if not any(value in held for value in entry["Values"]):
             return False
     return True
+
+
+class Describable(Protocol):
+    """A resource a ``Describe*`` operation lists: its filter values and its JSON."""
+
+    def values_of(self, name: str) -> list[str]:
+        """Its values for the filter ``name``."""
+        ...
+
+    def to_json(self) -> dict[str, Any]:
+        """It, as the operation answers it."""
+        ...
+
+
+D = TypeVar("D", bound=Describable)
+
+
+def described(
+    body: Mapping[str, Any],
+    ids_member: str,
+    get: Callable[[str], D],
+    every: Iterable[D],
+    result_member: str,
+    *,
+    owned: bool = False,
+) -> dict[str, Any]:
+    """A ``Describe*`` answer: the named resources (each must exist) or every one, filtered, paged.
+
+    ``owned``: the operation takes ``Owner`` too, which v2 refuses beside a list of ids; nothing
+    is ``SHARED`` with an account of the fake.
+    """
+    if owned:
+        refuse_owner_with_ids(body, ids_member)
+    chosen: list[D]
+    if owned and body.get("Owner") == "SHARED":
+        chosen = []
+    elif body.get(ids_member):
+        chosen = [get(identity) for identity in dict.fromkeys(body[ids_member])]
+    else:
+        chosen = list(every)
+    kept = [item for item in chosen if matches(body.get("Filters"), item.values_of)]
+    listed, token = page(kept, body)
+    return {result_member: [item.to_json() for item in listed], **token}
 
 
 def flag(value: bool) -> str:

@@ -21,8 +21,7 @@ from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
     AdoptionError,
     Where,
-    matches,
-    page,
+    described,
     tags,
 )
 from voice_constructs.testing.sms_voice_v2.exceptions import (
@@ -123,14 +122,9 @@ class ConfigurationSets:
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DescribeConfigurationSets``: by name or ARN (each must exist), filtered, one page."""
         MODEL.validate("DescribeConfigurationSets", body)
-        names = body.get("ConfigurationSetNames")
-        if names:
-            chosen = [self.get(name) for name in dict.fromkeys(names)]
-        else:
-            chosen = list(self.sets.values())
-        kept = [c for c in chosen if matches(body.get("Filters"), c.values_of)]
-        listed, token = page(kept, body)
-        return {"ConfigurationSets": [c.to_json() for c in listed], **token}
+        return described(
+            body, "ConfigurationSetNames", self.get, self.sets.values(), "ConfigurationSets"
+        )
 
     def delete(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DeleteConfigurationSet``: the set and its destinations."""

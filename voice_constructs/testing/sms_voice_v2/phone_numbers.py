@@ -19,12 +19,10 @@ from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
     AdoptionError,
     Where,
+    described,
     flag,
     is_id,
-    matches,
     new_id,
-    page,
-    refuse_owner_with_ids,
     tags,
 )
 from voice_constructs.testing.sms_voice_v2.countries import country_of
@@ -172,16 +170,9 @@ class PhoneNumbers:
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DescribePhoneNumbers``: by id or ARN (each must exist), filtered, one page."""
         MODEL.validate("DescribePhoneNumbers", body)
-        refuse_owner_with_ids(body, "PhoneNumberIds")
-        if body.get("Owner") == "SHARED":
-            chosen: list[PhoneNumber] = []  # nothing is shared with an account of the fake
-        elif body.get("PhoneNumberIds"):
-            chosen = [self.get(identity) for identity in dict.fromkeys(body["PhoneNumberIds"])]
-        else:
-            chosen = list(self.numbers.values())
-        kept = [n for n in chosen if matches(body.get("Filters"), n.values_of)]
-        listed, token = page(kept, body)
-        return {"PhoneNumbers": [number.to_json() for number in listed], **token}
+        return described(
+            body, "PhoneNumberIds", self.get, self.numbers.values(), "PhoneNumbers", owned=True
+        )
 
     def update(self, body: dict[str, Any]) -> dict[str, Any]:
         """``UpdatePhoneNumber``: the flags it names (two-way, opt-outs, protection, ...)."""

@@ -20,12 +20,12 @@ from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
     AdoptionError,
     Where,
+    described,
     flag,
     is_id,
     matches,
     new_id,
     page,
-    refuse_owner_with_ids,
     tags,
 )
 from voice_constructs.testing.sms_voice_v2.exceptions import (
@@ -140,16 +140,7 @@ class Pools:
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DescribePools``: by id or ARN (each must exist), filtered, one page."""
         MODEL.validate("DescribePools", body)
-        refuse_owner_with_ids(body, "PoolIds")
-        if body.get("Owner") == "SHARED":
-            chosen: list[Pool] = []  # nothing is shared with an account of the fake
-        elif body.get("PoolIds"):
-            chosen = [self.get(identity) for identity in dict.fromkeys(body["PoolIds"])]
-        else:
-            chosen = list(self.pools.values())
-        kept = [pool for pool in chosen if matches(body.get("Filters"), pool.values_of)]
-        listed, token = page(kept, body)
-        return {"Pools": [pool.to_json() for pool in listed], **token}
+        return described(body, "PoolIds", self.get, self.pools.values(), "Pools", owned=True)
 
     def delete(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DeletePool``: not while protected; its numbers leave it and stay in the account."""

@@ -23,10 +23,9 @@ from voice_constructs.testing.sms_voice_v2.common import (
     MODEL,
     AdoptionError,
     Where,
+    described,
     flag,
-    matches,
     new_id,
-    page,
     tags,
 )
 from voice_constructs.testing.sms_voice_v2.countries import known_countries
@@ -161,14 +160,13 @@ class ProtectConfigurations:
     def describe(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DescribeProtectConfigurations``: by id (each must exist), filtered, one page."""
         MODEL.validate("DescribeProtectConfigurations", body)
-        ids = body.get("ProtectConfigurationIds")
-        if ids:
-            chosen = [self.get(identity) for identity in dict.fromkeys(ids)]
-        else:
-            chosen = list(self.configurations.values())
-        kept = [c for c in chosen if matches(body.get("Filters"), c.values_of)]
-        listed, token = page(kept, body)
-        return {"ProtectConfigurations": [c.to_json() for c in listed], **token}
+        return described(
+            body,
+            "ProtectConfigurationIds",
+            self.get,
+            self.configurations.values(),
+            "ProtectConfigurations",
+        )
 
     def delete(self, body: dict[str, Any]) -> dict[str, Any]:
         """``DeleteProtectConfiguration``: not while protected from deletion."""
